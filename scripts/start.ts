@@ -1,0 +1,348 @@
+// `npm start`: the whole system on one machine. Checks PostgreSQL, RabbitMQ and Redis, starts every
+// service that exists (each runs its own migrations), the gateway last, waits until each is ready,
+// seeds a demo catalog once, and stops everything on Ctrl-C. Output is prefixed per service.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import net from 'node:net';
+import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { seedDemoCatalog } from './seed.ts';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ADMIN_EMAIL = process.env.MERCATO_ADMIN_EMAIL ?? 'admin@mercato.local';
+const ADMIN_PASSWORD = process.env.MERCATO_ADMIN_PASSWORD ?? 'Mercato-Admin-2026!';
+const GATEWAY_PORT = Number(process.env.GATEWAY_PORT ?? 8080);
+const READY_TIMEOUT_MS = Number(process.env.START_READY_TIMEOUT_MS ?? 120_000);
+const STOP_GRACE_MS = 25_000;
+
+/** Every service the system can have; those without a folder under services/ are left out. */
+const SERVICES: { name: string; port: number; gatewayVar?: string; env?: Record<string, string> }[] = [
+  { name: 'fake-payment-provider', port: 3099 },
+  { name: 'identity', port: 3001, gatewayVar: 'IDENTITY_URL' },
+  { name: 'catalog', port: 3002, gatewayVar: 'CATALOG_URL' },
+  { name: 'inventory', port: 3003, gatewayVar: 'INVENTORY_URL' },
+  { name: 'cart', port: 3004, gatewayVar: 'CART_URL' },
+  { name: 'orders', port: 3005, gatewayVar: 'ORDERS_URL' },
+  {
+    name: 'payments',
+    port: 3006,
+    gatewayVar: 'PAYMENTS_URL',
+    env: { PAYMENT_PROVIDER_URL: 'http://127.0.0.1:3099' },
+  },
+  { name: 'invoices', port: 3007, gatewayVar: 'INVOICES_URL' },
+  { name: 'notifications', port: 3008, gatewayVar: 'NOTIFICATIONS_URL' },
+  { name: 'shipping', port: 3009, gatewayVar: 'SHIPPING_URL' },
+  { name: 'recommendations', port: 3010, gatewayVar: 'RECOMMENDATIONS_URL' },
+];
+
+const INFRA = [
+  {
+    name: 'PostgreSQL',
+    url: DATABASE_URL,
+    defaultPort: 5432,
+    // SSLRequest: a live server answers 'S' or 'N' at once.
+    hello: Buffer.from([0, 0, 0, 8, 4, 210, 22, 47]),
+    answered: (reply: Buffer) => reply[0] === 0x53 || reply[0] === 0x4e,
+    howTo: [
+      'sudo apt-get install -y postgresql && sudo service postgresql start',
+      "the default DATABASE_URL logs in as postgres without a password: in pg_hba.conf set 'trust' for",
+      '127.0.0.1/32, or set DATABASE_URL=postgres://user:password@127.0.0.1:5432/postgres',
+    ],
+  },
+  {
+    name: 'RabbitMQ',
+    url: AMQP_URL,
+    defaultPort: 5672,
+    // The AMQP 0-9-1 protocol header: a broker that is up answers with a Connection.Start method frame.
+    hello: Buffer.from('AMQP\x00\x00\x09\x01', 'latin1'),
+    answered: (reply: Buffer) => reply[0] === 0x01,
+    howTo: ['sudo apt-get install -y rabbitmq-server && sudo service rabbitmq-server start'],
+  },
+  {
+    name: 'Redis',
+    url: REDIS_URL,
+    defaultPort: 6379,
+    // Inline PING: +PONG, or an error such as -NOAUTH, both mean the server is up.
+    hello: Buffer.from('PING\r\n'),
+    answered: (reply: Buffer) => reply[0] === 0x2b || reply[0] === 0x2d,
+    howTo: ['sudo apt-get install -y redis-server && sudo service redis-server start'],
+  },
+];
+
+const COLORS = [36, 32, 33, 35, 34, 96, 92, 93, 95, 94, 91, 37];
+const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
+
+interface Running {
+  name: string;
+  child: ChildProcess;
+  lastLines: string[];
+  exited: Promise<number | null>;
+  exitCode?: number | null;
+}
+const running: Running[] = [];
+let stopping = false;
+
+function say(line: string): void {
+  process.stdout.write(`${useColor ? '\x1b[1m[start]\x1b[0m' : '[start]'} ${line}\n`);
+}
+
+function canConnect(host: string, port: number, timeoutMs = 1_500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(timeoutMs, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/**
+ * Whether a server speaks its protocol, not just whether its port is open: a broker still booting
+ * (or stuck) accepts TCP connections long before it answers them.
+ */
+function answers(
+  host: string,
+  port: number,
+  hello: Buffer,
+  answered: (reply: Buffer) => boolean,
+): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port });
+    const done = (ok: boolean) => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.setTimeout(3_000, () => done(false));
+    socket.once('connect', () => socket.write(hello));
+    socket.once('data', (reply) => done(answered(reply)));
+    socket.once('error', () => done(false));
+    socket.once('end', () => done(false));
+  });
+}
+
+async function checkInfrastructure(): Promise<boolean> {
+  let allUp = true;
+  for (const infra of INFRA) {
+    const { hostname, port } = new URL(infra.url);
+    const target = { host: hostname || '127.0.0.1', port: Number(port || infra.defaultPort) };
+    if (await answers(target.host, target.port, infra.hello, infra.answered)) continue;
+    allUp = false;
+    say(`${infra.name} does not answer on ${target.host}:${target.port}. To start it (Debian/Ubuntu):`);
+    for (const line of infra.howTo) say(`    ${line}`);
+  }
+  if (!allUp)
+    say('(or run `sudo bash scripts/ensure-infra.sh`, which starts the local ones), then `npm start` again.');
+  return allUp;
+}
+
+function startCommand(name: string): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'services', name, 'package.json'), 'utf8'));
+  const script: string = pkg.scripts?.start ?? 'node --import tsx src/server.ts';
+  const words = script.trim().split(/\s+/);
+  // Run node directly (the one running this script: Node 24 from node_modules/.bin) rather than
+  // through npm, so the process we signal is the service itself.
+  return words[0] === 'node'
+    ? [process.execPath, ...words.slice(1)]
+    : ['npm', 'start', '-w', `@mercato/${name}`];
+}
+
+function launch(name: string, color: number, env: Record<string, string>): Running {
+  const [command, ...args] = startCommand(name);
+  const child = spawn(command!, args, {
+    cwd: join(ROOT, 'services', name),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    // Its own process group: stopping it stops whatever it started too.
+    detached: true,
+  });
+  const tag = useColor ? `\x1b[${color}m[${name}]\x1b[0m` : `[${name}]`;
+  const entry: Running = {
+    name,
+    child,
+    lastLines: [],
+    exited: new Promise((resolve) =>
+      child.once('exit', (code, signal) => {
+        entry.exitCode = code ?? (signal ? null : 0);
+        resolve(code);
+      }),
+    ),
+  };
+  for (const stream of [child.stdout, child.stderr]) {
+    createInterface({ input: stream! }).on('line', (line) => {
+      entry.lastLines.push(line);
+      if (entry.lastLines.length > 40) entry.lastLines.shift();
+      process.stdout.write(`${tag} ${line}\n`);
+    });
+  }
+  child.once('error', (err) => {
+    entry.lastLines.push(`could not start: ${err.message}`);
+  });
+  running.push(entry);
+  return entry;
+}
+
+async function waitReady(entry: Running, port: number): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (entry.exitCode !== undefined)
+      throw new ServiceDied(entry, `exited with code ${entry.exitCode} while starting`);
+    try {
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(2_000) });
+      if (res.ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 300));
+  }
+  throw new ServiceDied(entry, `was not ready on port ${port} after ${READY_TIMEOUT_MS / 1000} s`);
+}
+
+class ServiceDied extends Error {
+  constructor(
+    readonly entry: Running,
+    readonly why: string,
+  ) {
+    super(`${entry.name} ${why}`);
+  }
+}
+
+function reportDeath(entry: Running, why: string): void {
+  say(`${entry.name} ${why}. Its last lines:`);
+  for (const line of entry.lastLines) say(`    ${line}`);
+}
+
+function signalGroup(entry: Running, signal: NodeJS.Signals): void {
+  if (entry.exitCode !== undefined || entry.child.pid === undefined) return;
+  try {
+    process.kill(-entry.child.pid, signal);
+  } catch {
+    // already gone
+  }
+}
+
+let stopped: Promise<void> | undefined;
+/** Stops every service once; a second caller (a signal during a failing start) waits for the same. */
+async function stopAll(exitCode: number): Promise<never> {
+  stopped ??= (async () => {
+    stopping = true;
+    say('stopping every service...');
+    // Gateway first, so no new requests come in while the others finish theirs.
+    for (const entry of [...running].reverse()) signalGroup(entry, 'SIGTERM');
+    const timer = setTimeout(() => {
+      say(`still running after ${STOP_GRACE_MS / 1000} s: killing`);
+      for (const entry of running) signalGroup(entry, 'SIGKILL');
+    }, STOP_GRACE_MS);
+    await Promise.all(running.map((e) => e.exited));
+    clearTimeout(timer);
+    say('all stopped');
+  })();
+  await stopped;
+  process.exit(exitCode);
+}
+
+async function main(): Promise<void> {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) {
+        // A second Ctrl-C: no more waiting.
+        for (const entry of running) signalGroup(entry, 'SIGKILL');
+        return;
+      }
+      void stopAll(0);
+    });
+  }
+  // Last resort if this process is ended some other way: never leave services behind.
+  process.on('exit', () => {
+    for (const entry of running) signalGroup(entry, 'SIGKILL');
+  });
+
+  if (!(await checkInfrastructure())) process.exit(1);
+
+  const present = SERVICES.filter((s) => existsSync(join(ROOT, 'services', s.name, 'src', 'server.ts')));
+  const missing = SERVICES.filter((s) => !present.includes(s)).map((s) => s.name);
+  const busy = [];
+  for (const { name, port } of [...present, { name: 'gateway', port: GATEWAY_PORT }]) {
+    if (await canConnect('127.0.0.1', port, 500)) busy.push(`${port} (${name})`);
+  }
+  if (busy.length > 0) {
+    say(`ports already in use: ${busy.join(', ')}. Is Mercato already running? Stop it first.`);
+    process.exit(1);
+  }
+  say(
+    `PostgreSQL, RabbitMQ and Redis answer. Starting ${present.map((s) => s.name).join(', ')} and the gateway.`,
+  );
+  if (missing.length > 0) say(`not in this checkout yet (skipped): ${missing.join(', ')}`);
+
+  const common = {
+    DATABASE_URL,
+    AMQP_URL,
+    REDIS_URL,
+    JWKS_URL: 'http://127.0.0.1:3001/auth/.well-known/jwks.json',
+    MERCATO_ADMIN_EMAIL: ADMIN_EMAIL,
+    MERCATO_ADMIN_PASSWORD: ADMIN_PASSWORD,
+  };
+
+  const watchForDeath = (entry: Running) => {
+    void entry.exited.then(() => {
+      if (stopping) return;
+      reportDeath(entry, `stopped unexpectedly (exit code ${entry.exitCode})`);
+      void stopAll(1);
+    });
+  };
+
+  try {
+    const services = present.map((s, i) => {
+      const entry = launch(s.name, COLORS[i % COLORS.length]!, { ...common, ...s.env, PORT: String(s.port) });
+      return { spec: s, entry };
+    });
+    await Promise.all(services.map(({ spec, entry }) => waitReady(entry, spec.port)));
+    for (const { entry } of services) watchForDeath(entry);
+    say('every service is ready; starting the gateway');
+
+    const routes = Object.fromEntries(
+      present.filter((s) => s.gatewayVar).map((s) => [s.gatewayVar!, `http://127.0.0.1:${s.port}`]),
+    );
+    const gateway = launch('gateway', 97, {
+      ...common,
+      ...routes,
+      PORT: String(GATEWAY_PORT),
+      CORS_ORIGINS: process.env.CORS_ORIGINS ?? '*',
+    });
+    await waitReady(gateway, GATEWAY_PORT);
+    watchForDeath(gateway);
+  } catch (err) {
+    if (!(err instanceof ServiceDied)) throw err;
+    // Stopped by Ctrl-C while starting: that is not a death to report.
+    if (stopping) return stopAll(0);
+    reportDeath(err.entry, err.why);
+    return stopAll(1);
+  }
+
+  if (stopping) return;
+  const gatewayUrl = `http://127.0.0.1:${GATEWAY_PORT}`;
+  try {
+    await seedDemoCatalog({ gatewayUrl, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, log: say });
+  } catch (err) {
+    // The system still runs; the demo data is a convenience.
+    say(`seeding the demo catalog failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+
+  say('');
+  say(
+    `Mercato is running. API: http://localhost:${GATEWAY_PORT}  docs: http://localhost:${GATEWAY_PORT}/docs`,
+  );
+  say(
+    `admin login: ${ADMIN_EMAIL} / ${ADMIN_PASSWORD === 'Mercato-Admin-2026!' ? ADMIN_PASSWORD : '(MERCATO_ADMIN_PASSWORD)'}`,
+  );
+  say('Ctrl-C stops everything.');
+}
+
+await main();
