@@ -1,0 +1,82 @@
+import { type Static, Type } from 'typebox';
+import { Address, Money, Uuid } from './common.ts';
+
+export const OrderLine = Type.Object({
+  itemId: Uuid,
+  productId: Uuid,
+  quantity: Type.Integer({ minimum: 1 }),
+  /** Snapshotted at placement from the orders service's price read model. */
+  unitPrice: Money,
+});
+
+/** How the customer pays: a token or test card number the payment provider understands. */
+export const PaymentMethod = Type.Object({
+  type: Type.Literal('card'),
+  token: Type.String({ minLength: 1 }),
+});
+
+/**
+ * order.placed and order.lines_changed carry everything downstream needs (event-carried state):
+ * inventory reserves the lines, and echoes total and paymentMethod in stock.reserved so payments
+ * can charge without reading the order. `revision` grows with every line change; a reservation
+ * or charge is for one revision.
+ */
+export const OrderPlaced = Type.Object({
+  orderId: Uuid,
+  userId: Uuid,
+  revision: Type.Integer({ minimum: 1 }),
+  lines: Type.Array(OrderLine, { minItems: 1 }),
+  total: Money,
+  paymentMethod: PaymentMethod,
+  shippingAddressId: Uuid,
+  shippingAddress: Type.Optional(Address),
+});
+export const OrderLinesChanged = OrderPlaced;
+
+export const OrderConfirmed = Type.Object({
+  orderId: Uuid,
+  userId: Uuid,
+  revision: Type.Integer({ minimum: 1 }),
+  lines: Type.Array(OrderLine),
+  total: Money,
+});
+
+export const CancelReason = Type.Union([
+  Type.Literal('out_of_stock'),
+  Type.Literal('payment_failed'),
+  Type.Literal('customer'),
+  Type.Literal('timeout'),
+  Type.Literal('admin'),
+]);
+export const OrderCancelled = Type.Object({
+  orderId: Uuid,
+  userId: Uuid,
+  reason: CancelReason,
+  previousStatus: Type.String(),
+});
+
+/** Admin or shipping moved the order on: SHIPPED (inventory commits the stock) or DELIVERED. */
+export const OrderStatusChanged = Type.Object({
+  orderId: Uuid,
+  userId: Uuid,
+  status: Type.String(),
+  previousStatus: Type.String(),
+});
+
+export type OrderLine = Static<typeof OrderLine>;
+export type PaymentMethod = Static<typeof PaymentMethod>;
+export type OrderPlaced = Static<typeof OrderPlaced>;
+export type OrderLinesChanged = Static<typeof OrderLinesChanged>;
+export type OrderConfirmed = Static<typeof OrderConfirmed>;
+export type CancelReason = Static<typeof CancelReason>;
+export type OrderCancelled = Static<typeof OrderCancelled>;
+export type OrderStatusChanged = Static<typeof OrderStatusChanged>;
+
+export const ordersContracts = {
+  'order.placed': { 1: OrderPlaced },
+  'order.lines_changed': { 1: OrderLinesChanged },
+  'order.confirmed': { 1: OrderConfirmed },
+  'order.cancelled': { 1: OrderCancelled },
+  'order.shipped': { 1: OrderStatusChanged },
+  'order.delivered': { 1: OrderStatusChanged },
+};

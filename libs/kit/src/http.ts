@@ -1,0 +1,53 @@
+import type { FastifyRequest } from 'fastify';
+import { type TSchema, Type } from 'typebox';
+import { problems } from './problems.ts';
+
+/** Strong ETag for a row version: `"<version>"`. */
+export function etag(version: number): string {
+  return `"${version}"`;
+}
+
+/**
+ * Optimistic concurrency over HTTP: when the client sent If-Match and none of its tags is the
+ * current version, the update is based on a stale read → 412. No If-Match means "unconditional".
+ */
+export function assertIfMatch(request: FastifyRequest, version: number): void {
+  const header = request.headers['if-match'];
+  if (header === undefined || header === '') return;
+  const tags = (Array.isArray(header) ? header.join(',') : header).split(',').map((t) => t.trim());
+  if (tags.includes('*')) return;
+  // Weak tags (W/"3") name the same version for our purpose: the body is fully defined by it.
+  const current = etag(version);
+  if (tags.some((t) => t.replace(/^W\//, '') === current)) return;
+  throw problems.preconditionFailed(
+    `If-Match ${tags.join(', ')} does not match the current version ${current}`,
+  );
+}
+
+export const PageQuery = Type.Object({
+  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+});
+
+export function Page<T extends TSchema>(item: T) {
+  return Type.Object({
+    items: Type.Array(item),
+    page: Type.Integer({ minimum: 1 }),
+    pageSize: Type.Integer({ minimum: 1 }),
+    total: Type.Integer({ minimum: 0 }),
+  });
+}
+
+/** Exact money on the wire: a decimal string, never a binary float, always with its currency. */
+export const Money = Type.Object({
+  amount: Type.String({ pattern: '^-?\\d+(\\.\\d{1,4})?$', examples: ['12.50'] }),
+  currency: Type.String({ pattern: '^[A-Z]{3}$', examples: ['EUR'] }),
+});
+
+export const IdParam = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+});
+
+export const idempotencyKeyHeader = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+});

@@ -1,0 +1,282 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { STATUS_CODES } from 'node:http';
+import { hostname } from 'node:os';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { isSpanContextValid, trace } from '@opentelemetry/api';
+import closeWithGrace from 'close-with-grace';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  type FastifyServerOptions,
+  type RawServerDefault,
+} from 'fastify';
+import type { JSONWebKeySet } from 'jose';
+import { stdTimeFunctions } from 'pino';
+import { uuidv7 } from 'uuidv7';
+import { AUTH_PREHANDLER, type AuthOptions, authPlugin, noAuthPlugin } from './auth.ts';
+import { metricsPlugin } from './metrics.ts';
+import { HttpProblem, PROBLEM_BASE, type ProblemBody, problems } from './problems.ts';
+import { toIssues, validatorCompiler } from './validation.ts';
+
+export type App = FastifyInstance<
+  RawServerDefault,
+  IncomingMessage,
+  ServerResponse,
+  FastifyBaseLogger,
+  TypeBoxTypeProvider
+>;
+
+export interface ServiceOptions {
+  /** 'identity' — logs, metrics, OpenAPI title */
+  name: string;
+  /** default 'info'; tests pass 'silent' */
+  logLevel?: string;
+  /** default 1 MiB → 413 problem+json above it */
+  bodyLimit?: number;
+  auth?: { jwksUrl?: string; jwks?: JSONWebKeySet; redis?: AuthOptions['redis'] };
+  /** /readyz runs each; 503 if any throws (or takes longer than 2 s) */
+  readiness?: Record<string, () => Promise<unknown>>;
+  openapi?: { title?: string; description?: string; version?: string };
+  /** Fastify's trustProxy: set where request.ip must be the client's (behind an ingress). Default false. */
+  trustProxy?: FastifyServerOptions['trustProxy'];
+}
+
+const READINESS_TIMEOUT_MS = 2_000;
+// Incoming ids end up in every log line: accept only short, plain ones; otherwise mint our own.
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+export async function createService(opts: ServiceOptions): Promise<App> {
+  const app = Fastify({
+    logger: {
+      level: opts.logLevel ?? 'info',
+      // pid/hostname are pino's defaults (the pod name in Kubernetes); service makes lines greppable.
+      base: { service: opts.name, pid: process.pid, hostname: hostname() },
+      timestamp: stdTimeFunctions.isoTime,
+      formatters: { level: (label) => ({ level: label }) },
+      // Correlates log lines with traces: whatever span is active when the line is written.
+      mixin() {
+        const span = trace.getActiveSpan();
+        if (!span) return {};
+        const ctx = span.spanContext();
+        return isSpanContextValid(ctx) ? { traceId: ctx.traceId, spanId: ctx.spanId } : {};
+      },
+    },
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
+    genReqId: (req) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : uuidv7();
+    },
+    // Keeps the process from hanging on keep-alive sockets at shutdown (in-flight ones still finish).
+    forceCloseConnections: 'idle',
+    return503OnClosing: false,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler((request, reply) => {
+    sendProblem(request, reply, {
+      type: `${PROBLEM_BASE}not-found`,
+      title: 'Not Found',
+      status: 404,
+      detail: `No route for ${request.method} ${request.url.split('?')[0]}`,
+    });
+  });
+
+  // Fastify reaps idle keep-alive sockets when close() starts, but a socket whose request is in
+  // flight turns idle only later and would hold close() open until the keep-alive timeout.
+  // Answering those requests with `Connection: close` lets Node end the socket right after.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+
+  app.addHook('onRequest', async (request, reply) => {
+    // Set early so that every answer, errors included, carries the id the logs use (as `reqId`).
+    reply.header('x-request-id', request.id);
+    // Replaces Fastify's return503OnClosing so that this answer is a problem+json like the rest.
+    if (closing) throw problems.serviceUnavailable('The service is shutting down; retry');
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
+  });
+
+  // Routes guarded by app.authenticate / requireRole show the lock in Swagger UI. Added before
+  // @fastify/swagger so its own onRoute hook sees the `security` entry.
+  app.addHook('onRoute', (route) => {
+    const handlers = [route.preHandler ?? []].flat() as unknown as Record<symbol, unknown>[];
+    if (!handlers.some((h) => h?.[AUTH_PREHANDLER])) return;
+    const schema = (route.schema ?? {}) as Record<string, unknown>;
+    if (!schema.security) route.schema = { ...schema, security: [{ bearerAuth: [] }] };
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: opts.openapi?.title ?? `Mercato ${opts.name}`,
+        description: opts.openapi?.description,
+        version: opts.openapi?.version ?? '0.1.0',
+      },
+      components: {
+        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  await app.register(metricsPlugin, { name: opts.name });
+  await app.register(opts.auth ? authPlugin : noAuthPlugin, opts.auth ?? {});
+
+  app.get('/healthz', { schema: { hide: true } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { schema: { hide: true } }, async (request, reply) => {
+    const checks: Record<string, 'ok' | 'failing'> = {};
+    await Promise.all(
+      Object.entries(opts.readiness ?? {}).map(async ([name, check]) => {
+        try {
+          await withTimeout(check(), READINESS_TIMEOUT_MS);
+          checks[name] = 'ok';
+        } catch (err) {
+          checks[name] = 'failing';
+          request.log.warn({ err, check: name }, 'readiness check failed');
+        }
+      }),
+    );
+    const failing = Object.keys(checks).filter((k) => checks[k] !== 'ok');
+    if (failing.length === 0) return { status: 'ok', checks };
+    sendProblem(request, reply, {
+      type: `${PROBLEM_BASE}not-ready`,
+      title: 'Service Unavailable',
+      status: 503,
+      detail: `Not ready: ${failing.join(', ')} failing`,
+      failing,
+      checks,
+    });
+    return reply;
+  });
+
+  return app;
+}
+
+/**
+ * Every error leaves as application/problem+json. Client errors say what was wrong; server errors
+ * say nothing about internals (the log line with the request id has the stack).
+ */
+function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (error instanceof HttpProblem) {
+    if (error.headers) reply.headers(error.headers);
+    if (error.status >= 500) request.log.error({ err: error }, error.detail);
+    sendProblem(request, reply, {
+      ...error.extensions,
+      type: error.type,
+      title: error.title,
+      status: error.status,
+      detail: error.detail,
+    });
+    return;
+  }
+  if (error.validation) {
+    const errors = toIssues(error.validation as never, error.validationContext ?? 'body');
+    sendProblem(request, reply, {
+      type: `${PROBLEM_BASE}validation-error`,
+      title: 'Bad Request',
+      status: 400,
+      detail: errors.map((e) => `${e.path} ${e.message}`).join('; ') || error.message,
+      errors,
+    });
+    return;
+  }
+  const status = error.statusCode ?? 500;
+  if (status >= 400 && status < 500) {
+    // Fastify's own 4xx (malformed JSON, 413, 415, ...) have client-safe messages.
+    request.log.info({ err: error }, 'client error');
+    sendProblem(request, reply, {
+      type: PROBLEM_BASE + slugFor(status),
+      title: STATUS_CODES[status] ?? 'Client Error',
+      status,
+      detail: error.message,
+    });
+    return;
+  }
+  // A plugin's deliberate 5xx (e.g. under-pressure's 503) keeps its status; anything else is a 500.
+  // Either way the message may be internal, so only the log line gets it.
+  const serverStatus = status > 500 && status < 600 ? status : 500;
+  request.log.error({ err: error }, 'unhandled error');
+  sendProblem(request, reply, {
+    type: PROBLEM_BASE + (SLUGS[serverStatus] ?? 'internal-error'),
+    title: STATUS_CODES[serverStatus] ?? 'Internal Server Error',
+    status: serverStatus,
+    detail: 'An unexpected error occurred. Quote the request id when reporting it.',
+  });
+}
+
+function sendProblem(request: FastifyRequest, reply: FastifyReply, body: ProblemBody): void {
+  const problem: ProblemBody = {
+    ...body,
+    instance: request.url.split('?')[0],
+    requestId: String(request.id),
+  };
+  reply.code(body.status).type('application/problem+json').send(problem);
+}
+
+const SLUGS: Record<number, string> = {
+  400: 'bad-request',
+  401: 'unauthorized',
+  403: 'forbidden',
+  404: 'not-found',
+  405: 'method-not-allowed',
+  406: 'not-acceptable',
+  408: 'request-timeout',
+  409: 'conflict',
+  411: 'length-required',
+  412: 'precondition-failed',
+  413: 'payload-too-large',
+  414: 'uri-too-long',
+  415: 'unsupported-media-type',
+  416: 'range-not-satisfiable',
+  422: 'unprocessable-entity',
+  429: 'too-many-requests',
+  431: 'request-header-fields-too-large',
+  500: 'internal-error',
+  502: 'bad-gateway',
+  503: 'service-unavailable',
+  504: 'gateway-timeout',
+};
+function slugFor(status: number): string {
+  return SLUGS[status] ?? 'client-error';
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * Listens, and on SIGTERM/SIGINT closes gracefully: Fastify stops accepting (new requests get 503),
+ * requests in flight finish, then the app's onClose hooks stop consumers and close connections.
+ * A shutdown that hangs past `graceMs` (below Kubernetes' 30 s grace period) exits 1.
+ */
+export async function runService(
+  app: App,
+  { host, port, graceMs = 20_000 }: { host: string; port: number; graceMs?: number },
+): Promise<void> {
+  closeWithGrace({ delay: graceMs, logger: app.log }, async ({ signal, err }) => {
+    if (err) app.log.error({ err }, 'fatal error, shutting down');
+    else app.log.info({ signal }, 'shutting down');
+    await app.close();
+    // Set by @mercato/kit/instrument when it was loaded: flush the last spans before exiting.
+    const flush = (globalThis as Record<symbol, unknown>)[Symbol.for('mercato.telemetry.shutdown')];
+    if (typeof flush === 'function') await (flush as () => Promise<void>)().catch(() => {});
+  });
+  await app.listen({ host, port });
+}

@@ -1,0 +1,308 @@
+// Consumer side: one quorum queue per consumer, a delayed retry path, a dead-letter queue, contract
+// validation, the inbox, and the producer's trace continued. The handler's writes, the inbox row and
+// any events it adds to the outbox commit in ONE transaction; the message is acked only after that.
+import { validateEvent } from '@mercato/contracts';
+import { OptimisticLockError } from '@mikro-orm/core';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Broker, Logger } from './broker.ts';
+import { type Envelope, parseEnvelope } from './envelope.ts';
+import { claimInbox, inboxTable } from './inbox.ts';
+import { consumerTopology, declareConsumerTopology } from './topology.ts';
+import { contextFromHeaders } from './trace.ts';
+
+export interface ConsumerOptions {
+  broker: Broker;
+  orm: MikroORM;
+  logger?: Logger;
+  /** '<service>.<handler>', e.g. 'inventory.reserve-stock' */
+  name: string;
+  /** routing keys, e.g. ['order.placed'] */
+  events: string[];
+  /** runs in ONE transaction with the inbox insert; events it emits go to addToOutbox(em, …) */
+  handle: (event: Envelope, em: EntityManager) => Promise<void>;
+  /** default [1000, 5000, 30000]; then dead-letter */
+  retryDelaysMs?: number[];
+  /** default 20 */
+  prefetch?: number;
+}
+
+/** Header names we set on retried and dead-lettered copies. */
+export const HEADERS = {
+  attempt: 'x-mercato-attempt',
+  lastError: 'x-mercato-last-error',
+  deadReason: 'x-mercato-dead-reason',
+  consumer: 'x-mercato-consumer',
+  routingKey: 'x-mercato-routing-key',
+  deadAt: 'x-mercato-dead-at',
+} as const;
+
+const silent: Logger = { info() {}, warn() {}, error() {} };
+const tracer = trace.getTracer('@mercato/messaging');
+// Version conflicts on hot rows are expected (see TOOLCHAIN: ~79% under contention). Retrying them in
+// process, with jitter, is far cheaper than a trip through the delayed retry queue.
+const QUICK_RETRIES = 5;
+const TRANSIENT_SQLSTATES = new Set(['40001', '40P01']); // serialization failure, deadlock
+
+function isTransient(err: unknown): boolean {
+  if (err instanceof OptimisticLockError) return true;
+  const e = err as { code?: unknown; sqlState?: unknown };
+  return TRANSIENT_SQLSTATES.has(String(e?.code)) || TRANSIENT_SQLSTATES.has(String(e?.sqlState));
+}
+
+// Inbox rows only need to outlive any plausible redelivery; old ones are deleted now and then.
+const INBOX_RETENTION = '7 days';
+const INBOX_CLEANUP_EVERY_MS = 10 * 60_000;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const truncate = (s: string, n = 1000) => (s.length > n ? `${s.slice(0, n)}…` : s);
+
+export async function startConsumer(opts: ConsumerOptions): Promise<{ stop(): Promise<void> }> {
+  const { broker, orm, name, events } = opts;
+  const logger = opts.logger ?? silent;
+  const delays = opts.retryDelaysMs ?? [1000, 5000, 30000];
+  const prefetch = opts.prefetch ?? 20;
+  const topo = consumerTopology(broker.exchange, name, delays);
+  broker.trackQueues([topo.queue, ...topo.retryQueues.map((q) => q.name), topo.dlq]);
+
+  let stopping = false;
+  let channel: Channel | undefined;
+  let consumerTag: string | undefined;
+  const inflight = new Set<Promise<void>>();
+
+  const handleInTransaction = async (event: Envelope): Promise<'handled' | 'duplicate'> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await orm.em.fork().transactional(async (em) => {
+          if (!(await claimInbox(em, name, event.id))) return 'duplicate' as const;
+          await opts.handle(event, em);
+          return 'handled' as const;
+        });
+      } catch (err) {
+        if (attempt >= QUICK_RETRIES || !isTransient(err)) throw err;
+        await sleep(Math.random() * 20 * attempt);
+      }
+    }
+  };
+
+  const ack = (ch: Channel, msg: ConsumeMessage) => {
+    try {
+      ch.ack(msg);
+    } catch {
+      // The channel died with the connection: the broker redelivers and the inbox absorbs it.
+    }
+  };
+
+  // Retried copies come back with the retry queue's dead-letter routing key; remember the original.
+  const routingKeyOf = (msg: ConsumeMessage) => {
+    const kept = msg.properties.headers?.[HEADERS.routingKey];
+    return kept === undefined ? msg.fields.routingKey : String(kept);
+  };
+
+  /** Sends a copy of `msg` to `queue` (by default exchange, or through `viaExchange`), confirmed, then acks the original. */
+  const forward = async (
+    ch: Channel,
+    msg: ConsumeMessage,
+    queue: string,
+    extra: Record<string, unknown>,
+    viaExchange = '',
+  ) => {
+    const headers = { ...msg.properties.headers, [HEADERS.routingKey]: routingKeyOf(msg), ...extra };
+    try {
+      await broker.publishConfirmed([
+        {
+          exchange: viaExchange,
+          routingKey: queue,
+          content: msg.content,
+          options: { ...msg.properties, headers },
+        },
+      ]);
+      ack(ch, msg);
+    } catch (err) {
+      logger.warn({ err, queue }, 'cannot forward message; it will be redelivered');
+      // Leave it unacked for a moment so a broken publish path does not spin, then hand it back.
+      await sleep(1000);
+      try {
+        ch.nack(msg, false, true);
+      } catch {
+        // channel gone: redelivered anyway
+      }
+    }
+  };
+
+  const deadLetter = async (ch: Channel, msg: ConsumeMessage, reason: string, id?: string) => {
+    logger.error(
+      {
+        consumer: name,
+        messageId: id ?? msg.properties.messageId,
+        routingKey: routingKeyOf(msg),
+        reason,
+      },
+      'message dead-lettered',
+    );
+    await forward(ch, msg, topo.dlq, {
+      [HEADERS.deadReason]: truncate(reason),
+      [HEADERS.consumer]: name,
+      [HEADERS.deadAt]: new Date().toISOString(),
+    });
+  };
+
+  const onMessage = async (ch: Channel, msg: ConsumeMessage) => {
+    const parsed = parseEnvelope(msg.content);
+    if (!parsed.ok) return deadLetter(ch, msg, parsed.reason, parsed.id);
+    const event = parsed.envelope;
+    const valid = validateEvent(event.type, event.version, event.data);
+    if (!valid.ok)
+      return deadLetter(
+        ch,
+        msg,
+        `contract ${event.type}@${event.version}: ${valid.errors.join('; ')}`,
+        event.id,
+      );
+
+    const parent = contextFromHeaders(msg.properties.headers);
+    const span = tracer.startSpan(
+      `${topo.queue} process`,
+      {
+        kind: SpanKind.CONSUMER,
+        attributes: {
+          'messaging.system': 'rabbitmq',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': broker.exchange,
+          'messaging.rabbitmq.destination.routing_key': routingKeyOf(msg),
+          'messaging.message.id': event.id,
+          'messaging.consumer.group.name': name,
+        },
+      },
+      parent,
+    );
+    try {
+      const outcome = await context.with(trace.setSpan(parent, span), () => handleInTransaction(event));
+      span.setAttribute('mercato.inbox.duplicate', outcome === 'duplicate');
+      ack(ch, msg);
+    } catch (err) {
+      span.recordException(err as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+      const failed = Number(msg.properties.headers?.[HEADERS.attempt] ?? 0);
+      const message = truncate(String((err as Error)?.message ?? err));
+      if (failed < topo.retryQueues.length) {
+        const retry = topo.retryQueues[failed]!;
+        logger.warn(
+          { err, consumer: name, messageId: event.id, attempt: failed + 1, retryInMs: retry.delayMs },
+          'handler failed; retrying later',
+        );
+        await forward(
+          ch,
+          msg,
+          topo.queue,
+          { [HEADERS.attempt]: failed + 1, [HEADERS.lastError]: message },
+          retry.exchange,
+        );
+      } else {
+        await deadLetter(ch, msg, `handler failed after ${failed + 1} attempts: ${message}`, event.id);
+      }
+    } finally {
+      span.end();
+    }
+  };
+
+  let channelConn: ChannelModel | undefined; // the connection `channel` belongs to
+  let lastConn: ChannelModel | undefined;
+  let retryTimer: NodeJS.Timeout | undefined;
+
+  /** Declares the topology and consumes on `conn`; run on every (re)connect of the broker. */
+  const setup = async (conn: ChannelModel) => {
+    lastConn = conn;
+    if (stopping || (channel && channelConn === conn)) return;
+    const ch = await conn.createChannel();
+    ch.on('error', (err: Error) => logger.warn({ err, consumer: name }, 'consumer channel error'));
+    ch.on('close', () => {
+      if (channel !== ch) return;
+      channel = undefined;
+      consumerTag = undefined;
+      // The connection may be fine and only this channel failed (a channel error, the queue deleted
+      // under us): open a new one. After a connection loss the broker's reconnect runs setup instead.
+      if (!stopping) scheduleResetup(conn);
+    });
+    try {
+      await declareConsumerTopology(ch, broker.exchange, topo, events);
+      await ch.prefetch(prefetch);
+    } catch (err) {
+      await ch.close().catch(() => {});
+      throw err;
+    }
+    if (stopping || (channel && channelConn === conn)) {
+      await ch.close().catch(() => {}); // a concurrent setup won
+      return;
+    }
+    channel = ch;
+    channelConn = conn;
+    const reply = await ch.consume(topo.queue, (msg) => {
+      if (!msg) {
+        // Cancelled by the broker (e.g. the queue was deleted): closing the channel re-declares.
+        logger.warn({ consumer: name }, 'consumer cancelled by the broker; re-declaring');
+        void ch.close().catch(() => {});
+        return;
+      }
+      const p = onMessage(ch, msg)
+        .catch((err) => logger.error({ err, consumer: name }, 'unexpected consumer failure'))
+        .finally(() => inflight.delete(p));
+      inflight.add(p);
+    });
+    consumerTag = reply.consumerTag;
+  };
+
+  const scheduleResetup = (conn: ChannelModel) => {
+    if (retryTimer) return;
+    retryTimer = setTimeout(async () => {
+      retryTimer = undefined;
+      if (stopping || lastConn !== conn || !broker.connected) return;
+      try {
+        await setup(conn);
+      } catch (err) {
+        logger.warn({ err, consumer: name }, 'cannot restart consumer; retrying');
+        scheduleResetup(conn);
+      }
+    }, 1000);
+  };
+
+  // A failure at start (e.g. a queue declared elsewhere with other arguments) is thrown to the caller;
+  // after a reconnect it is logged and retried, without taking the broker's other consumers down.
+  let started = false;
+  const unsubscribe = await broker.onConnected(async (conn) => {
+    try {
+      await setup(conn);
+    } catch (err) {
+      if (!started) throw err;
+      logger.warn({ err, consumer: name }, 'cannot restart consumer after reconnect; retrying');
+      scheduleResetup(conn);
+    }
+  });
+  started = true;
+
+  const cleanup = setInterval(() => {
+    orm.em
+      .fork()
+      .execute(
+        `delete from ${inboxTable(orm.em)} where consumer = ? and handled_at < now() - interval '${INBOX_RETENTION}'`,
+        [name],
+      )
+      .catch((err: unknown) => logger.warn({ err, consumer: name }, 'inbox clean-up failed'));
+  }, INBOX_CLEANUP_EVERY_MS);
+  cleanup.unref();
+
+  return {
+    async stop() {
+      stopping = true;
+      unsubscribe();
+      if (retryTimer) clearTimeout(retryTimer);
+      clearInterval(cleanup);
+      const ch = channel;
+      // Stop taking messages, let the ones in hand finish (and ack), then close the channel.
+      if (ch && consumerTag) await ch.cancel(consumerTag).catch(() => {});
+      await Promise.allSettled([...inflight]);
+      if (ch) await ch.close().catch(() => {});
+    },
+  };
+}
