@@ -1,0 +1,127 @@
+import t from 'tap';
+import { isProblem, startIdentity } from './helpers.ts';
+
+t.test('password reset', async (t) => {
+  const s = await startIdentity(t);
+  const tokenFor = async (userId: string) => {
+    const events = await s.outboxEvents('user.password_reset_requested');
+    const mine = events.filter((e) => e.data.userId === userId);
+    return mine.at(-1)?.data as { token: string; email: string; expiresAt: string } | undefined;
+  };
+
+  t.test('always 202; only a registered address gets a token, delivered by the event', async (t) => {
+    const c = await s.customer();
+    const before = await s.counts();
+    const unknown = await s.inject({
+      method: 'POST',
+      url: '/auth/password-reset',
+      body: { email: 'nobody-at-all@example.com' },
+    });
+    t.equal(unknown.statusCode, 202, 'an unknown address looks the same');
+    t.same(await s.counts(), before, 'and leaves no trace');
+
+    const known = await s.inject({ method: 'POST', url: '/auth/password-reset', body: { email: c.email } });
+    t.equal(known.statusCode, 202);
+    t.same(known.json(), unknown.json(), 'same body: no enumeration');
+    const event = await tokenFor(c.id);
+    t.ok(event, 'user.password_reset_requested is in the outbox');
+    t.equal(event!.email, c.email);
+    t.ok(Date.parse(event!.expiresAt) > Date.now());
+    const [row] = await s.sql<{ token_hash: string }>(
+      'select token_hash from password_reset where user_id = ?',
+      [c.id],
+    );
+    t.not(row!.token_hash, event!.token, 'the token is stored hashed');
+    t.notMatch(row!.token_hash, event!.token);
+  });
+
+  t.test('confirm sets the new password once; the token is single-use and sessions end', async (t) => {
+    const c = await s.customer();
+    await s.inject({ method: 'POST', url: '/auth/password-reset', body: { email: c.email } });
+    const { token } = (await tokenFor(c.id))!;
+
+    const before = await s.counts();
+    const weak = await s.inject({
+      method: 'POST',
+      url: '/auth/password-reset/confirm',
+      body: { token, password: 'weak' },
+    });
+    t.ok(isProblem(weak, 400), 'a weak password is refused');
+    t.same(await s.counts(), before);
+
+    const ok = await s.inject({
+      method: 'POST',
+      url: '/auth/password-reset/confirm',
+      body: { token, password: 'Brand-new-pass-9' },
+    });
+    t.equal(ok.statusCode, 204);
+    await s.login(c.email, 'Brand-new-pass-9');
+    t.ok(
+      isProblem(
+        await s.inject({
+          method: 'POST',
+          url: '/auth/login',
+          body: { email: c.email, password: c.password },
+        }),
+        401,
+      ),
+      'the old password is gone',
+    );
+    t.ok(
+      isProblem(await s.inject({ method: 'GET', url: '/auth/me', token: c.accessToken }), 401),
+      'sessions from before the reset end',
+    );
+    const again = await s.inject({
+      method: 'POST',
+      url: '/auth/password-reset/confirm',
+      body: { token, password: 'Another-pass-10' },
+    });
+    t.ok(isProblem(again, 400), 'single use');
+    await s.login(c.email, 'Brand-new-pass-9');
+  });
+
+  t.test('an expired or made-up token is refused', async (t) => {
+    const c = await s.customer();
+    await s.inject({ method: 'POST', url: '/auth/password-reset', body: { email: c.email } });
+    const { token } = (await tokenFor(c.id))!;
+    await s.sql("update password_reset set expires_at = now() - interval '1 second' where user_id = ?", [
+      c.id,
+    ]);
+    const expired = await s.inject({
+      method: 'POST',
+      url: '/auth/password-reset/confirm',
+      body: { token, password: 'Brand-new-pass-9' },
+    });
+    t.ok(isProblem(expired, 400));
+    const madeUp = await s.inject({
+      method: 'POST',
+      url: '/auth/password-reset/confirm',
+      body: { token: 'made-up-token', password: 'Brand-new-pass-9' },
+    });
+    t.ok(isProblem(madeUp, 400));
+    await s.login(c.email, c.password);
+  });
+});
+
+t.test('a newer reset request voids the older token', async (t) => {
+  const s = await startIdentity(t);
+  const c = await s.customer();
+  const tokens: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    await s.inject({ method: 'POST', url: '/auth/password-reset', body: { email: c.email } });
+    const events = await s.outboxEvents('user.password_reset_requested');
+    tokens.push(events.at(-1)!.data.token as string);
+  }
+  const old = await s.inject({
+    method: 'POST',
+    url: '/auth/password-reset/confirm',
+    body: { token: tokens[0], password: 'Brand-new-pass-9' },
+  });
+  t.ok(isProblem(old, 400), 'the first link no longer works');
+  const newest = await s.inject({
+    method: 'POST',
+    url: '/auth/password-reset/confirm',
+    body: { token: tokens[1], password: 'Brand-new-pass-9' },
+  });
+  t.equal(newest.statusCode, 204);
+});
