@@ -1,0 +1,106 @@
+import rateLimit from '@fastify/rate-limit';
+import { type App, HttpProblem, problems } from '@mercato/kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Redis } from 'ioredis';
+import { rateLimitKey } from '../domain/routes.ts';
+import { VerifiedTokenCache } from '../domain/token-cache.ts';
+
+export interface RateLimitOptions {
+  redis: Redis;
+  ipMax: number;
+  userMax: number;
+  windowMs: number;
+  prefix: string;
+  failOpen: boolean;
+  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  trustProxy: boolean;
+}
+
+// A token check must not hold a request up when identity's key set cannot be fetched: the client
+// is then counted by IP, and the upstream still verifies the token itself.
+const TOKEN_CHECK_TIMEOUT_MS = 500;
+
+/**
+ * Counts requests in Redis per user (a valid Bearer token's sub) or else per client IP. Registered
+ * in the proxies' context only, so probes, metrics and docs are never limited.
+ */
+export async function registerRateLimit(app: App, opts: RateLimitOptions): Promise<void> {
+  if (!opts.failOpen) {
+    // Fail closed: with Redis unreachable nothing can be counted, so nothing is let through.
+    app.addHook('onRequest', async () => {
+      if (opts.redis.status !== 'ready') throw limiterUnavailable();
+    });
+    // Redis may also fail between that check and the count; the limiter then throws a plain
+    // error. Upstream failures arrive as HttpProblems, so a plain one here is the limiter's.
+    // Rethrowing hands the problem to the kit's error handler, which formats it.
+    app.setErrorHandler((error, request) => {
+      if (error instanceof HttpProblem || (error as { statusCode?: number }).statusCode !== undefined)
+        throw error;
+      request.log.warn({ err: error }, 'rate limiter: Redis failed, request refused (fail closed)');
+      throw limiterUnavailable();
+    });
+  }
+
+  const authenticate = app.authenticate;
+  const verified = new VerifiedTokenCache();
+  const clientKey = async (request: FastifyRequest): Promise<string> => {
+    let sub: string | undefined;
+    const header = request.headers.authorization;
+    if (header?.startsWith('Bearer ')) {
+      const token = header.slice(7).trim();
+      sub = verified.get(token);
+      if (sub === undefined) {
+        try {
+          await withTimeout(
+            authenticate(request, undefined as unknown as FastifyReply),
+            TOKEN_CHECK_TIMEOUT_MS,
+          );
+          sub = request.user.sub;
+          verified.remember(token, sub);
+        } catch {
+          // An invalid or expired token proves nobody: the request counts against its IP.
+        }
+      }
+    }
+    return rateLimitKey({ sub, ip: opts.trustProxy ? forwardedClient(request) : request.ip });
+  };
+
+  await app.register(rateLimit, {
+    redis: opts.redis,
+    nameSpace: opts.prefix,
+    keyGenerator: clientKey,
+    max: (_request, key) => (key.startsWith('user:') ? opts.userMax : opts.ipMax),
+    timeWindow: opts.windowMs,
+    skipOnError: opts.failOpen,
+    // IETF RateLimit-Limit / -Remaining / -Reset, and Retry-After on 429.
+    enableDraftSpec: true,
+    errorResponseBuilder: (_request, context) => {
+      const retryAfter = Math.max(1, Math.ceil(context.ttl / 1000));
+      return problems.tooManyRequests(
+        `Rate limit of ${context.max} requests per ${context.after} exceeded; retry in ${retryAfter} s`,
+        retryAfter,
+      );
+    },
+  });
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error('timed out')), ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+function limiterUnavailable(): HttpProblem {
+  return problems.serviceUnavailable('Rate limiting is unavailable; try again shortly');
+}
+
+// The kit's createService has no trustProxy option, so request.ip is always the socket's peer.
+function forwardedClient(request: FastifyRequest): string {
+  const header = request.headers['x-forwarded-for'];
+  const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
+  return first || request.ip;
+}
