@@ -1,0 +1,14 @@
+import { baseConfigSchema } from '@mercato/kit';
+import { type Static, Type } from 'typebox';
+
+export const configSchema = Type.Object({
+  ...baseConfigSchema.properties,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3002 }),
+  /** PostgreSQL schema the service owns; tests pass an isolated one */
+  DATABASE_SCHEMA: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'catalog' }),
+  /** how long a cached product or search page may be served (writes invalidate it sooner) */
+  CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
+  /** insert the demo catalog (src/seed-data.ts) on start when the catalog is empty */
+  SEED_DEMO_CATALOG: Type.Boolean({ default: false }),
+});
+export type Config = Static<typeof configSchema>;

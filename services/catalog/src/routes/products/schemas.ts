@@ -1,0 +1,132 @@
+// One TypeBox schema per shape: it validates the request, types the handler and documents the route.
+import { IdParam, Page, PageQuery, ProblemSchema } from '@mercato/kit';
+import { Type } from 'typebox';
+import { PRICE_PATTERN } from '../../domain/price.ts';
+
+const Slug = Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 60, examples: ['books'] });
+
+/** numeric(12,2): no sign, no exponent, at most two decimals ("12.50"; not 1e3, -1 or "12.345"). */
+const DecimalPrice = Type.String({ pattern: PRICE_PATTERN, examples: ['12.50'] });
+
+export const Price = Type.Object(
+  {
+    amount: DecimalPrice,
+    currency: Type.String({ pattern: '^[A-Z]{3}$', examples: ['EUR'] }),
+  },
+  { additionalProperties: false },
+);
+
+const AttributeValue = Type.Union([
+  Type.String({ maxLength: 2000 }),
+  Type.Number(),
+  Type.Boolean(),
+  Type.Null(),
+]);
+
+/** Free-form details; books carry `author` and `isbn` (checked by the catalog's rules). */
+export const Attributes = Type.Object(
+  {
+    author: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    isbn: Type.Optional(
+      Type.String({ pattern: '^[0-9][0-9 -]{8,15}[0-9Xx]$', examples: ['978-0-261-10221-7'] }),
+    ),
+  },
+  { additionalProperties: AttributeValue, maxProperties: 50 },
+);
+
+const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
+const Description = Type.String({ maxLength: 10_000 });
+
+/** POST and PUT: the whole product (PUT replaces; omitted optional fields take their defaults). */
+export const ProductBody = Type.Object(
+  {
+    name: Name,
+    description: Type.Optional(Description),
+    category: Slug,
+    price: Price,
+    attributes: Type.Optional(Attributes),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
+
+/** PATCH: any of the fields, at least one. */
+export const ProductPatch = Type.Object(
+  {
+    name: Type.Optional(Name),
+    description: Type.Optional(Description),
+    category: Type.Optional(Slug),
+    price: Type.Optional(Price),
+    attributes: Type.Optional(Attributes),
+    active: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+
+export const Product = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  name: Type.String(),
+  description: Type.String(),
+  category: Type.String(),
+  price: Type.Object({ amount: Type.String(), currency: Type.String() }),
+  attributes: Type.Record(Type.String(), AttributeValue),
+  active: Type.Boolean(),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+  version: Type.Integer(),
+});
+
+export const SearchHit = Type.Object({
+  ...Product.properties,
+  /** relevance: full-text rank plus the best trigram similarity of name or author */
+  score: Type.Number(),
+});
+
+const Filters = {
+  category: Type.Optional(Slug),
+  minPrice: Type.Optional(DecimalPrice),
+  maxPrice: Type.Optional(DecimalPrice),
+  active: Type.Optional(Type.Boolean()),
+};
+
+export const ListQuery = Type.Object(
+  {
+    ...PageQuery.properties,
+    ...Filters,
+    sort: Type.Optional(Type.Enum(['name', 'price', 'createdAt'], { default: 'name' })),
+    order: Type.Optional(Type.Enum(['asc', 'desc'], { default: 'asc' })),
+  },
+  { additionalProperties: false },
+);
+
+export const SearchQuery = Type.Object(
+  {
+    q: Type.String({ minLength: 1, maxLength: 200 }),
+    ...PageQuery.properties,
+    ...Filters,
+  },
+  { additionalProperties: false },
+);
+
+export const IfMatchHeaders = Type.Object({
+  'if-match': Type.Optional(Type.String({ description: 'the ETag last read; 412 when stale' })),
+});
+
+export const Category = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  slug: Type.String(),
+  name: Type.String(),
+  createdAt: Type.String({ format: 'date-time' }),
+});
+
+export const CategoryBody = Type.Object(
+  {
+    slug: Slug,
+    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
+  },
+  { additionalProperties: false },
+);
+
+export const ProductPage = Page(Product);
+export const SearchPage = Page(SearchHit);
+export { IdParam, ProblemSchema };
