@@ -1,0 +1,149 @@
+import { createOrm, type MikroORM } from '@mercato/db';
+import { type App, createService } from '@mercato/kit';
+import { Broker, startConsumer, startOutboxRelay } from '@mercato/messaging';
+import type { EventSubscriber, TransactionEventArgs } from '@mikro-orm/core';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { Redis } from 'ioredis';
+import type { JSONWebKeySet } from 'jose';
+import { migrations } from '../migrations/index.ts';
+import type { Config } from './config.ts';
+import { reservationHandlers } from './consumers/reservations.ts';
+import { entities } from './entities.ts';
+import { StockCache } from './plugins/stock-cache.ts';
+import { stockRoutes } from './routes/stocks/index.ts';
+import { storeRoutes } from './routes/stores/index.ts';
+
+export interface Deps {
+  /** a fixed key set instead of JWKS_URL (tests: testAuth().jwks) */
+  jwks?: JSONWebKeySet;
+  logLevel?: string;
+  /** false: HTTP only, no consumers or relay (tests of the routes alone) */
+  messaging?: boolean;
+}
+
+export interface InventoryContext {
+  orm: MikroORM;
+  cache: StockCache;
+}
+
+export async function buildApp(config: Config, deps: Deps = {}): Promise<App> {
+  const orm = await createOrm({
+    url: config.DATABASE_URL,
+    schema: config.DATABASE_SCHEMA,
+    entities,
+    migrations,
+    poolMax: config.DATABASE_POOL_MAX,
+  });
+  // Short timeouts and no offline queue: when Redis is away a read must fall through to
+  // PostgreSQL at once rather than wait for a reconnect.
+  const redis = new Redis(config.REDIS_URL, {
+    lazyConnect: true,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1_000,
+    commandTimeout: 250,
+    retryStrategy: (times) => Math.min(100 * times, 2_000),
+  });
+  redis.on('error', () => {}); // state changes are visible through redis.status; reads fall back
+  await redis.connect().catch(() => {}); // a service without its cache still serves
+  let broker: Broker | undefined;
+  let app: App | undefined;
+  try {
+    app = await createService({
+      name: 'inventory',
+      logLevel: deps.logLevel ?? config.LOG_LEVEL,
+      auth: deps.jwks ? { jwks: deps.jwks, redis } : { jwksUrl: config.JWKS_URL, redis },
+      readiness: {
+        postgres: () => orm.em.getConnection().execute('select 1'),
+        broker: async () => broker?.check(),
+        // Not Redis: it is an accelerator, and a pod without it still answers every route.
+      },
+      openapi: { description: 'Stores, stock per product and store, and the reservations of orders.' },
+    });
+    const cache = new StockCache({
+      redis,
+      prefix: `${config.DATABASE_SCHEMA}:`,
+      ttlSeconds: config.STOCK_CACHE_TTL_SECONDS,
+      log: app.log,
+    });
+    const ctx: InventoryContext = { orm, cache };
+
+    const stoppers: { stop(): Promise<void> }[] = [];
+    const log = app.log;
+    // Also what a failed start runs (below), so nothing it had started is left running.
+    app.addHook('onClose', async () => {
+      // Consumers first (they finish what they hold), then the relay, then the connections.
+      for (const s of stoppers.reverse()) await s.stop().catch((err) => log.error({ err }, 'stop failed'));
+      await broker?.close();
+      await orm.close(true);
+      redis.disconnect();
+    });
+
+    await app.register(storeRoutes, { prefix: '/stores', ctx });
+    await app.register(stockRoutes, { prefix: '/stocks', ctx });
+
+    if (deps.messaging !== false) {
+      broker = await Broker.connect({
+        url: config.AMQP_URL,
+        exchange: config.AMQP_EXCHANGE,
+        logger: app.log,
+      });
+      // The consumer's transaction commits after the handler returns: the cache is dropped on that
+      // commit, not before, so no reader can put the old level back in the meantime.
+      const touched = new WeakMap<EntityManager, Set<string>>();
+      const dropOnCommit: EventSubscriber = {
+        afterTransactionCommit(args: TransactionEventArgs) {
+          const products = touched.get(args.em as EntityManager);
+          if (!products) return;
+          touched.delete(args.em as EntityManager);
+          return cache.invalidate(products);
+        },
+        afterTransactionRollback(args: TransactionEventArgs) {
+          touched.delete(args.em as EntityManager);
+        },
+      };
+      orm.em.getEventManager().registerSubscriber(dropOnCommit);
+      const handlers = reservationHandlers({
+        touched(em, productIds) {
+          const set = touched.get(em) ?? new Set<string>();
+          for (const id of productIds) set.add(id);
+          touched.set(em, set);
+        },
+      });
+      stoppers.push(startOutboxRelay({ orm, broker, logger: app.log }));
+      const common = { broker, orm, logger: app.log, prefetch: config.CONSUMER_PREFETCH };
+      stoppers.push(
+        await startConsumer({
+          ...common,
+          name: 'inventory.reserve-stock',
+          events: ['order.placed', 'order.lines_changed'],
+          handle: (event, em) => handlers.reserve(event, em as EntityManager),
+        }),
+        await startConsumer({
+          ...common,
+          name: 'inventory.release-stock',
+          events: ['order.cancelled', 'payment.failed'],
+          handle: (event, em) =>
+            event.type === 'order.cancelled'
+              ? handlers.orderCancelled(event, em as EntityManager)
+              : handlers.paymentFailed(event, em as EntityManager),
+        }),
+        await startConsumer({
+          ...common,
+          name: 'inventory.commit-stock',
+          events: ['order.shipped'],
+          handle: (event, em) => handlers.orderShipped(event, em as EntityManager),
+        }),
+      );
+    }
+    return app;
+  } catch (err) {
+    if (app) {
+      await app.close();
+    } else {
+      await orm.close(true);
+      redis.disconnect();
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,19 @@
+import { baseConfigSchema, configFromEnvOrExit, loadConfig } from '@mercato/kit';
+import { type Static, Type } from 'typebox';
+
+export const configSchema = Type.Object({
+  ...baseConfigSchema.properties,
+  SERVICE_NAME: Type.String({ minLength: 1, default: 'inventory' }),
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3003 }),
+  /** the PostgreSQL schema this service owns; tests pass an isolated one */
+  DATABASE_SCHEMA: Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$', default: 'inventory' }),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
+  /** how long GET /stocks/{productId} may be answered from Redis (writes invalidate it sooner) */
+  STOCK_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 300, default: 5 }),
+  /** messages one consumer works on at once */
+  CONSUMER_PREFETCH: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
+});
+export type Config = Static<typeof configSchema>;
+
+export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): Config => loadConfig(configSchema, env);
+export const configFromEnvOrExitOnError = (): Config => configFromEnvOrExit(configSchema);

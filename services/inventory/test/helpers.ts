@@ -1,0 +1,197 @@
+// Shared set-up: an isolated schema, a unique exchange (and its queues deleted afterwards), a local
+// key pair for tokens, and a test queue that collects what inventory publishes.
+import type { OrderPlaced } from '@mercato/contracts';
+import type { App } from '@mercato/kit';
+import { consumerTopology, type Envelope, envelope } from '@mercato/messaging';
+import {
+  isolatedSchema,
+  TEST_AMQP_URL,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  testAuth,
+  uniqueName,
+} from '@mercato/testing';
+import amqp from 'amqplib';
+import pg from 'pg';
+import { uuidv7 } from 'uuidv7';
+import { buildApp, type Deps } from '../src/app.ts';
+import type { Config } from '../src/config.ts';
+
+interface Tap {
+  teardown(fn: () => unknown): void;
+}
+
+export const CONSUMERS = ['inventory.reserve-stock', 'inventory.release-stock', 'inventory.commit-stock'];
+
+export function testConfig(schema: string, exchange: string, overrides: Partial<Config> = {}): Config {
+  return {
+    SERVICE_NAME: 'inventory',
+    HOST: '127.0.0.1',
+    PORT: 0,
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: TEST_DATABASE_URL,
+    DATABASE_SCHEMA: schema,
+    DATABASE_POOL_MAX: 10,
+    AMQP_URL: TEST_AMQP_URL,
+    AMQP_EXCHANGE: exchange,
+    REDIS_URL: TEST_REDIS_URL,
+    JWKS_URL: 'http://127.0.0.1:9/unused',
+    STOCK_CACHE_TTL_SECONDS: 5,
+    CONSUMER_PREFETCH: 20,
+    ...overrides,
+  };
+}
+
+export interface Harness {
+  app: App;
+  schema: string;
+  exchange: string;
+  adminToken: string;
+  customerToken: string;
+  auth: Awaited<ReturnType<typeof testAuth>>;
+  /** a query on the service's schema, for checking what (didn't) change */
+  sql<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** another instance on the same schema and exchange (a second replica) */
+  replica(): Promise<App>;
+}
+
+export async function setup(
+  t: Tap,
+  opts: { messaging?: boolean; overrides?: Partial<Config> } = {},
+): Promise<Harness> {
+  const schema = await isolatedSchema(t, 't_inv');
+  const exchange = uniqueName('t_inv_ex');
+  const auth = await testAuth();
+  const deps: Deps = {
+    jwks: auth.jwks,
+    logLevel: process.env.TEST_LOG_LEVEL ?? 'silent',
+    messaging: opts.messaging ?? true,
+  };
+  const config = testConfig(schema, exchange, opts.overrides);
+  const apps: App[] = [];
+  const start = async () => {
+    const app = await buildApp(config, deps);
+    apps.push(app);
+    return app;
+  };
+  const app = await start();
+  const db = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${schema}` });
+  await db.connect();
+  t.teardown(async () => {
+    for (const a of apps) await a.close();
+    await db.end();
+    if (deps.messaging !== false) await deleteExchange(exchange);
+  });
+  return {
+    app,
+    schema,
+    exchange,
+    auth,
+    adminToken: await auth.sign({ sub: uuidv7(), role: 'admin' }),
+    customerToken: await auth.sign({ sub: uuidv7(), role: 'customer' }),
+    async sql(text, params = []) {
+      const res = await db.query(text, params as never[]);
+      return res.rows as never;
+    },
+    replica: start,
+  };
+}
+
+async function deleteExchange(exchange: string): Promise<void> {
+  const conn = await amqp.connect(TEST_AMQP_URL);
+  try {
+    const ch = await conn.createChannel();
+    for (const name of CONSUMERS) {
+      const topo = consumerTopology(exchange, name, [1000, 5000, 30000]);
+      for (const q of [topo.queue, ...topo.retryQueues.map((r) => r.name), topo.dlq]) await ch.deleteQueue(q);
+    }
+    await ch.deleteExchange(exchange);
+    await ch.close();
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Publishes like another service would, and collects what inventory publishes. */
+export async function bus(t: Tap, exchange: string) {
+  const conn = await amqp.connect(TEST_AMQP_URL);
+  const pub = await conn.createConfirmChannel();
+  await pub.assertExchange(exchange, 'topic', { durable: true });
+  const sub = await conn.createChannel();
+  const { queue } = await sub.assertQueue('', { exclusive: true, autoDelete: true });
+  await sub.bindQueue(queue, exchange, 'stock.#');
+  const received: Envelope[] = [];
+  await sub.consume(queue, (msg) => {
+    if (!msg) return;
+    received.push(JSON.parse(msg.content.toString()) as Envelope);
+    sub.ack(msg);
+  });
+  t.teardown(() => conn.close());
+  return {
+    received,
+    of<T>(type: string, orderId?: string): Envelope<T>[] {
+      return received.filter(
+        (e) =>
+          e.type === type && (orderId === undefined || (e.data as { orderId?: string }).orderId === orderId),
+      ) as Envelope<T>[];
+    },
+    async publish(events: Envelope[]): Promise<void> {
+      for (const e of events) {
+        pub.publish(exchange, e.type, Buffer.from(JSON.stringify(e)), {
+          persistent: true,
+          messageId: e.id,
+          contentType: 'application/json',
+        });
+      }
+      await pub.waitForConfirms();
+    },
+  };
+}
+
+export function orderPlaced(
+  lines: { productId: string; quantity: number }[],
+  opts: { orderId?: string; revision?: number; type?: string } = {},
+): Envelope<OrderPlaced> {
+  const orderId = opts.orderId ?? uuidv7();
+  const data: OrderPlaced = {
+    orderId,
+    userId: uuidv7(),
+    revision: opts.revision ?? 1,
+    lines: lines.map((l) => ({
+      itemId: uuidv7(),
+      productId: l.productId,
+      quantity: l.quantity,
+      unitPrice: { amount: '9.99', currency: 'EUR' },
+    })),
+    total: { amount: '19.98', currency: 'EUR' },
+    paymentMethod: { type: 'card', token: 'tok_visa' },
+    shippingAddressId: uuidv7(),
+  };
+  return envelope(opts.type ?? 'order.placed', data, { source: 'orders', correlationId: orderId });
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Creates a store and a stock row over HTTP; returns their ids. */
+export async function seedStock(
+  h: Harness,
+  productId: string,
+  onHand: number,
+  opts: { lowStockThreshold?: number; storeCode?: string } = {},
+): Promise<{ storeId: string; stockId: string }> {
+  const store = await h.app.inject({
+    method: 'POST',
+    url: '/stores',
+    headers: bearer(h.adminToken),
+    payload: { code: opts.storeCode ?? uniqueName('s'), name: 'Store' },
+  });
+  if (store.statusCode !== 201) throw new Error(`store: ${store.statusCode} ${store.body}`);
+  const stock = await h.app.inject({
+    method: 'POST',
+    url: '/stocks',
+    headers: bearer(h.adminToken),
+    payload: { productId, storeId: store.json().id, onHand, lowStockThreshold: opts.lowStockThreshold ?? 0 },
+  });
+  if (stock.statusCode !== 201) throw new Error(`stock: ${stock.statusCode} ${stock.body}`);
+  return { storeId: store.json().id, stockId: stock.json().id };
+}
