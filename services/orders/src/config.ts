@@ -1,0 +1,15 @@
+import { baseConfigSchema } from '@mercato/kit';
+import { type Static, Type } from 'typebox';
+
+export const configSchema = Type.Object({
+  ...baseConfigSchema.properties,
+  PORT: Type.Integer({ minimum: 0, maximum: 65535, default: 3005 }),
+  /** The PostgreSQL schema this service owns; tests pass an isolated one. */
+  DATABASE_SCHEMA: Type.String({ minLength: 1, default: 'orders' }),
+  DATABASE_POOL_MAX: Type.Integer({ minimum: 1, default: 10 }),
+  /** An order still PENDING this long after it was placed is cancelled (reason timeout). */
+  ORDER_PENDING_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 15 * 60_000 }),
+  /** How often each replica looks for timed-out orders. */
+  ORDER_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 30_000 }),
+});
+export type Config = Static<typeof configSchema>;

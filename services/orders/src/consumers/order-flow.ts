@@ -1,0 +1,68 @@
+// Reactions to inventory and payments. Every handler checks the order's own state first (events of
+// one order arrive late, twice, or out of order) and the orders service stays the authority on status.
+import type { PaymentFailed, PaymentSucceeded, StockRejected } from '@mercato/contracts';
+import { addToOutbox, type Envelope, envelope, type Logger } from '@mercato/messaging';
+import type { EntityManager } from '@mikro-orm/core';
+import { emitCancelled, findOrderForUpdate, SOURCE, transition } from '../orders.ts';
+
+export const ORDER_FLOW_EVENTS = ['stock.rejected', 'payment.failed', 'payment.succeeded'];
+
+export function orderFlowHandler(logger: Logger) {
+  return async function handleOrderFlowEvent(event: Envelope, em: EntityManager): Promise<void> {
+    const data = event.data as StockRejected | PaymentFailed | PaymentSucceeded;
+    const order = await findOrderForUpdate(em, data.orderId);
+    const context = { eventId: event.id, type: event.type, orderId: data.orderId };
+
+    if (event.type === 'payment.succeeded') {
+      if (!order) {
+        // Deleted by an admin (which announced order.cancelled) before the capture landed: say it
+        // again so payments refunds this capture too.
+        logger.warn(context, 'payment captured for an unknown order; announcing its cancellation');
+        await addToOutbox(
+          em,
+          envelope(
+            'order.cancelled',
+            { orderId: data.orderId, userId: data.userId, reason: 'admin', previousStatus: 'CANCELLED' },
+            { source: SOURCE, correlationId: data.orderId, causationId: event.id },
+          ),
+        );
+        return;
+      }
+      if (order.status === 'CANCELLED') {
+        // Timed out or cancelled by the customer while the charge was in flight: never confirm;
+        // order.cancelled again is what makes payments refund the capture.
+        logger.info(context, 'payment captured for a cancelled order; announcing the cancellation again');
+        await emitCancelled(em, order, order.cancelReason ?? 'timeout', 'CANCELLED', {
+          causationId: event.id,
+        });
+        return;
+      }
+      if (data.revision < order.revision) {
+        logger.info(
+          { ...context, revision: data.revision, current: order.revision },
+          'stale revision ignored',
+        );
+        return;
+      }
+      if (order.status !== 'PENDING') return; // already confirmed (or further): a duplicate
+      await transition(em, order, 'CONFIRMED', { cause: event.type, causationId: event.id });
+      return;
+    }
+
+    if (!order) {
+      logger.warn(context, 'event for an unknown order ignored');
+      return;
+    }
+    if (data.revision < order.revision) {
+      // The lines changed since: inventory and payments are working on the newer revision.
+      logger.info({ ...context, revision: data.revision, current: order.revision }, 'stale revision ignored');
+      return;
+    }
+    if (order.status !== 'PENDING') return; // cancelled already, or confirmed: nothing to undo here
+    await transition(em, order, 'CANCELLED', {
+      cause: event.type,
+      cancelReason: event.type === 'stock.rejected' ? 'out_of_stock' : 'payment_failed',
+      causationId: event.id,
+    });
+  };
+}

@@ -1,0 +1,106 @@
+// Orders' own tables. No `schema` here: the ORM's schema setting applies (orders, or a test schema).
+// Items and history refer to their order by id rather than as ORM relations: every read of them is a
+// plain query by order id, and the order row is the one that carries the version (ETag).
+import type { CancelReason } from '@mercato/contracts';
+import { messagingEntities } from '@mercato/messaging';
+import { defineEntity, p } from '@mikro-orm/core';
+import type { OrderStatus } from './domain/status.ts';
+
+export const OrderSchema = defineEntity({
+  name: 'Order',
+  tableName: 'orders',
+  properties: {
+    id: p.uuid().primary(),
+    userId: p.uuid().index(),
+    status: p.string().columnType('text').$type<OrderStatus>(),
+    /** Grows with every line change; reservations and charges are for one revision. */
+    revision: p.integer(),
+    totalAmount: p.decimal('string').precision(16).scale(4),
+    currency: p.string().columnType('char(3)'),
+    shippingAddressId: p.uuid(),
+    paymentMethod: p.json<{ type: 'card'; token: string }>(),
+    cancelReason: p.string().columnType('text').$type<CancelReason>().nullable(),
+    createdAt: p.datetime().columnType('timestamptz'),
+    updatedAt: p.datetime().columnType('timestamptz'),
+    version: p.integer().version(),
+  },
+});
+export class Order extends OrderSchema.class {}
+OrderSchema.setClass(Order);
+
+export const OrderItemSchema = defineEntity({
+  name: 'OrderItem',
+  tableName: 'order_item',
+  properties: {
+    id: p.uuid().primary(),
+    orderId: p.uuid(),
+    productId: p.uuid(),
+    productName: p.string().columnType('text'),
+    quantity: p.integer(),
+    /** Snapshot of the read model's price when the line was added: later price changes don't touch it. */
+    unitAmount: p.decimal('string').precision(16).scale(4),
+    currency: p.string().columnType('char(3)'),
+    createdAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export class OrderItem extends OrderItemSchema.class {}
+OrderItemSchema.setClass(OrderItem);
+
+export const StatusChangeSchema = defineEntity({
+  name: 'StatusChange',
+  tableName: 'order_status_history',
+  properties: {
+    id: p.uuid().primary(),
+    orderId: p.uuid(),
+    fromStatus: p.string().columnType('text').$type<OrderStatus>().nullable(),
+    toStatus: p.string().columnType('text').$type<OrderStatus>(),
+    at: p.datetime().columnType('timestamptz'),
+    cause: p.string().columnType('text'),
+  },
+});
+export class StatusChange extends StatusChangeSchema.class {}
+StatusChangeSchema.setClass(StatusChange);
+
+export const IdempotencyRecordSchema = defineEntity({
+  name: 'IdempotencyRecord',
+  tableName: 'idempotency_key',
+  properties: {
+    userId: p.uuid().primary(),
+    key: p.string().columnType('text').primary(),
+    fingerprint: p.string().columnType('text'),
+    statusCode: p.integer(),
+    response: p.json<Record<string, unknown>>(),
+    createdAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export class IdempotencyRecord extends IdempotencyRecordSchema.class {}
+IdempotencyRecordSchema.setClass(IdempotencyRecord);
+
+/** The read model of catalog prices. A deleted product stays as a tombstone so that an older
+ * `product.updated` arriving late cannot bring it back. */
+export const ProductPriceSchema = defineEntity({
+  name: 'ProductPrice',
+  tableName: 'product_price',
+  properties: {
+    productId: p.uuid().primary(),
+    name: p.string().columnType('text'),
+    amount: p.decimal('string').precision(16).scale(4),
+    currency: p.string().columnType('char(3)'),
+    active: p.boolean(),
+    deleted: p.boolean(),
+    /** The catalog row's version of the snapshot held. */
+    version: p.integer(),
+    updatedAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export class ProductPrice extends ProductPriceSchema.class {}
+ProductPriceSchema.setClass(ProductPrice);
+
+export const entities = [
+  OrderSchema,
+  OrderItemSchema,
+  StatusChangeSchema,
+  IdempotencyRecordSchema,
+  ProductPriceSchema,
+  ...messagingEntities,
+];

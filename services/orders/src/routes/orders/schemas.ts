@@ -1,0 +1,88 @@
+import { Money, Page, PageQuery } from '@mercato/kit';
+import { type Static, Type } from 'typebox';
+import { ORDER_STATUSES } from '../../domain/status.ts';
+
+const Uuid = Type.String({ format: 'uuid' });
+// One order line's quantity: bounded so a typo cannot reserve a warehouse or overflow a total.
+const Quantity = Type.Integer({ minimum: 1, maximum: 10_000 });
+
+export const OrderStatusSchema = Type.Enum(ORDER_STATUSES);
+
+export const RequestedLineSchema = Type.Object(
+  { productId: Uuid, quantity: Quantity },
+  { additionalProperties: false },
+);
+
+export const PlaceOrderBody = Type.Object(
+  {
+    lines: Type.Array(RequestedLineSchema, { minItems: 1, maxItems: 100 }),
+    shippingAddressId: Uuid,
+    paymentMethod: Type.Object(
+      { type: Type.Literal('card'), token: Type.String({ minLength: 1, maxLength: 200 }) },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+export type PlaceOrderBody = Static<typeof PlaceOrderBody>;
+
+export const OrderLineView = Type.Object({
+  id: Uuid,
+  productId: Uuid,
+  name: Type.String(),
+  quantity: Type.Integer(),
+  unitPrice: Money,
+  lineTotal: Money,
+});
+
+export const OrderView = Type.Object({
+  id: Uuid,
+  userId: Uuid,
+  status: OrderStatusSchema,
+  revision: Type.Integer(),
+  version: Type.Integer({ description: 'Also sent as the ETag; send it back as If-Match to update.' }),
+  lines: Type.Array(OrderLineView),
+  total: Money,
+  shippingAddressId: Uuid,
+  paymentMethod: Type.Object({ type: Type.Literal('card') }, { description: 'The token is never returned.' }),
+  cancelReason: Type.Optional(Type.String()),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+export type OrderView = Static<typeof OrderView>;
+
+export const OrderPage = Page(OrderView);
+
+export const ListOrdersQuery = Type.Object(
+  {
+    ...PageQuery.properties,
+    status: Type.Optional(OrderStatusSchema),
+    userId: Type.Optional(Uuid),
+  },
+  { additionalProperties: false },
+);
+
+export const HistoryParams = Type.Object({ userId: Uuid });
+export const HistoryQuery = Type.Object({ ...PageQuery.properties }, { additionalProperties: false });
+
+export const StatusView = Type.Object({
+  orderId: Uuid,
+  status: OrderStatusSchema,
+  cancelReason: Type.Optional(Type.String()),
+  history: Type.Array(
+    Type.Object({
+      from: Type.Union([OrderStatusSchema, Type.Null()]),
+      to: OrderStatusSchema,
+      at: Type.String({ format: 'date-time' }),
+      cause: Type.String(),
+    }),
+  ),
+});
+
+export const SetStatusBody = Type.Object({ status: OrderStatusSchema }, { additionalProperties: false });
+
+export const AddItemBody = RequestedLineSchema;
+export const UpdateItemBody = Type.Object({ quantity: Quantity }, { additionalProperties: false });
+export const ItemParams = Type.Object({ id: Uuid, itemId: Uuid });
+
+export const IfMatchHeader = Type.Object({ 'if-match': Type.Optional(Type.String()) });

@@ -1,0 +1,345 @@
+// The service's reactions to other services' events, published to the test exchange as they would be.
+import type { PaymentFailed, PaymentSucceeded, ProductSnapshot, StockRejected } from '@mercato/contracts';
+import { type Envelope, envelope } from '@mercato/messaging';
+import t from 'tap';
+import { uuidv7 } from 'uuidv7';
+import { eventually, placeOrder, setup } from './helpers.ts';
+
+type Setup = Awaited<ReturnType<typeof setup>>;
+
+/** Waits until the service has handled (committed) the message. */
+const handled = (s: Setup, event: Envelope) =>
+  eventually(async () => {
+    const rows = await s.app.orm.em
+      .fork()
+      .execute(`select 1 from "${s.schema}".inbox where message_id = ?`, [event.id]);
+    if (rows.length === 0) throw new Error(`${event.type} ${event.id} not handled yet`);
+  });
+
+const getOrder = async (s: Setup, id: string) =>
+  (await s.app.inject({ method: 'GET', url: `/orders/${id}`, headers: s.bearer(s.admin.token) })).json();
+
+const stockRejected = (order: any, revision = order.revision) =>
+  envelope<StockRejected>(
+    'stock.rejected',
+    {
+      orderId: order.id,
+      userId: order.userId,
+      revision,
+      shortLines: [{ productId: order.lines[0].productId, requested: 1, available: 0 }],
+    },
+    { source: 'inventory', correlationId: order.id },
+  );
+const paymentFailed = (order: any, revision = order.revision) =>
+  envelope<PaymentFailed>(
+    'payment.failed',
+    {
+      paymentId: uuidv7(),
+      orderId: order.id,
+      userId: order.userId,
+      revision,
+      amount: order.total,
+      reason: 'declined',
+    },
+    { source: 'payments', correlationId: order.id },
+  );
+const paymentSucceeded = (order: any, revision = order.revision) =>
+  envelope<PaymentSucceeded>(
+    'payment.succeeded',
+    {
+      paymentId: uuidv7(),
+      orderId: order.id,
+      userId: order.userId,
+      revision,
+      amount: order.total,
+      providerRef: 'ch_1',
+    },
+    { source: 'payments', correlationId: order.id },
+  );
+
+t.test('the price read model follows catalog events and ignores stale snapshots', async (t) => {
+  const s = await setup(t);
+  const productId = uuidv7();
+  const snapshot = (version: number, amount: string, active = true): ProductSnapshot => ({
+    productId,
+    name: `Book v${version}`,
+    price: { amount, currency: 'EUR' },
+    active,
+    version,
+  });
+  const price = async () => {
+    const rows = await s.app.orm.em
+      .fork()
+      .execute(
+        `select name, amount::text, active, deleted, version from "${s.schema}".product_price where product_id = ?`,
+        [productId],
+      );
+    return rows[0];
+  };
+
+  const created = envelope('product.created', snapshot(1, '10.00'), { source: 'catalog' });
+  await s.publish(created);
+  await handled(s, created);
+  const order = await placeOrder(s, s.customer.token, [{ productId, quantity: 2 }]);
+  t.equal(order.total.amount, '20.00', 'an order can be placed from the read model');
+
+  const v3 = envelope('product.updated', snapshot(3, '12.50'), { source: 'catalog' });
+  const v2 = envelope('product.updated', snapshot(2, '11.00'), { source: 'catalog' });
+  await s.publish(v3);
+  await handled(s, v3);
+  await s.publish(v2);
+  await handled(s, v2);
+  t.match(
+    await price(),
+    { name: 'Book v3', amount: '12.5000', version: 3 },
+    'v2 arrived late and changed nothing',
+  );
+
+  const deleted = envelope('product.deleted', { productId, version: 4 }, { source: 'catalog' });
+  await s.publish(deleted);
+  await handled(s, deleted);
+  const resurrect = envelope('product.updated', snapshot(3, '1.00'), { source: 'catalog' });
+  await s.publish(resurrect);
+  await handled(s, resurrect);
+  t.match(
+    await price(),
+    { deleted: true, version: 4 },
+    'an older update does not bring a deleted product back',
+  );
+  const refused = await s.app.inject({
+    method: 'POST',
+    url: '/orders',
+    headers: s.bearer(s.customer.token),
+    payload: {
+      lines: [{ productId, quantity: 1 }],
+      shippingAddressId: uuidv7(),
+      paymentMethod: { type: 'card', token: 't' },
+    },
+  });
+  t.equal(refused.statusCode, 422, 'a deleted product cannot be ordered');
+
+  const deactivated = envelope(
+    'product.created',
+    { ...snapshot(1, '5.00', false), productId: uuidv7() },
+    { source: 'catalog' },
+  );
+  await s.publish(deactivated);
+  await handled(s, deactivated);
+  const inactive = await s.app.inject({
+    method: 'POST',
+    url: '/orders',
+    headers: s.bearer(s.customer.token),
+    payload: {
+      lines: [{ productId: (deactivated.data as ProductSnapshot).productId, quantity: 1 }],
+      shippingAddressId: uuidv7(),
+      paymentMethod: { type: 'card', token: 't' },
+    },
+  });
+  t.equal(inactive.statusCode, 422, 'an inactive product cannot be ordered');
+});
+
+t.test('stock.rejected and payment.failed cancel a PENDING order with their reason', async (t) => {
+  const s = await setup(t);
+  const p = await s.seedProduct({ price: { amount: '3.00', currency: 'EUR' } });
+  const a = await placeOrder(s, s.customer.token, [{ productId: p.productId, quantity: 1 }]);
+  const b = await placeOrder(s, s.customer.token, [{ productId: p.productId, quantity: 1 }]);
+
+  const rejected = stockRejected(a);
+  await s.publish(rejected);
+  const failed = paymentFailed(b);
+  await s.publish(failed);
+  await handled(s, rejected);
+  await handled(s, failed);
+  t.match(await getOrder(s, a.id), { status: 'CANCELLED', cancelReason: 'out_of_stock' });
+  t.match(await getOrder(s, b.id), { status: 'CANCELLED', cancelReason: 'payment_failed' });
+
+  const [ca, cb] = await eventually(async () => {
+    const x = s.events.of('order.cancelled', a.id);
+    const y = s.events.of('order.cancelled', b.id);
+    if (x.length === 0 || y.length === 0) throw new Error('not yet');
+    return [x[0]!, y[0]!];
+  });
+  t.same(ca.data, {
+    orderId: a.id,
+    userId: s.customer.id,
+    reason: 'out_of_stock',
+    previousStatus: 'PENDING',
+  });
+  t.equal(ca.causationId, rejected.id, 'the cancellation names its cause');
+  t.equal(ca.correlationId, a.id);
+  t.match(cb.data, { reason: 'payment_failed', previousStatus: 'PENDING' });
+
+  const status = await s.app.inject({
+    method: 'GET',
+    url: `/orders/${a.id}/status`,
+    headers: s.bearer(s.customer.token),
+  });
+  t.match(status.json().history[1], { from: 'PENDING', to: 'CANCELLED', cause: 'stock.rejected' });
+});
+
+t.test('payment.succeeded confirms a PENDING order once, even when delivered twice', async (t) => {
+  const s = await setup(t);
+  const p = await s.seedProduct({ price: { amount: '3.00', currency: 'EUR' } });
+  const order = await placeOrder(s, s.customer.token, [{ productId: p.productId, quantity: 2 }]);
+  const paid = paymentSucceeded(order);
+  await s.publish(paid);
+  await s.publish(paid); // at-least-once delivery: the same message again
+  const retried = paymentSucceeded(order); // payments re-emitting after a retry: a new id
+  await s.publish(retried);
+  await handled(s, paid);
+  await handled(s, retried);
+  t.match(await getOrder(s, order.id), { status: 'CONFIRMED' });
+  await eventually(async () => {
+    if (s.events.of('order.confirmed', order.id).length === 0) throw new Error('not yet');
+  });
+  const [confirmed] = s.events.of('order.confirmed', order.id);
+  t.match(confirmed!.data, {
+    orderId: order.id,
+    revision: 1,
+    total: { amount: '6.00', currency: 'EUR' },
+    lines: [{ productId: p.productId, quantity: 2 }],
+  });
+  const [{ n }] = await s.app.orm.em
+    .fork()
+    .execute(`select count(*)::int as n from "${s.schema}".outbox where type = 'order.confirmed'`);
+  t.equal(n, 1, 'confirmed exactly once');
+
+  // A late stock.rejected for a confirmed order changes nothing.
+  const late = stockRejected(order);
+  await s.publish(late);
+  await handled(s, late);
+  t.match(await getOrder(s, order.id), { status: 'CONFIRMED' });
+});
+
+t.test(
+  'payment.succeeded for a cancelled order never confirms it: order.cancelled again (refund)',
+  async (t) => {
+    const s = await setup(t);
+    const p = await s.seedProduct({ price: { amount: '3.00', currency: 'EUR' } });
+    const order = await placeOrder(s, s.customer.token, [{ productId: p.productId, quantity: 1 }]);
+    const cancel = await s.app.inject({
+      method: 'POST',
+      url: `/orders/${order.id}/cancel`,
+      headers: s.bearer(s.customer.token),
+    });
+    t.equal(cancel.statusCode, 200);
+    const paid = paymentSucceeded(order);
+    await s.publish(paid);
+    await handled(s, paid);
+    t.match(await getOrder(s, order.id), { status: 'CANCELLED', cancelReason: 'customer' });
+    const cancellations = await eventually(async () => {
+      const found = s.events.of('order.cancelled', order.id);
+      if (found.length < 2) throw new Error('not yet');
+      return found;
+    });
+    const again = cancellations.find((e) => e.causationId === paid.id);
+    t.ok(again, 'a second order.cancelled, caused by the payment');
+    t.match(again!.data, { orderId: order.id, reason: 'customer', previousStatus: 'CANCELLED' });
+    t.equal(s.events.of('order.confirmed', order.id).length, 0, 'never confirmed');
+  },
+);
+
+t.test('events for an older revision are ignored', async (t) => {
+  const s = await setup(t);
+  const p = await s.seedProduct({ price: { amount: '3.00', currency: 'EUR' } });
+  const order = await placeOrder(s, s.customer.token, [{ productId: p.productId, quantity: 1 }]);
+  const changed = await s.app.inject({
+    method: 'PUT',
+    url: `/orders/${order.id}/items/${order.lines[0].id}`,
+    headers: s.bearer(s.customer.token),
+    payload: { quantity: 2 },
+  });
+  t.equal(changed.json().revision, 2);
+
+  const oldRejection = stockRejected(order, 1);
+  const oldFailure = paymentFailed(order, 1);
+  const oldPayment = paymentSucceeded(order, 1);
+  for (const e of [oldRejection, oldFailure, oldPayment]) await s.publish(e);
+  for (const e of [oldRejection, oldFailure, oldPayment]) await handled(s, e);
+  t.match(
+    await getOrder(s, order.id),
+    { status: 'PENDING', revision: 2 },
+    'revision 1 outcomes do not apply',
+  );
+
+  const current = paymentSucceeded(changed.json(), 2);
+  await s.publish(current);
+  await handled(s, current);
+  t.match(await getOrder(s, order.id), { status: 'CONFIRMED' }, 'revision 2 does');
+});
+
+t.test('events for an unknown order or with a broken contract do not stop the consumer', async (t) => {
+  const s = await setup(t);
+  const p = await s.seedProduct({ price: { amount: '3.00', currency: 'EUR' } });
+  const ghost = {
+    id: uuidv7(),
+    userId: uuidv7(),
+    revision: 1,
+    total: { amount: '1.00', currency: 'EUR' },
+    lines: [{ productId: p.productId }],
+  };
+  const unknown = stockRejected(ghost);
+  await s.publish(unknown);
+  const broken = envelope('payment.succeeded', { orderId: 'not-a-uuid' }, { source: 'payments' });
+  await s.publish(broken);
+  await handled(s, unknown);
+  const order = await placeOrder(s, s.customer.token, [{ productId: p.productId, quantity: 1 }]);
+  const paid = paymentSucceeded(order);
+  await s.publish(paid);
+  await handled(s, paid);
+  t.match(await getOrder(s, order.id), { status: 'CONFIRMED' }, 'later events are still handled');
+  const rows = await s.app.orm.em
+    .fork()
+    .execute(`select 1 from "${s.schema}".inbox where message_id = ?`, [broken.id]);
+  t.equal(rows.length, 0, 'the broken event had no effect');
+
+  // A capture for an order an admin deleted meanwhile: announce the cancellation so it is refunded.
+  const orphanPayment = paymentSucceeded(ghost);
+  await s.publish(orphanPayment);
+  await handled(s, orphanPayment);
+  const [again] = await eventually(async () => {
+    const found = s.events.of('order.cancelled', ghost.id);
+    if (found.length === 0) throw new Error('not yet');
+    return found;
+  });
+  t.match(again!, { causationId: orphanPayment.id, data: { orderId: ghost.id, userId: ghost.userId } });
+});
+
+t.test(
+  'a customer cancelling while the payment lands: never left confirmed, always refundable',
+  async (t) => {
+    const s = await setup(t);
+    const p = await s.seedProduct({ price: { amount: '3.00', currency: 'EUR' } });
+    const orders = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        placeOrder(s, s.customer.token, [{ productId: p.productId, quantity: 1 }]),
+      ),
+    );
+    const payments = orders.map((o) => paymentSucceeded(o));
+    await Promise.all(
+      orders.map(async (o, i) => {
+        await Promise.all([
+          s.publish(payments[i]!),
+          s.app.inject({
+            method: 'POST',
+            url: `/orders/${o.id}/cancel`,
+            headers: s.bearer(s.customer.token),
+          }),
+        ]);
+      }),
+    );
+    for (const e of payments) await handled(s, e);
+    for (const o of orders) {
+      t.equal((await getOrder(s, o.id)).status, 'CANCELLED', 'the customer wins either way');
+    }
+    // Whichever came first, an order.cancelled was emitted after the payment was seen (directly from
+    // CONFIRMED, or again for the already-cancelled order): payments refunds the capture.
+    const [{ n }] = await s.app.orm.em.fork().execute(
+      `select count(distinct payload->'data'->>'orderId')::int as n from "${s.schema}".outbox o
+       where type = 'order.cancelled'
+         and (payload->>'causationId' is not null
+              or (payload->'data'->>'previousStatus') = 'CONFIRMED')`,
+    );
+    t.equal(n, orders.length, 'every captured payment is followed by a cancellation after it');
+  },
+);

@@ -1,0 +1,125 @@
+import t from 'tap';
+import { requestFingerprint } from '../src/domain/idempotency.ts';
+import {
+  fromUnits,
+  lineTotal,
+  MoneyError,
+  normalizeAmount,
+  sumAmounts,
+  toUnits,
+} from '../src/domain/money.ts';
+import { type KnownPrice, mergeLines, orderTotal, priceLines } from '../src/domain/pricing.ts';
+import {
+  assertTransition,
+  canTransition,
+  IllegalTransitionError,
+  isCancellable,
+  linesEditable,
+  ORDER_STATUSES,
+  type OrderStatus,
+} from '../src/domain/status.ts';
+
+t.test('money is exact decimal arithmetic', async (t) => {
+  t.equal(sumAmounts(['0.1', '0.2']), '0.30', 'no binary float: 0.1 + 0.2 is 0.30');
+  t.equal(lineTotal('19.99', 3), '59.97');
+  t.equal(lineTotal('0.0001', 3), '0.0003', 'four decimals are kept');
+  t.equal(lineTotal('999999999999.99', 10_000), '9999999999999900.00', 'large totals do not lose digits');
+  t.equal(normalizeAmount('12.5000'), '12.50', 'database numerics come back canonical');
+  t.equal(normalizeAmount('7'), '7.00');
+  t.equal(fromUnits(toUnits('-3.25')), '-3.25');
+  t.throws(() => toUnits('1e3'), MoneyError);
+  t.throws(() => toUnits('1.23456'), MoneyError, 'more than four decimals is refused, not rounded');
+  t.throws(() => lineTotal('1.00', 0), MoneyError);
+});
+
+t.test('the status machine allows exactly the transitions of DESIGN.md', async (t) => {
+  const legal = new Set([
+    'PENDING>CONFIRMED',
+    'PENDING>CANCELLED',
+    'CONFIRMED>SHIPPED',
+    'CONFIRMED>CANCELLED',
+    'SHIPPED>DELIVERED',
+  ]);
+  for (const from of ORDER_STATUSES) {
+    for (const to of ORDER_STATUSES) {
+      t.equal(canTransition(from, to), legal.has(`${from}>${to}`), `${from} → ${to}`);
+    }
+  }
+  t.throws(() => assertTransition('DELIVERED', 'CANCELLED'), IllegalTransitionError);
+  t.throws(() => assertTransition('CANCELLED', 'CONFIRMED'), IllegalTransitionError);
+  t.doesNotThrow(() => assertTransition('PENDING', 'CONFIRMED'));
+  t.same(
+    ORDER_STATUSES.filter((s: OrderStatus) => isCancellable(s)),
+    ['PENDING', 'CONFIRMED'],
+  );
+  t.same(
+    ORDER_STATUSES.filter((s: OrderStatus) => linesEditable(s)),
+    ['PENDING'],
+  );
+});
+
+t.test('pricing snapshots the read model and refuses what cannot be sold', async (t) => {
+  const a = '0190a000-0000-7000-8000-00000000000a';
+  const b = '0190a000-0000-7000-8000-00000000000b';
+  const c = '0190a000-0000-7000-8000-00000000000c';
+  const prices = new Map<string, KnownPrice>([
+    [a, { productId: a, name: 'A', amount: '10.5000', currency: 'EUR', active: true }],
+    [b, { productId: b, name: 'B', amount: '0.99', currency: 'EUR', active: false }],
+    [c, { productId: c, name: 'C', amount: '5', currency: 'USD', active: true }],
+  ]);
+  const merged = mergeLines([
+    { productId: a, quantity: 1 },
+    { productId: a, quantity: 2 },
+  ]);
+  t.same(merged, [{ productId: a, quantity: 3 }], 'the same product twice is one line');
+  const ok = priceLines(merged, prices);
+  t.ok(ok.ok);
+  if (ok.ok) {
+    t.same(ok.lines, [{ productId: a, name: 'A', quantity: 3, unitAmount: '10.50', currency: 'EUR' }]);
+    t.equal(orderTotal(ok.lines), '31.50');
+  }
+  const unknown = '0190a000-0000-7000-8000-0000000000ff';
+  t.same(priceLines([{ productId: unknown, quantity: 1 }], prices), {
+    ok: false,
+    error: { kind: 'unknown_products', productIds: [unknown] },
+  });
+  t.same(priceLines([{ productId: b, quantity: 1 }], prices), {
+    ok: false,
+    error: { kind: 'inactive_products', productIds: [b] },
+  });
+  t.same(
+    priceLines(
+      [
+        { productId: a, quantity: 1 },
+        { productId: c, quantity: 1 },
+      ],
+      prices,
+    ),
+    { ok: false, error: { kind: 'mixed_currencies', currencies: ['EUR', 'USD'] } },
+  );
+});
+
+t.test('an idempotency fingerprint ignores key and line order but not content', async (t) => {
+  const base = {
+    lines: [
+      { productId: 'p1', quantity: 1 },
+      { productId: 'p2', quantity: 2 },
+    ],
+    shippingAddressId: 's',
+    paymentMethod: { type: 'card', token: 'tok' },
+  };
+  const reordered = {
+    paymentMethod: { token: 'tok', type: 'card' },
+    shippingAddressId: 's',
+    lines: [
+      { quantity: 2, productId: 'p2' },
+      { productId: 'p1', quantity: 1 },
+    ],
+  };
+  t.equal(requestFingerprint(base), requestFingerprint(reordered));
+  t.not(requestFingerprint(base), requestFingerprint({ ...base, shippingAddressId: 'other' }));
+  t.not(
+    requestFingerprint(base),
+    requestFingerprint({ ...base, lines: [{ productId: 'p1', quantity: 2 }, base.lines[1]!] }),
+  );
+});

@@ -1,0 +1,183 @@
+// Shared set-up for the orders tests: the real app on an isolated schema and a unique exchange, a
+// local token signer, a queue that records every order.* event the service emits, and helpers to
+// publish the events of other services.
+import type { ProductSnapshot } from '@mercato/contracts';
+import { consumerTopology, type Envelope, envelope } from '@mercato/messaging';
+import {
+  isolatedSchema,
+  TEST_AMQP_URL,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  testAuth,
+  uniqueName,
+} from '@mercato/testing';
+import amqp from 'amqplib';
+import { uuidv7 } from 'uuidv7';
+import { buildApp } from '../src/app.ts';
+import type { Config } from '../src/config.ts';
+import { handleProductEvent } from '../src/consumers/product-prices.ts';
+
+interface Tap {
+  teardown(fn: () => unknown): void;
+}
+
+const RETRY_DELAYS_MS = [200, 500];
+const CONSUMERS = ['orders.product-prices', 'orders.order-flow'];
+
+export function testConfig(schema: string, exchange: string, overrides: Partial<Config> = {}): Config {
+  return {
+    HOST: '127.0.0.1',
+    PORT: 0,
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: TEST_DATABASE_URL,
+    DATABASE_SCHEMA: schema,
+    DATABASE_POOL_MAX: 10,
+    AMQP_URL: TEST_AMQP_URL,
+    AMQP_EXCHANGE: exchange,
+    REDIS_URL: TEST_REDIS_URL,
+    JWKS_URL: 'http://127.0.0.1:1/unused',
+    ORDER_PENDING_TIMEOUT_MS: 15 * 60_000,
+    ORDER_SWEEP_INTERVAL_MS: 60_000,
+    ...overrides,
+  };
+}
+
+/** Deletes the exchange and every queue the service's consumers declared on it. */
+async function deleteTopology(exchange: string, extraQueues: string[] = []) {
+  const conn = await amqp.connect(TEST_AMQP_URL);
+  try {
+    const ch = await conn.createChannel();
+    for (const name of CONSUMERS) {
+      const topo = consumerTopology(exchange, name, RETRY_DELAYS_MS);
+      for (const q of [topo.queue, topo.dlq, ...topo.retryQueues.map((r) => r.name), ...extraQueues]) {
+        await ch.deleteQueue(q);
+      }
+    }
+    await ch.deleteExchange(exchange);
+    await ch.close();
+  } finally {
+    await conn.close();
+  }
+}
+
+export async function setup(t: Tap, overrides: Partial<Config> = {}) {
+  const schema = await isolatedSchema(t, 't_orders');
+  const exchange = uniqueName('t_orders_ex');
+  const auth = await testAuth();
+  const events = await recordEvents(t, exchange);
+  const config = testConfig(schema, exchange, overrides);
+  const app = await buildApp(config, { jwks: auth.jwks, retryDelaysMs: RETRY_DELAYS_MS });
+  t.teardown(async () => {
+    await app.close();
+    await deleteTopology(exchange);
+  });
+  const customer = { id: uuidv7(), token: '' };
+  customer.token = await auth.sign({ sub: customer.id, role: 'customer' });
+  const other = { id: uuidv7(), token: '' };
+  other.token = await auth.sign({ sub: other.id, role: 'customer' });
+  const admin = { id: uuidv7(), token: '' };
+  admin.token = await auth.sign({ sub: admin.id, role: 'admin' });
+
+  /** Puts a product into the read model as the product-prices consumer would. */
+  const seedProduct = async (p: Partial<ProductSnapshot> & { price: ProductSnapshot['price'] }) => {
+    const snapshot: ProductSnapshot = {
+      productId: p.productId ?? uuidv7(),
+      name: p.name ?? `Product ${Math.random().toString(36).slice(2, 8)}`,
+      price: p.price,
+      active: p.active ?? true,
+      version: p.version ?? 1,
+    };
+    await app.orm.em
+      .fork()
+      .transactional((em) =>
+        handleProductEvent(envelope('product.created', snapshot, { source: 'test' }), em),
+      );
+    return snapshot;
+  };
+
+  return {
+    app,
+    auth,
+    schema,
+    exchange,
+    config,
+    events,
+    customer,
+    other,
+    admin,
+    seedProduct,
+    bearer: (token: string) => ({ authorization: `Bearer ${token}` }),
+    /** Row counts of the service's tables: a rejected request must leave them unchanged. */
+    counts: async () => {
+      const [row] = await app.orm.em.fork().execute(
+        `select (select count(*) from "${schema}".orders)::int as orders,
+                (select count(*) from "${schema}".order_item)::int as items,
+                (select count(*) from "${schema}".order_status_history)::int as history,
+                (select count(*) from "${schema}".outbox)::int as outbox,
+                (select count(*) from "${schema}".idempotency_key)::int as keys`,
+      );
+      return row as { orders: number; items: number; history: number; outbox: number; keys: number };
+    },
+    publish: (event: Envelope) => publish(exchange, event),
+  };
+}
+
+export async function publish(exchange: string, event: Envelope): Promise<void> {
+  const conn = await amqp.connect(TEST_AMQP_URL);
+  try {
+    const ch = await conn.createConfirmChannel();
+    await ch.assertExchange(exchange, 'topic', { durable: true });
+    ch.publish(exchange, event.type, Buffer.from(JSON.stringify(event)), {
+      persistent: true,
+      contentType: 'application/json',
+      messageId: event.id,
+    });
+    await ch.waitForConfirms();
+    await ch.close();
+  } finally {
+    await conn.close();
+  }
+}
+
+/** Records every order.* event published on `exchange`, through a test queue of its own. */
+export async function recordEvents(t: Tap, exchange: string) {
+  const seen: Envelope[] = [];
+  const conn = await amqp.connect(TEST_AMQP_URL);
+  const ch = await conn.createChannel();
+  await ch.assertExchange(exchange, 'topic', { durable: true });
+  const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
+  await ch.bindQueue(queue, exchange, 'order.*');
+  await ch.consume(
+    queue,
+    (msg) => {
+      if (msg) seen.push(JSON.parse(msg.content.toString('utf8')));
+    },
+    { noAck: true },
+  );
+  t.teardown(() => conn.close().catch(() => {}));
+  return {
+    all: seen,
+    of: (type: string, orderId?: string) =>
+      seen.filter((e) => e.type === type && (orderId === undefined || (e.data as any).orderId === orderId)),
+  };
+}
+
+export { eventually } from '@mercato/testing';
+
+/** Places an order for `token` through the API and returns its body. */
+export async function placeOrder(
+  s: Awaited<ReturnType<typeof setup>>,
+  token: string,
+  lines: { productId: string; quantity: number }[],
+) {
+  const res = await s.app.inject({
+    method: 'POST',
+    url: '/orders',
+    headers: s.bearer(token),
+    payload: { lines, shippingAddressId: uuidv7(), paymentMethod: { type: 'card', token: 'tok_visa' } },
+  });
+  if (res.statusCode !== 201) throw new Error(`placing failed: ${res.statusCode} ${res.body}`);
+  return res.json();
+}
+
+export const PROBLEM = 'application/problem+json; charset=utf-8';
