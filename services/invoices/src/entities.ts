@@ -1,0 +1,74 @@
+// Invoices' own tables. No `schema` here: the ORM's schema setting applies (invoices, or a test's).
+import { messagingEntities } from '@mercato/messaging';
+import { defineEntity, p } from '@mikro-orm/core';
+import type { InvoiceLine, OrderLineSnapshot } from './domain/invoice-rules.ts';
+
+export interface AddressSnapshot {
+  name?: string;
+  street: string;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
+/** What invoices keeps of each order, from order.placed / order.lines_changed (latest revision). */
+export const OrderViewSchema = defineEntity({
+  name: 'OrderView',
+  tableName: 'order_view',
+  properties: {
+    orderId: p.uuid().primary(),
+    userId: p.uuid(),
+    revision: p.integer(),
+    lines: p.json<OrderLineSnapshot[]>(),
+    totalAmount: p.decimal('string').precision(16).scale(4),
+    currency: p.string().columnType('char(3)'),
+    /** The shipping address is the billing address; the snapshot when the event had one. */
+    billingAddress: p.json<AddressSnapshot>().nullable(),
+    billingAddressId: p.uuid(),
+    updatedAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export class OrderView extends OrderViewSchema.class {}
+OrderViewSchema.setClass(OrderView);
+
+/** A captured payment of an order (payment.succeeded): what makes the order invoiceable. */
+export const OrderPaymentSchema = defineEntity({
+  name: 'OrderPayment',
+  tableName: 'order_payment',
+  properties: {
+    orderId: p.uuid().primary(),
+    paymentId: p.uuid(),
+    userId: p.uuid(),
+    revision: p.integer(),
+    amount: p.decimal('string').precision(16).scale(4),
+    currency: p.string().columnType('char(3)'),
+    paidAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export class OrderPayment extends OrderPaymentSchema.class {}
+OrderPaymentSchema.setClass(OrderPayment);
+
+export const InvoiceSchema = defineEntity({
+  name: 'Invoice',
+  tableName: 'invoice',
+  properties: {
+    id: p.uuid().primary(),
+    year: p.integer(),
+    /** Gapless within the year: taken from invoice_counter in the invoice's own transaction. */
+    number: p.integer(),
+    orderId: p.uuid(),
+    userId: p.uuid(),
+    paymentId: p.uuid(),
+    orderRevision: p.integer(),
+    lines: p.json<InvoiceLine[]>(),
+    totalAmount: p.decimal('string').precision(16).scale(4),
+    currency: p.string().columnType('char(3)'),
+    billingAddress: p.json<AddressSnapshot>().nullable(),
+    billingAddressId: p.uuid(),
+    issuedAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export class Invoice extends InvoiceSchema.class {}
+InvoiceSchema.setClass(Invoice);
+
+export const entities = [OrderViewSchema, OrderPaymentSchema, InvoiceSchema, ...messagingEntities];

@@ -1,0 +1,49 @@
+import { Money, Page, PageQuery } from '@mercato/kit';
+import { type Static, Type } from 'typebox';
+
+const Uuid = Type.String({ format: 'uuid' });
+
+export const AddressView = Type.Object({
+  name: Type.Optional(Type.String()),
+  street: Type.String(),
+  city: Type.String(),
+  postalCode: Type.String(),
+  country: Type.String(),
+});
+
+export const InvoiceView = Type.Object({
+  id: Uuid,
+  /** '2026-000042' */
+  number: Type.String(),
+  year: Type.Integer(),
+  sequence: Type.Integer({ minimum: 1 }),
+  orderId: Uuid,
+  userId: Uuid,
+  paymentId: Uuid,
+  lines: Type.Array(
+    Type.Object({
+      productId: Uuid,
+      quantity: Type.Integer({ minimum: 1 }),
+      unitPrice: Money,
+      lineTotal: Money,
+    }),
+  ),
+  total: Money,
+  billingAddress: Type.Optional(AddressView),
+  billingAddressId: Uuid,
+  issuedAt: Type.String({ format: 'date-time' }),
+});
+export type InvoiceView = Static<typeof InvoiceView>;
+
+export const InvoicePage = Page(InvoiceView);
+
+export const ListInvoicesQuery = Type.Object(
+  {
+    ...PageQuery.properties,
+    orderId: Type.Optional(Uuid),
+    year: Type.Optional(Type.Integer({ minimum: 2000, maximum: 9999 })),
+  },
+  { additionalProperties: false },
+);
+
+export const IssueBody = Type.Object({ orderId: Uuid }, { additionalProperties: false });

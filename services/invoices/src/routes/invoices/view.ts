@@ -1,0 +1,27 @@
+import { formatInvoiceNumber } from '../../domain/invoice-rules.ts';
+import { normalizeAmount } from '../../domain/money.ts';
+import type { Invoice } from '../../entities.ts';
+import type { InvoiceView } from './schemas.ts';
+
+export function toInvoiceView(i: Invoice): InvoiceView {
+  const currency = i.currency.trim();
+  return {
+    id: i.id,
+    number: formatInvoiceNumber(i.year, i.number),
+    year: i.year,
+    sequence: i.number,
+    orderId: i.orderId,
+    userId: i.userId,
+    paymentId: i.paymentId,
+    lines: i.lines.map((l) => ({
+      productId: l.productId,
+      quantity: l.quantity,
+      unitPrice: { amount: l.unitPrice, currency },
+      lineTotal: { amount: l.lineTotal, currency },
+    })),
+    total: { amount: normalizeAmount(i.totalAmount), currency },
+    ...(i.billingAddress ? { billingAddress: i.billingAddress } : {}),
+    billingAddressId: i.billingAddressId,
+    issuedAt: i.issuedAt.toISOString(),
+  };
+}

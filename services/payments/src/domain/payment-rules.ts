@@ -1,0 +1,67 @@
+// Rules about payments and refunds that know nothing of HTTP, SQL or the provider.
+import { fromUnits, toUnits } from './money.ts';
+
+export type PaymentStatus = 'pending' | 'succeeded' | 'failed';
+
+export interface PaymentAttempt {
+  revision: number;
+  attempt: number;
+  status: PaymentStatus;
+}
+
+/**
+ * The key the provider sees for one charge. The first attempt of an order revision uses exactly
+ * `${orderId}:${revision}` (so a redelivered stock.reserved, even one that got past the inbox, asks
+ * for the same charge); a customer's retry after a failure is a new charge and gets its own key —
+ * reusing the first key would only replay the first decline.
+ */
+export function chargeKey(orderId: string, revision: number, attempt: number): string {
+  return attempt === 1 ? `${orderId}:${revision}` : `${orderId}:${revision}:${attempt}`;
+}
+
+export type RetryDecision =
+  | { kind: 'unknown' }
+  | { kind: 'already_paid' }
+  | { kind: 'in_progress' }
+  | { kind: 'retry'; revision: number; attempt: number };
+
+/**
+ * Whether a customer may pay an order again: only when the latest revision's last attempt failed and
+ * nothing is being charged. (A capture of an older revision does not count: it was superseded by the
+ * line change and is refunded.) `attempts` are every payment attempt recorded for the order.
+ */
+export function decideRetry(attempts: readonly PaymentAttempt[]): RetryDecision {
+  if (attempts.length === 0) return { kind: 'unknown' };
+  const revision = Math.max(...attempts.map((a) => a.revision));
+  const current = attempts.filter((a) => a.revision === revision);
+  if (current.some((a) => a.status === 'succeeded')) return { kind: 'already_paid' };
+  if (attempts.some((a) => a.status === 'pending')) return { kind: 'in_progress' };
+  return { kind: 'retry', revision, attempt: Math.max(...current.map((a) => a.attempt)) + 1 };
+}
+
+export type RefundCheck = { ok: true; amount: string } | { ok: false; reason: string };
+
+/**
+ * How much a refund may take: by default what is left of the capture; never more than that, never
+ * zero or less. Amounts and currencies are exact decimals.
+ */
+export function checkRefund(
+  captured: { amount: string; currency: string },
+  alreadyRefunded: string,
+  requested?: { amount: string; currency?: string },
+): RefundCheck {
+  const left = toUnits(captured.amount) - toUnits(alreadyRefunded);
+  if (requested?.currency !== undefined && requested.currency !== captured.currency)
+    return { ok: false, reason: `the payment was captured in ${captured.currency}` };
+  const wanted = requested ? toUnits(requested.amount) : left;
+  if (left <= 0n) return { ok: false, reason: 'the payment is already fully refunded' };
+  if (wanted <= 0n) return { ok: false, reason: 'a refund must be more than zero' };
+  if (wanted > left)
+    return { ok: false, reason: `at most ${fromUnits(left)} ${captured.currency} can still be refunded` };
+  return { ok: true, amount: fromUnits(wanted) };
+}
+
+/** Delay before the next provider call after a timeout or 5xx: doubling, capped. */
+export function retryDelayMs(triesSoFar: number, baseMs: number, capMs = 60_000): number {
+  return Math.min(capMs, baseMs * 2 ** Math.max(0, triesSoFar - 1));
+}

@@ -1,0 +1,310 @@
+// Talks to the payment provider for pending charges and refunds, outside of any database transaction.
+//
+// Why a worker rather than calling the provider inside the consumer: the consumer's handler runs in
+// the inbox transaction, and a provider call can take seconds (or hang until the timeout). Holding a
+// transaction (and a pooled connection, and row locks) open across an HTTP call is what this avoids.
+// So each charge goes through three steps, each one safe to repeat:
+//   1. the consumer (or POST /payments) records a `pending` payment — in the inbox transaction, so the
+//      message id and the attempt commit together: a redelivered stock.reserved finds its inbox row and
+//      does nothing; a copy with another message id hits the unique (order, revision, attempt);
+//   2. the worker leases the row in a short transaction (`tries + 1`, `next_try_at` pushed past the
+//      provider timeout, SKIP LOCKED so replicas never take the same row) and calls the provider with
+//      the payment's idempotency key, no transaction open;
+//   3. it records the outcome and adds payment.succeeded / payment.failed to the outbox in a second
+//      transaction, only if the row is still `pending` (so exactly one outcome and one event).
+// A crash between 2 and 3 leaves the row pending; its lease expires and the worker calls again with
+// the SAME idempotency key, so the provider answers with the same charge instead of charging twice.
+import type { EntityManager, MikroORM } from '@mercato/db';
+import type { Logger } from '@mercato/messaging';
+import { LockMode } from '@mikro-orm/core';
+import { uuidv7 } from 'uuidv7';
+import { fromUnits, normalizeAmount, toUnits } from './domain/money.ts';
+import { checkRefund, retryDelayMs } from './domain/payment-rules.ts';
+import type { PaymentProvider, ProviderOutcome } from './domain/provider.ts';
+import { OrderCancellation, Payment, Refund } from './entities.ts';
+import { emitPaymentOutcome, emitRefunded } from './events.ts';
+
+export interface ProviderWorkerOptions {
+  orm: MikroORM;
+  provider: PaymentProvider;
+  logger: Logger;
+  maxTries: number;
+  refundMaxTries: number;
+  retryBaseMs: number;
+  pollMs: number;
+  /** How long a leased row stays invisible to other workers: longer than one provider call. */
+  leaseMs: number;
+}
+
+const BATCH = 10;
+/** New work is due at once (the database's clock decides what is due, not this process's). */
+export const DUE_AT_ONCE = new Date(0);
+
+/** Reserves `amount` of the payment's capture for a new refund; the caller holds the payment row. */
+export function addRefund(
+  em: EntityManager,
+  payment: Payment,
+  amount: string,
+  reason: string,
+  causationId?: string,
+): Refund {
+  payment.refundedAmount = fromUnits(toUnits(payment.refundedAmount) + toUnits(amount));
+  payment.updatedAt = new Date();
+  const now = new Date();
+  return em.create(Refund, {
+    id: uuidv7(),
+    paymentId: payment.id,
+    orderId: payment.orderId,
+    userId: payment.userId,
+    amount,
+    currency: payment.currency.trim(),
+    reason,
+    status: 'pending',
+    failureReason: null,
+    providerRef: null,
+    tries: 0,
+    nextTryAt: DUE_AT_ONCE,
+    causationId: causationId ?? null,
+    createdAt: now,
+    updatedAt: now,
+  });
+}
+
+/**
+ * Refunds what is left of every capture of a revision older than `revision` (the caller holds the
+ * payment rows). Returns whether a refund was added.
+ */
+export function refundSuperseded(
+  em: EntityManager,
+  payments: readonly Payment[],
+  revision: number,
+  causationId?: string,
+): boolean {
+  let added = false;
+  for (const payment of payments) {
+    if (payment.status !== 'succeeded' || payment.revision >= revision) continue;
+    const check = checkRefund(
+      { amount: payment.amount, currency: payment.currency.trim() },
+      payment.refundedAmount,
+    );
+    if (!check.ok) continue;
+    addRefund(em, payment, check.amount, 'revision_superseded', causationId);
+    added = true;
+  }
+  return added;
+}
+
+export class ProviderWorker {
+  readonly #o: ProviderWorkerOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #running: Promise<void> | undefined;
+  #again = false;
+  #stopped = false;
+
+  constructor(opts: ProviderWorkerOptions) {
+    this.#o = opts;
+  }
+
+  start(): void {
+    this.#timer = setInterval(() => this.kick(), this.#o.pollMs);
+    this.#timer.unref();
+    this.kick();
+  }
+
+  /** Looks for due work now (new work was just recorded). */
+  kick(): void {
+    if (this.#stopped) return;
+    if (this.#running) {
+      this.#again = true;
+      return;
+    }
+    this.#running = (async () => {
+      do {
+        this.#again = false;
+        try {
+          while (!this.#stopped && (await this.#runBatch()) > 0) {}
+        } catch (err) {
+          this.#o.logger.error({ err }, 'provider worker run failed');
+        }
+      } while (this.#again && !this.#stopped);
+    })().finally(() => {
+      this.#running = undefined;
+    });
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearInterval(this.#timer);
+    await this.#running;
+  }
+
+  /** Charges this payment now if it is due (the HTTP route waits for the outcome). */
+  async processPayment(id: string): Promise<void> {
+    const [leased] = await this.#lease('payment', id);
+    if (leased) await this.#charge(leased.id, leased.tries);
+  }
+
+  async processRefund(id: string): Promise<void> {
+    const [leased] = await this.#lease('refund', id);
+    if (leased) await this.#refund(leased.id, leased.tries);
+  }
+
+  async #runBatch(): Promise<number> {
+    const [payments, refunds] = await Promise.all([this.#lease('payment'), this.#lease('refund')]);
+    await Promise.all([
+      ...payments.map((p) => this.#charge(p.id, p.tries)),
+      ...refunds.map((r) => this.#refund(r.id, r.tries)),
+    ]);
+    return payments.length + refunds.length;
+  }
+
+  async #lease(table: 'payment' | 'refund', id?: string): Promise<{ id: string; tries: number }[]> {
+    const em = this.#o.orm.em.fork();
+    const params: unknown[] = [this.#o.leaseMs];
+    if (id) params.push(id);
+    params.push(BATCH);
+    const rows: { id: string; tries: number }[] = await em.execute(
+      `update ${table} set tries = tries + 1, next_try_at = now() + (? * interval '1 millisecond')
+       where id in (select id from ${table} where status = 'pending' and next_try_at <= now()
+                    ${id ? 'and id = ?' : ''} order by next_try_at limit ? for update skip locked)
+       returning id, tries`,
+      params,
+    );
+    return rows.map((r) => ({ id: r.id, tries: Number(r.tries) }));
+  }
+
+  async #charge(id: string, tries: number): Promise<void> {
+    const { maxTries, logger } = this.#o;
+    const payment = await this.#o.orm.em.fork().findOne(Payment, { id });
+    if (payment?.status !== 'pending') return;
+    // More leases than allowed calls means earlier calls were cut short (a crash): give up as the
+    // last call would have.
+    const outcome: ProviderOutcome =
+      tries > maxTries
+        ? { kind: 'unavailable', detail: 'too many tries' }
+        : await this.#o.provider.charge({
+            amount: normalizeAmount(payment.amount),
+            currency: payment.currency.trim(),
+            token: payment.paymentMethod.token,
+            reference: payment.orderId,
+            idempotencyKey: payment.idempotencyKey,
+          });
+    if (outcome.kind === 'unavailable') {
+      logger.warn({ paymentId: id, tries, detail: outcome.detail }, 'payment provider unavailable');
+      if (tries < maxTries) return this.#backoff('payment', id, tries);
+      return this.#finishPayment(id, { status: 'failed', reason: 'provider_unavailable' });
+    }
+    if (outcome.kind === 'refused')
+      return this.#finishPayment(id, { status: 'failed', reason: outcome.reason });
+    return this.#finishPayment(id, { status: 'succeeded', providerRef: outcome.providerRef });
+  }
+
+  async #backoff(table: 'payment' | 'refund', id: string, tries: number): Promise<void> {
+    const delay = retryDelayMs(tries, this.#o.retryBaseMs);
+    await this.#o.orm.em
+      .fork()
+      .execute(
+        `update ${table} set next_try_at = now() + (? * interval '1 millisecond') where id = ? and status = 'pending'`,
+        [delay, id],
+      );
+    const timer = setTimeout(() => this.kick(), delay + 10);
+    timer.unref();
+  }
+
+  async #finishPayment(
+    id: string,
+    result: { status: 'succeeded'; providerRef: string } | { status: 'failed'; reason: string },
+  ): Promise<void> {
+    let refundDue = false;
+    await this.#o.orm.em.fork().transactional(async (em) => {
+      const payment = await em.findOne(Payment, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (payment?.status !== 'pending') return; // another worker recorded it first
+      payment.status = result.status;
+      payment.updatedAt = new Date();
+      if (result.status === 'succeeded') payment.providerRef = result.providerRef;
+      else payment.failureReason = result.reason;
+      await em.flush();
+      await emitPaymentOutcome(em, payment);
+      if (result.status !== 'succeeded') return;
+      // The payment row is updated (and locked) BEFORE the cancellation is read; the order.cancelled
+      // handler records the cancellation BEFORE it locks the payments. Whichever commits second sees
+      // the other's write, so a capture racing a cancellation is always refunded exactly once.
+      // A cancellation for a failed payment is what a customer's retry answers, so it does not undo it.
+      const cancellation = await em.findOne(OrderCancellation, { orderId: payment.orderId });
+      if (cancellation && cancellation.reason !== 'payment_failed') {
+        addRefund(em, payment, normalizeAmount(payment.amount), `order_${cancellation.reason}`);
+        refundDue = true;
+        return;
+      }
+      // A newer revision's stock.reserved locks all of the order's payments (this row included) before
+      // it records its attempt: if it ran first, its attempt is visible here; if this runs first, it
+      // sees this capture once it gets the lock. Either way the superseded capture is refunded once.
+      const newer = await em.count(Payment, {
+        orderId: payment.orderId,
+        revision: { $gt: payment.revision },
+      });
+      if (newer > 0 && refundSuperseded(em, [payment], payment.revision + 1)) refundDue = true;
+    });
+    if (refundDue) this.kick();
+  }
+
+  async #refund(id: string, tries: number): Promise<void> {
+    const { refundMaxTries, logger } = this.#o;
+    const em = this.#o.orm.em.fork();
+    const refund = await em.findOne(Refund, { id });
+    if (refund?.status !== 'pending') return;
+    const payment = await em.findOne(Payment, { id: refund.paymentId });
+    if (!payment?.providerRef) {
+      return this.#finishRefund(id, { status: 'failed', reason: 'payment_not_captured' });
+    }
+    const outcome: ProviderOutcome =
+      tries > refundMaxTries
+        ? { kind: 'unavailable', detail: 'too many tries' }
+        : await this.#o.provider.refund({
+            charge: payment.providerRef,
+            amount: normalizeAmount(refund.amount),
+            idempotencyKey: refund.id,
+          });
+    if (outcome.kind === 'unavailable') {
+      logger.warn(
+        { refundId: id, tries, detail: outcome.detail },
+        'payment provider unavailable for a refund',
+      );
+      if (tries < refundMaxTries) return this.#backoff('refund', id, tries);
+      logger.error({ refundId: id, paymentId: payment.id }, 'refund given up: needs a manual refund');
+      return this.#finishRefund(id, { status: 'failed', reason: 'provider_unavailable' });
+    }
+    if (outcome.kind === 'refused')
+      return this.#finishRefund(id, { status: 'failed', reason: outcome.reason });
+    return this.#finishRefund(id, { status: 'succeeded', providerRef: outcome.providerRef });
+  }
+
+  async #finishRefund(
+    id: string,
+    result: { status: 'succeeded'; providerRef: string } | { status: 'failed'; reason: string },
+  ): Promise<void> {
+    await this.#o.orm.em.fork().transactional(async (em) => {
+      const refund = await em.findOne(Refund, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+      if (refund?.status !== 'pending') return;
+      refund.status = result.status;
+      refund.updatedAt = new Date();
+      if (result.status === 'succeeded') {
+        refund.providerRef = result.providerRef;
+        await em.flush();
+        await emitRefunded(em, refund);
+        return;
+      }
+      refund.failureReason = result.reason;
+      // A refund that did not happen gives its amount back to what can still be refunded.
+      const payment = await em.findOne(
+        Payment,
+        { id: refund.paymentId },
+        { lockMode: LockMode.PESSIMISTIC_WRITE },
+      );
+      if (payment) {
+        payment.refundedAmount = fromUnits(toUnits(payment.refundedAmount) - toUnits(refund.amount));
+        payment.updatedAt = new Date();
+      }
+    });
+  }
+}
