@@ -1,0 +1,191 @@
+// npm run bench:orders — places N orders through the gateway at concurrency C on a seeded catalog and
+// prints: orders placed per second, p50/p99 of POST /orders, orders confirmed per second, p50/p99 of
+// the time from placement to CONFIRMED; then pgbench on the same PostgreSQL and the ratio of
+// confirmed orders/s to pgbench TPS. Every service runs as its own process, as in production.
+//   BENCH_ORDERS (default 2000)  BENCH_CONCURRENCY (default 50)  BENCH_PRODUCTS (default 20)
+//   BENCH_CUSTOMERS (default 50)  PGBENCH_SECONDS (default 10)
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { TEST_AMQP_URL, TEST_DATABASE_URL } from '@mercato/testing';
+import amqp from 'amqplib';
+import { adminClient, type Customer, newCustomer, stockedProduct } from '../test/support/client.ts';
+import { startSystem } from '../test/support/system.ts';
+
+const N = Number(process.env.BENCH_ORDERS ?? 2000);
+const C = Number(process.env.BENCH_CONCURRENCY ?? 50);
+const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 20);
+const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 50);
+const PGBENCH_SECONDS = Number(process.env.PGBENCH_SECONDS ?? 10);
+
+const percentile = (sorted: number[], p: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : Number.NaN;
+const ms = (n: number) => `${n.toFixed(1)} ms`;
+
+async function main() {
+  console.log(`bench:orders — ${N} orders at concurrency ${C}, ${PRODUCTS} products, ${CUSTOMERS} customers`);
+  const system = await startSystem({ childProcesses: 'all', logLevel: 'warn' });
+  try {
+    const admin = await adminClient(system.gatewayUrl);
+    const products: string[] = [];
+    for (let i = 0; i < PRODUCTS; i++) {
+      products.push((await stockedProduct(admin, { onHand: N * 10, price: `${10 + i}.50` })).productId);
+    }
+    const customers: Customer[] = [];
+    for (let i = 0; i < CUSTOMERS; i++) customers.push(await newCustomer(system.gatewayUrl));
+
+    // Watch confirmations on the bus, as a downstream service would.
+    const conn = await amqp.connect(TEST_AMQP_URL);
+    const ch = await conn.createChannel();
+    const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
+    await ch.bindQueue(queue, system.exchange, 'order.confirmed');
+    await ch.bindQueue(queue, system.exchange, 'order.cancelled');
+    const confirmedAt = new Map<string, number>();
+    const cancelled = new Set<string>();
+    await ch.consume(
+      queue,
+      (msg) => {
+        if (!msg) return;
+        const event = JSON.parse(msg.content.toString());
+        if (event.type === 'order.confirmed') confirmedAt.set(event.data.orderId, performance.now());
+        else cancelled.add(event.data.orderId);
+      },
+      { noAck: true },
+    );
+
+    // Wait until the orders service has learned every product's price.
+    const probe = customers[0];
+    for (const productId of products) {
+      for (;;) {
+        const r = await probe.client.post('/orders', {
+          lines: [{ productId, quantity: 1 }],
+          shippingAddressId: probe.addressId,
+          paymentMethod: { type: 'card', token: 'tok_visa' },
+        });
+        if (r.status === 201) break;
+        await new Promise((res) => setTimeout(res, 100));
+      }
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    confirmedAt.clear();
+
+    const cpuBefore = cpuSeconds(system.services);
+    const placedAt = new Map<string, number>();
+    const latencies: number[] = [];
+    let failures = 0;
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: C }, async () => {
+        for (;;) {
+          const i = next++;
+          if (i >= N) return;
+          const customer = customers[i % customers.length];
+          const t0 = performance.now();
+          const r = await customer.client.post('/orders', {
+            lines: [{ productId: products[i % products.length], quantity: 1 }],
+            shippingAddressId: customer.addressId,
+            paymentMethod: { type: 'card', token: 'tok_visa' },
+          });
+          const t1 = performance.now();
+          latencies.push(t1 - t0);
+          if (r.status === 201) placedAt.set(r.body.id, t0);
+          else failures++;
+        }
+      }),
+    );
+    const placedSeconds = (performance.now() - started) / 1000;
+
+    const deadline = performance.now() + 120_000;
+    while (performance.now() < deadline) {
+      const done = [...placedAt.keys()].filter((id) => confirmedAt.has(id) || cancelled.has(id)).length;
+      if (done === placedAt.size) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const cpuAfter = cpuSeconds(system.services);
+    const confirmTimes: number[] = [];
+    let lastConfirm = started;
+    for (const [id, t0] of placedAt) {
+      const t1 = confirmedAt.get(id);
+      if (t1 === undefined) continue;
+      confirmTimes.push(t1 - t0);
+      lastConfirm = Math.max(lastConfirm, t1);
+    }
+    const confirmedPerSecond = confirmTimes.length / ((lastConfirm - started) / 1000);
+    latencies.sort((a, b) => a - b);
+    confirmTimes.sort((a, b) => a - b);
+    await conn.close();
+
+    console.log(`placed:     ${placedAt.size}/${N} (${failures} failed) in ${placedSeconds.toFixed(1)} s`);
+    console.log(`placement:  ${(placedAt.size / placedSeconds).toFixed(1)} orders/s`);
+    console.log(
+      `POST /orders latency: p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}`,
+    );
+    console.log(
+      `confirmed:  ${confirmTimes.length}/${placedAt.size} (cancelled ${cancelled.size}), ${confirmedPerSecond.toFixed(1)} orders/s`,
+    );
+    console.log(
+      `placement → CONFIRMED: p50 ${ms(percentile(confirmTimes, 50))}, p99 ${ms(percentile(confirmTimes, 99))}`,
+    );
+
+    const cpu = [...cpuAfter].map(
+      ([name, secs]) => `${name} ${(secs - (cpuBefore.get(name) ?? 0)).toFixed(1)}`,
+    );
+    console.log(`CPU seconds per service during the run: ${cpu.join(', ')}`);
+
+    const tps = pgbench();
+    if (tps) {
+      console.log(`pgbench:    ${tps.toFixed(0)} tps (TPC-B, 8 clients, ${PGBENCH_SECONDS} s)`);
+      console.log(
+        `ratio:      ${(confirmedPerSecond / tps).toFixed(3)} confirmed orders per pgbench transaction`,
+      );
+    }
+  } finally {
+    await system.stop();
+  }
+}
+
+/** User + system CPU seconds each service process has used so far (Linux /proc). */
+function cpuSeconds(services: { name: string; pid?: number }[]): Map<string, number> {
+  const ticks = 100; // USER_HZ on Linux
+  const result = new Map<string, number>();
+  for (const s of services) {
+    if (!s.pid) continue;
+    try {
+      const fields = readFileSync(`/proc/${s.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      const secs = (Number(fields[11]) + Number(fields[12])) / ticks;
+      result.set(s.name, (result.get(s.name) ?? 0) + secs);
+    } catch {}
+  }
+  return result;
+}
+
+/** TPC-B-like pgbench on a scratch database of the same server. */
+function pgbench(): number | undefined {
+  const url = new URL(TEST_DATABASE_URL);
+  const base = ['-h', url.hostname, '-p', url.port || '5432', '-U', url.username || 'postgres'];
+  const db = 'mercato_pgbench';
+  try {
+    execFileSync('psql', [...base, '-d', 'postgres', '-qc', `drop database if exists ${db}`], {
+      stdio: 'ignore',
+    });
+    execFileSync('psql', [...base, '-d', 'postgres', '-qc', `create database ${db}`], { stdio: 'ignore' });
+    execFileSync('pgbench', [...base, '-i', '-s', '10', '-q', db], { stdio: 'ignore' });
+    const out = execFileSync('pgbench', [...base, '-c', '8', '-j', '2', '-T', String(PGBENCH_SECONDS), db], {
+      encoding: 'utf8',
+    });
+    const match = /tps = ([\d.]+)/.exec(out);
+    return match ? Number(match[1]) : undefined;
+  } catch (err) {
+    console.log(`pgbench:    not run (${(err as Error).message.split('\n')[0]})`);
+    return undefined;
+  } finally {
+    try {
+      execFileSync('psql', [...base, '-d', 'postgres', '-qc', `drop database if exists ${db}`], {
+        stdio: 'ignore',
+      });
+    } catch {}
+  }
+}
+
+await main();
+process.exit(0);

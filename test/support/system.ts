@@ -1,0 +1,288 @@
+// Starts the order flow's services against the real PostgreSQL, RabbitMQ and Redis, each on its own
+// schema and one exchange of its own, behind a real gateway: what a client sees, in one call.
+// Services run in this process (fast start, one debugger) or as child processes (so a test can kill
+// one with SIGKILL, and a benchmark gets more than one event loop on a 2-core machine).
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { dropSchema } from '@mercato/db';
+import { loadConfig } from '@mercato/kit';
+import { TEST_AMQP_URL, TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '@mercato/testing';
+import amqp from 'amqplib';
+
+const execFileAsync = promisify(execFile);
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export type ServiceName =
+  | 'identity'
+  | 'catalog'
+  | 'inventory'
+  | 'orders'
+  | 'payments'
+  | 'invoices'
+  | 'fake-payment-provider'
+  | 'gateway';
+
+interface Running {
+  name: ServiceName;
+  url: string;
+  port: number;
+  env: Record<string, string>;
+  /** The child's process id (child processes only). */
+  pid?: number;
+  stop(): Promise<void>;
+  kill?(): Promise<void>;
+}
+
+export interface SystemOptions {
+  /** Services run as child processes instead of in this process (all: 'all'). */
+  childProcesses?: ServiceName[] | 'all';
+  /** How many inventory instances compete on the same queue and schema. */
+  inventoryReplicas?: number;
+  /** The broker URL every service uses (a TCP proxy in fault tests). */
+  amqpUrl?: string;
+  /** Extra environment per service. */
+  env?: Partial<Record<ServiceName, Record<string, string>>>;
+  logLevel?: string;
+  /** Keep the schemas after stop (benchmarks inspect them); default drops them. */
+  keepSchemas?: boolean;
+}
+
+export const ADMIN_EMAIL = 'admin@mercato.test';
+export const ADMIN_PASSWORD = 'Flow-Admin-Password-1!';
+
+export interface System {
+  gatewayUrl: string;
+  exchange: string;
+  urls: Record<string, string>;
+  schemas: Record<string, string>;
+  services: Running[];
+  /** Stops one service instance (the first of that name, or the index-th replica) gracefully or by SIGKILL. */
+  stopService(name: ServiceName, opts?: { kill?: boolean; index?: number }): Promise<void>;
+  /** Starts one more instance of a service with the same schema and exchange. */
+  startService(name: ServiceName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo;
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+async function waitReady(url: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const res = await fetch(`${url}/healthz`);
+      if (res.ok) return;
+      last = new Error(`healthz ${res.status}`);
+    } catch (err) {
+      last = err;
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not become healthy: ${String(last)}`);
+}
+
+async function startInProcess(name: ServiceName, env: Record<string, string>): Promise<Running> {
+  const dir = path.join(root, 'services', name, 'src');
+  const configModule = await import(path.join(dir, 'config.ts'));
+  const schema = configModule.configSchema ?? configModule.gatewayConfigSchema;
+  const { buildApp } = await import(path.join(dir, 'app.ts'));
+  const config = loadConfig(schema, env);
+  const app = await buildApp(config);
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const { port } = app.server.address() as net.AddressInfo;
+  return { name, url: `http://127.0.0.1:${port}`, port, env, stop: () => app.close() };
+}
+
+async function startChild(
+  name: ServiceName,
+  env: Record<string, string>,
+  reusePort?: number,
+): Promise<Running> {
+  const port = reusePort ?? (await freePort());
+  const childEnv = { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' };
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', path.join(root, 'services', name, 'src', 'server.ts')],
+    { cwd: root, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] },
+  );
+  let stderr = '';
+  child.stderr?.on('data', (d) => {
+    stderr = (stderr + d.toString()).slice(-4000);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await Promise.race([
+      waitReady(url),
+      exited.then(() => {
+        throw new Error(`${name} exited at start: ${stderr}`);
+      }),
+    ]);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  const signal = async (sig: NodeJS.Signals) => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(sig);
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  return {
+    name,
+    url,
+    port,
+    env,
+    pid: child.pid,
+    stop: () => signal('SIGTERM'),
+    kill: () => signal('SIGKILL'),
+  };
+}
+
+/** Starts the order flow behind a gateway. Call `stop()` (or pass a tap test to `startSystemFor`). */
+export async function startSystem(opts: SystemOptions = {}): Promise<System> {
+  const exchange = uniqueName('flow');
+  const amqpUrl = opts.amqpUrl ?? TEST_AMQP_URL;
+  const logLevel = opts.logLevel ?? 'silent';
+  const asChild = (name: ServiceName) =>
+    opts.childProcesses === 'all' || (opts.childProcesses ?? []).includes(name);
+  const schemas: Record<string, string> = {};
+  const urls: Record<string, string> = {};
+  const services: Running[] = [];
+
+  const envFor = (name: ServiceName): Record<string, string> => {
+    if (!schemas[name]) schemas[name] = uniqueName(`flow_${name.replace(/-/g, '_')}`).slice(0, 63);
+    return {
+      LOG_LEVEL: logLevel,
+      HOST: '127.0.0.1',
+      PORT: '0',
+      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_SCHEMA: schemas[name],
+      AMQP_URL: amqpUrl,
+      AMQP_EXCHANGE: exchange,
+      REDIS_URL: TEST_REDIS_URL,
+      JWKS_URL: urls.identity ? `${urls.identity}/auth/.well-known/jwks.json` : 'http://127.0.0.1:1/none',
+      PAYMENT_PROVIDER_URL: urls['fake-payment-provider'] ?? 'http://127.0.0.1:1',
+      MERCATO_ADMIN_EMAIL: ADMIN_EMAIL,
+      MERCATO_ADMIN_PASSWORD: ADMIN_PASSWORD,
+      NODE_ENV: 'test',
+      ...(opts.env?.[name] ?? {}),
+    };
+  };
+
+  // A restarted child gets its old port back, so the gateway's routing table stays true.
+  const stoppedPorts = new Map<ServiceName, number>();
+  const start = async (name: ServiceName) => {
+    const env = envFor(name);
+    const reuse = stoppedPorts.get(name);
+    stoppedPorts.delete(name);
+    const running = asChild(name) ? await startChild(name, env, reuse) : await startInProcess(name, env);
+    services.push(running);
+    urls[name] ??= running.url;
+    return running;
+  };
+
+  const debug = (msg: string) => process.env.SYSTEM_DEBUG && console.error(`[system] ${msg}`);
+  const stop = async () => {
+    for (const s of [...services].reverse()) {
+      const t0 = Date.now();
+      await s.stop().catch(() => {});
+      debug(`stopped ${s.name} in ${Date.now() - t0} ms`);
+    }
+    services.length = 0;
+    await deleteExchangeTopology(TEST_AMQP_URL, exchange).catch(() => {});
+    debug('deleted topology');
+    if (!opts.keepSchemas) {
+      for (const schema of Object.values(schemas))
+        await dropSchema(TEST_DATABASE_URL, schema).catch(() => {});
+    }
+    debug('dropped schemas');
+  };
+
+  try {
+    await start('identity');
+    await start('fake-payment-provider');
+    await start('catalog');
+    for (let i = 0; i < (opts.inventoryReplicas ?? 1); i++) await start('inventory');
+    await start('orders');
+    await start('payments');
+    await start('invoices');
+    const gatewayEnv = {
+      IDENTITY_URL: urls.identity,
+      CATALOG_URL: urls.catalog,
+      INVENTORY_URL: urls.inventory,
+      ORDERS_URL: urls.orders,
+      PAYMENTS_URL: urls.payments,
+      INVOICES_URL: urls.invoices,
+      RATE_LIMIT_IP_MAX: '1000000',
+      RATE_LIMIT_USER_MAX: '1000000',
+      RATE_LIMIT_REDIS_PREFIX: `${exchange}:rl:`,
+      UPSTREAM_TIMEOUT_MS: '30000',
+    };
+    opts.env = { ...opts.env, gateway: { ...gatewayEnv, ...(opts.env?.gateway ?? {}) } };
+    await start('gateway');
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+
+  return {
+    gatewayUrl: urls.gateway,
+    exchange,
+    urls,
+    schemas,
+    services,
+    async stopService(name, { kill = false, index = 0 } = {}) {
+      const matching = services.filter((s) => s.name === name);
+      const target = matching[index];
+      if (!target) throw new Error(`no running ${name}[${index}]`);
+      services.splice(services.indexOf(target), 1);
+      stoppedPorts.set(name, target.port);
+      if (kill) {
+        if (!target.kill) throw new Error(`${name} runs in process: start it as a child to kill it`);
+        await target.kill();
+      } else {
+        await target.stop();
+      }
+    },
+    async startService(name) {
+      await start(name);
+    },
+    stop,
+  };
+}
+
+/** Removes every queue whose name starts with the exchange's name, then the exchange. */
+async function deleteExchangeTopology(url: string, exchange: string): Promise<void> {
+  const conn = await amqp.connect(url);
+  try {
+    const ch = await conn.createChannel();
+    ch.on('error', () => {});
+    // The management API is not enabled everywhere; rabbitmqctl is on every machine that runs the broker.
+    const { stdout } = await execFileAsync('rabbitmqctl', ['-q', 'list_queues', 'name']).catch(() => ({
+      stdout: '',
+    }));
+    for (const name of stdout.split('\n').map((l) => l.trim())) {
+      if (!name.startsWith(`${exchange}.`)) continue;
+      await ch.deleteQueue(name).catch(() => {});
+      if (/\.retry\.\d+ms$/.test(name)) await ch.deleteExchange(name).catch(() => {});
+    }
+    await ch.deleteExchange(exchange).catch(() => {});
+    await ch.close().catch(() => {});
+  } finally {
+    await conn.close().catch(() => {});
+  }
+}
