@@ -12,6 +12,7 @@ export * from './common.ts';
 export * from './identity.ts';
 export * from './inventory.ts';
 export * from './invoices.ts';
+export * from './money.ts';
 export * from './orders.ts';
 export * from './payments.ts';
 

@@ -1,11 +1,11 @@
 // Issuing one invoice: the next gapless number of the year, the order's lines and billing address,
 // and invoice.issued in the outbox — all in the caller's transaction, so all or nothing.
 import type { InvoiceIssued } from '@mercato/contracts';
+import { normalizeAmount } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import { addToOutbox, envelope } from '@mercato/messaging';
 import { uuidv7 } from 'uuidv7';
 import { formatInvoiceNumber, invoiceLines, invoiceYear } from './domain/invoice-rules.ts';
-import { normalizeAmount } from './domain/money.ts';
 import { Invoice, OrderPayment, OrderView } from './entities.ts';
 
 export type IssueResult =

@@ -1,7 +1,8 @@
 // The invoice as a PDF (pdfkit): issuer, number, date, billing address, lines and total.
+
+import { normalizeAmount } from '@mercato/contracts';
 import PDFDocument from 'pdfkit';
 import { formatInvoiceNumber, linesTotal } from './domain/invoice-rules.ts';
-import { normalizeAmount } from './domain/money.ts';
 import type { Invoice } from './entities.ts';
 
 export function renderInvoicePdf(invoice: Invoice, issuerName: string): Promise<Buffer> {

@@ -1,8 +1,8 @@
 // payment.succeeded → the order's invoice (one per order, whatever is redelivered).
 import type { PaymentSucceeded } from '@mercato/contracts';
+import { normalizeAmount } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import type { Envelope } from '@mercato/messaging';
-import { normalizeAmount } from '../domain/money.ts';
 import { issueInvoice } from '../issuing.ts';
 
 export class OrderNotKnownYet extends Error {

@@ -1,9 +1,9 @@
 // order.placed / order.lines_changed → the order's read model (latest revision wins). If the order was
 // paid before its details arrived, its invoice is issued now.
 import type { OrderPlaced } from '@mercato/contracts';
+import { normalizeAmount } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import type { Envelope } from '@mercato/messaging';
-import { normalizeAmount } from '../domain/money.ts';
 import { OrderView } from '../entities.ts';
 import { issueInvoice } from '../issuing.ts';
 

@@ -1,5 +1,5 @@
 // What an invoice says, computed from the order's read model: no HTTP, no SQL.
-import { fromUnits, normalizeAmount, toUnits } from './money.ts';
+import { fromUnits, normalizeAmount, toUnits } from '@mercato/contracts';
 
 export interface OrderLineSnapshot {
   itemId: string;

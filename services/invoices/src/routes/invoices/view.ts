@@ -1,5 +1,5 @@
+import { normalizeAmount } from '@mercato/contracts';
 import { formatInvoiceNumber } from '../../domain/invoice-rules.ts';
-import { normalizeAmount } from '../../domain/money.ts';
 import type { Invoice } from '../../entities.ts';
 import type { InvoiceView } from './schemas.ts';
 
