@@ -179,6 +179,10 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       MERCATO_ADMIN_EMAIL: ADMIN_EMAIL,
       MERCATO_ADMIN_PASSWORD: ADMIN_PASSWORD,
       NODE_ENV: 'test',
+      // orders: no payment retry window unless a test asks for one (env.orders.PAYMENT_RETRY_WINDOW_MS),
+      // so a declined card cancels the order at once; order-flow, faults, contention and redelivery
+      // rely on that. test/flow/payment-retry.test.ts opens a window.
+      ...(name === 'orders' ? { PAYMENT_RETRY_WINDOW_MS: '0' } : {}),
       ...(opts.env?.[name] ?? {}),
     };
   };

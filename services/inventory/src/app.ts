@@ -1,6 +1,6 @@
 import { createOrm, type MikroORM } from '@mercato/db';
 import { type App, createService } from '@mercato/kit';
-import { Broker, startConsumer, startOutboxRelay } from '@mercato/messaging';
+import { Broker, consumerTopology, startConsumer, startOutboxRelay } from '@mercato/messaging';
 import type { EventSubscriber, TransactionEventArgs } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
@@ -12,6 +12,8 @@ import { entities } from './entities.ts';
 import { StockCache } from './plugins/stock-cache.ts';
 import { stockRoutes } from './routes/stocks/index.ts';
 import { storeRoutes } from './routes/stores/index.ts';
+
+const RELEASE_CONSUMER = 'inventory.release-stock';
 
 export interface Deps {
   /** a fixed key set instead of JWKS_URL (tests: testAuth().jwks) */
@@ -119,14 +121,21 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<App> {
           events: ['order.placed', 'order.lines_changed'],
           handle: (event, em) => handlers.reserve(event, em as EntityManager),
         }),
+        // Only order.cancelled gives the stock back. A declined payment does not end the order any
+        // more (orders keeps it PENDING for a retry within PAYMENT_RETRY_WINDOW_MS); when it does
+        // end, whether at once or after the window, orders says so with order.cancelled.
         await startConsumer({
           ...common,
-          name: 'inventory.release-stock',
-          events: ['order.cancelled', 'payment.failed'],
-          handle: (event, em) =>
-            event.type === 'order.cancelled'
-              ? handlers.orderCancelled(event, em as EntityManager)
-              : handlers.paymentFailed(event, em as EntityManager),
+          name: RELEASE_CONSUMER,
+          events: ['order.cancelled'],
+          handle: async (event, em) => {
+            if (event.type !== 'order.cancelled') {
+              // Delivered through a binding left from an earlier version (see below): not ours any more.
+              log.info({ eventId: event.id, type: event.type }, 'release-stock: event ignored');
+              return;
+            }
+            await handlers.orderCancelled(event, em as EntityManager);
+          },
         }),
         await startConsumer({
           ...common,
@@ -135,6 +144,22 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<App> {
           handle: (event, em) => handlers.orderShipped(event, em as EntityManager),
         }),
       );
+      const b = broker;
+      // The release queue used to be bound to payment.failed too, and a durable queue keeps its
+      // bindings across deployments: drop that one (on every connect, since a replica of the older
+      // version still running in a rolling update may bind it again; the handler ignores what comes).
+      await b.onConnected(async (conn) => {
+        const queue = consumerTopology(b.exchange, RELEASE_CONSUMER, []).queue;
+        const ch = await conn.createChannel();
+        ch.on('error', () => {});
+        try {
+          await ch.unbindQueue(queue, b.exchange, 'payment.failed');
+        } catch (err) {
+          log.warn({ err, queue }, 'could not drop the payment.failed binding of the release queue');
+        } finally {
+          await ch.close().catch(() => {});
+        }
+      });
     }
     return app;
   } catch (err) {

@@ -1,6 +1,7 @@
 import type { StockLow, StockRejected, StockReleased, StockReserved } from '@mercato/contracts';
-import { envelope } from '@mercato/messaging';
-import { eventually } from '@mercato/testing';
+import { type Envelope, envelope } from '@mercato/messaging';
+import { eventually, TEST_AMQP_URL } from '@mercato/testing';
+import amqp from 'amqplib';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { bearer, bus, type Harness, orderPlaced, seedStock, setup } from './helpers.ts';
@@ -126,8 +127,23 @@ t.test('a redelivered order.placed reserves nothing twice (same id, or a new id)
   t.match(await levels(h, p), [{ reserved: 3 }], '2 for the order, 1 for the marker');
 });
 
-t.test('payment.failed and order.cancelled release the hold and say stock.released', async (t) => {
-  const h = await setup(t);
+const paymentFailed = (orderId: string, userId = uuidv7(), revision = 1) =>
+  envelope(
+    'payment.failed',
+    {
+      paymentId: uuidv7(),
+      orderId,
+      userId,
+      revision,
+      amount: { amount: '19.98', currency: 'EUR' },
+      reason: 'card_declined',
+    },
+    { source: 'payments', correlationId: orderId },
+  );
+
+t.test('payment.failed keeps the hold (a retry may follow); order.cancelled releases it', async (t) => {
+  // One message at a time: whatever was published before the marker has been handled once it is.
+  const h = await setup(t, { overrides: { CONSUMER_PREFETCH: 1 } });
   const b = await bus(t, h.exchange);
   const p = uuidv7();
   await seedStock(h, p, 10);
@@ -138,30 +154,41 @@ t.test('payment.failed and order.cancelled release the hold and say stock.releas
   await expectOne(b, 'stock.reserved', second.data.orderId);
   t.match(await levels(h, p), [{ reserved: 7 }]);
 
-  const failed = envelope(
-    'payment.failed',
-    {
-      paymentId: uuidv7(),
-      orderId: first.data.orderId,
-      userId: first.data.userId,
-      revision: 1,
-      amount: { amount: '19.98', currency: 'EUR' },
-      reason: 'card_declined',
-    },
-    { source: 'payments', correlationId: first.data.orderId },
-  );
-  await b.publish([failed]);
-  const r1 = await expectOne<StockReleased>(b, 'stock.released', first.data.orderId);
-  t.same(r1.data, { orderId: first.data.orderId, reason: 'payment_failed' });
-  t.match(await levels(h, p), [{ on_hand: 10, reserved: 3 }]);
-
-  await b.publish([cancelled(second.data.orderId)]);
+  // The first order's card is declined; then the second order is cancelled (the marker).
+  const failed = paymentFailed(first.data.orderId, first.data.userId);
+  await b.publish([failed, cancelled(second.data.orderId)]);
   const r2 = await expectOne<StockReleased>(b, 'stock.released', second.data.orderId);
   t.same(r2.data, { orderId: second.data.orderId, reason: 'order_cancelled:customer' });
+  await handled(h, 'inventory.release-stock', 1);
+  t.match(await levels(h, p), [{ on_hand: 10, reserved: 4 }], "the declined order's 4 are still held");
+  t.same(await reservations(h, first.data.orderId), [{ revision: 1, status: 'HELD', reason: null }]);
+  t.equal(b.of('stock.released', first.data.orderId).length, 0, 'nothing released for the decline');
+  t.same(
+    await h.sql('select 1 from inbox where message_id = $1', [failed.id]),
+    [],
+    'payment.failed does not even reach inventory',
+  );
+
+  // The retry window passed without a payment: orders cancels (payment_failed), and that releases.
+  const cancellation = cancelled(first.data.orderId, 'payment_failed');
+  await b.publish([cancellation]);
+  const r1 = await expectOne<StockReleased>(b, 'stock.released', first.data.orderId);
+  t.same(r1.data, { orderId: first.data.orderId, reason: 'order_cancelled:payment_failed' });
   t.match(await levels(h, p), [{ on_hand: 10, reserved: 0 }]);
+  t.same(await reservations(h, first.data.orderId), [
+    { revision: 1, status: 'RELEASED', reason: 'order_cancelled:payment_failed' },
+  ]);
   t.same(await reservations(h, second.data.orderId), [
     { revision: 1, status: 'RELEASED', reason: 'order_cancelled:customer' },
   ]);
+
+  // The same cancellation again, under its id and under a new one (orders re-announces it when a
+  // late capture lands): nothing is released twice.
+  const again = cancelled(first.data.orderId, 'payment_failed');
+  await b.publish([cancellation, again]);
+  await handled(h, 'inventory.release-stock', 3);
+  t.equal(b.of('stock.released', first.data.orderId).length, 1, 'released once');
+  t.match(await levels(h, p), [{ on_hand: 10, reserved: 0 }]);
 });
 
 t.test('order.cancelled before order.placed: the late reservation is answered by a release', async (t) => {
@@ -321,34 +348,51 @@ t.test('a lines change that cannot be served gives back the old hold and is reje
   ]);
 });
 
-t.test('payment.failed for an older revision leaves the current hold alone', async (t) => {
-  const h = await setup(t);
-  const b = await bus(t, h.exchange);
-  const p = uuidv7();
-  await seedStock(h, p, 10);
-  const orderId = uuidv7();
-  await b.publish([orderPlaced([{ productId: p, quantity: 2 }], { orderId })]);
-  await expectOne(b, 'stock.reserved', orderId);
-  await b.publish([
-    orderPlaced([{ productId: p, quantity: 3 }], { orderId, revision: 2, type: 'order.lines_changed' }),
-  ]);
-  await eventually(async () => {
-    if (b.of('stock.reserved', orderId).length < 2) throw new Error('revision 2 not answered yet');
-  });
-  const failed = envelope(
-    'payment.failed',
-    {
-      paymentId: uuidv7(),
-      orderId,
-      userId: uuidv7(),
-      revision: 1,
-      amount: { amount: '19.98', currency: 'EUR' },
-      reason: 'card_declined',
-    },
-    { source: 'payments', correlationId: orderId },
-  );
-  await b.publish([failed]);
-  await handled(h, 'inventory.release-stock', 1);
-  t.match(await levels(h, p), [{ reserved: 3 }]);
-  t.equal(b.of('stock.released', orderId).length, 0);
-});
+t.test(
+  'a payment.failed binding left by an earlier version is dropped; what it delivers is ignored',
+  async (t) => {
+    const h = await setup(t);
+    const b = await bus(t, h.exchange);
+    const p = uuidv7();
+    await seedStock(h, p, 10);
+    const placed = orderPlaced([{ productId: p, quantity: 2 }]);
+    await b.publish([placed]);
+    await expectOne(b, 'stock.reserved', placed.data.orderId);
+
+    // The queue as the previous version left it: also bound to payment.failed.
+    const queue = `${h.exchange}.inventory.release-stock`;
+    const conn = await amqp.connect(TEST_AMQP_URL);
+    t.teardown(() => conn.close().catch(() => {}));
+    const ch = await conn.createConfirmChannel();
+    await ch.bindQueue(queue, h.exchange, 'payment.failed');
+    const returned: string[] = [];
+    ch.on('return', (msg) => returned.push(msg.properties.messageId));
+    const publishMandatory = async (event: Envelope) => {
+      ch.publish(h.exchange, event.type, Buffer.from(JSON.stringify(event)), {
+        persistent: true,
+        mandatory: true,
+        messageId: event.id,
+        contentType: 'application/json',
+      });
+      await ch.waitForConfirms();
+    };
+
+    const viaOldBinding = paymentFailed(placed.data.orderId, placed.data.userId);
+    await publishMandatory(viaOldBinding);
+    await eventually(async () => {
+      const rows = await h.sql('select 1 from inbox where message_id = $1', [viaOldBinding.id]);
+      if (rows.length === 0) throw new Error('not handled yet');
+    });
+    t.same(returned, [], 'routed through the old binding');
+    t.match(await levels(h, p), [{ reserved: 2 }], 'and ignored: the hold stays');
+    t.same(await reservations(h, placed.data.orderId), [{ revision: 1, status: 'HELD', reason: null }]);
+    t.equal(b.of('stock.released', placed.data.orderId).length, 0);
+
+    // A replica of this version starts (as in a rolling update) and drops the binding.
+    await h.replica();
+    const afterwards = paymentFailed(placed.data.orderId, placed.data.userId);
+    await publishMandatory(afterwards);
+    t.same(returned, [afterwards.id], 'no queue takes payment.failed any more: returned unroutable');
+    t.match(await levels(h, p), [{ reserved: 2 }]);
+  },
+);

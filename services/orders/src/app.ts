@@ -60,14 +60,21 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     stack.push(() => broker.close());
 
     app.decorate('orm', orm);
-    await app.register(ordersRoutes, { orm });
+    await app.register(ordersRoutes, { orm, paymentRetryWindowMs: config.PAYMENT_RETRY_WINDOW_MS });
 
     const relay = startOutboxRelay({ orm, broker, logger });
-    const consumers = await startConsumers({ orm, broker, logger, retryDelaysMs: deps.retryDelaysMs });
+    const consumers = await startConsumers({
+      orm,
+      broker,
+      logger,
+      retryDelaysMs: deps.retryDelaysMs,
+      paymentRetryWindowMs: config.PAYMENT_RETRY_WINDOW_MS,
+    });
     const sweeper = startSweeper({
       orm,
       logger,
       timeoutMs: config.ORDER_PENDING_TIMEOUT_MS,
+      paymentRetryWindowMs: config.PAYMENT_RETRY_WINDOW_MS,
       intervalMs: config.ORDER_SWEEP_INTERVAL_MS,
     });
 

@@ -11,5 +11,11 @@ export const configSchema = Type.Object({
   ORDER_PENDING_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 15 * 60_000 }),
   /** How often each replica looks for timed-out orders. */
   ORDER_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 10, default: 30_000 }),
+  /**
+   * After a declined payment the order stays PENDING this long so the customer can pay again
+   * (POST /payments); the sweeper then cancels it (reason payment_failed). 0: a failed payment
+   * cancels the order at once. The overall ORDER_PENDING_TIMEOUT_MS still applies.
+   */
+  PAYMENT_RETRY_WINDOW_MS: Type.Integer({ minimum: 0, default: 10 * 60_000 }),
 });
 export type Config = Static<typeof configSchema>;

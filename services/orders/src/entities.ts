@@ -20,6 +20,13 @@ export const OrderSchema = defineEntity({
     shippingAddressId: p.uuid(),
     paymentMethod: p.json<{ type: 'card'; token: string }>(),
     cancelReason: p.string().columnType('text').$type<CancelReason>().nullable(),
+    /**
+     * The first declined payment of the current revision while PENDING: the payment retry window
+     * runs from here. Cleared when the order is confirmed or its lines change (a new charge).
+     */
+    paymentFailedAt: p.datetime().columnType('timestamptz').nullable(),
+    /** The provider's reason for the latest declined payment (card_declined, provider_unavailable...). */
+    paymentFailureReason: p.string().columnType('text').nullable(),
     createdAt: p.datetime().columnType('timestamptz'),
     updatedAt: p.datetime().columnType('timestamptz'),
     version: p.integer().version(),

@@ -66,6 +66,8 @@ export type OrderFields = Pick<
   | 'shippingAddressId'
   | 'paymentMethod'
   | 'cancelReason'
+  | 'paymentFailedAt'
+  | 'paymentFailureReason'
   | 'createdAt'
   | 'updatedAt'
   | 'version'
@@ -119,6 +121,30 @@ export async function emitCancelled(
 }
 
 /**
+ * A declined payment of the order's current revision while it is PENDING and a retry window is open:
+ * the order stays PENDING, remembers the failure (the window runs from the first one of the revision;
+ * a declined retry does not extend it) and the history records it with its cause.
+ */
+export function recordPaymentFailure(
+  em: EntityManager,
+  order: Order,
+  reason: string,
+  cause: Cause,
+  at = new Date(),
+): void {
+  order.paymentFailedAt ??= at;
+  order.paymentFailureReason = reason;
+  order.updatedAt = at;
+  recordStatusChange(em, order.id, order.status, order.status, cause, at);
+}
+
+/** The order no longer waits for a payment retry (paid, or a new revision will be charged afresh). */
+export function clearPaymentFailure(order: Order): void {
+  order.paymentFailedAt = null;
+  order.paymentFailureReason = null;
+}
+
+/**
  * Moves the order to `to` (409-worthy IllegalTransitionError if the machine forbids it), records the
  * change in the history, and emits the event that announces it.
  */
@@ -143,6 +169,8 @@ export async function transition(
       break;
     }
     case 'CONFIRMED': {
+      // Paid after all: the failure stays in the history, the order no longer awaits a payment.
+      clearPaymentFailure(order);
       const items = await itemsOf(em, order.id);
       const data: OrderConfirmed = {
         orderId: order.id,

@@ -138,8 +138,8 @@ t.test('the price read model follows catalog events and ignores stale snapshots'
   t.equal(inactive.statusCode, 422, 'an inactive product cannot be ordered');
 });
 
-t.test('stock.rejected and payment.failed cancel a PENDING order with their reason', async (t) => {
-  const s = await setup(t);
+t.test('stock.rejected, and payment.failed without a retry window, cancel a PENDING order', async (t) => {
+  const s = await setup(t, { PAYMENT_RETRY_WINDOW_MS: 0 });
   const p = await s.seedProduct({ price: { amount: '3.00', currency: 'EUR' } });
   const a = await placeOrder(s, s.customer.token, [{ productId: p.productId, quantity: 1 }]);
   const b = await placeOrder(s, s.customer.token, [{ productId: p.productId, quantity: 1 }]);
@@ -168,6 +168,8 @@ t.test('stock.rejected and payment.failed cancel a PENDING order with their reas
   t.equal(ca.causationId, rejected.id, 'the cancellation names its cause');
   t.equal(ca.correlationId, a.id);
   t.match(cb.data, { reason: 'payment_failed', previousStatus: 'PENDING' });
+  t.equal(cb.causationId, failed.id);
+  t.notOk((await getOrder(s, b.id)).payment, 'window 0: no failure awaiting a retry is shown');
 
   const status = await s.app.inject({
     method: 'GET',
@@ -175,6 +177,120 @@ t.test('stock.rejected and payment.failed cancel a PENDING order with their reas
     headers: s.bearer(s.customer.token),
   });
   t.match(status.json().history[1], { from: 'PENDING', to: 'CANCELLED', cause: 'stock.rejected' });
+});
+
+const statusOf = async (s: Setup, id: string) =>
+  (
+    await s.app.inject({ method: 'GET', url: `/orders/${id}/status`, headers: s.bearer(s.customer.token) })
+  ).json();
+const outboxCount = async (s: Setup, type: string, orderId: string) => {
+  const [{ n }] = await s.app.orm.em
+    .fork()
+    .execute(
+      `select count(*)::int as n from "${s.schema}".outbox where type = ? and payload->'data'->>'orderId' = ?`,
+      [type, orderId],
+    );
+  return n as number;
+};
+
+t.test(
+  'with a retry window, payment.failed leaves the order PENDING and shows the failure; a later payment confirms it',
+  async (t) => {
+    const window = 10 * 60_000;
+    const s = await setup(t, { PAYMENT_RETRY_WINDOW_MS: window });
+    const p = await s.seedProduct({ price: { amount: '3.00', currency: 'EUR' } });
+    const order = await placeOrder(s, s.customer.token, [{ productId: p.productId, quantity: 1 }]);
+
+    const failed = paymentFailed(order);
+    await s.publish(failed);
+    await handled(s, failed);
+    const awaiting = await getOrder(s, order.id);
+    t.match(awaiting, { status: 'PENDING', payment: { reason: 'declined' } }, 'still PENDING');
+    t.notOk(awaiting.cancelReason);
+    t.ok(awaiting.version > order.version, 'the recorded failure is a change of the order (ETag)');
+    const failedAt = Date.parse(awaiting.payment.failedAt);
+    t.ok(failedAt >= Date.parse(order.createdAt), 'failedAt is when the failure was handled');
+    t.equal(Date.parse(awaiting.payment.retryUntil) - failedAt, window, 'retryUntil = failedAt + window');
+    const status = await statusOf(s, order.id);
+    t.match(status, { status: 'PENDING', payment: awaiting.payment });
+    t.match(status.history, [
+      { from: null, to: 'PENDING' },
+      { from: 'PENDING', to: 'PENDING', cause: 'payment.failed' },
+    ]);
+    t.equal(status.history.length, 2);
+    t.equal(await outboxCount(s, 'order.cancelled', order.id), 0, 'no order.cancelled');
+
+    // The customer's retry is declined too: recorded, but the window is not extended.
+    const again = envelope<PaymentFailed>(
+      'payment.failed',
+      { ...(failed.data as PaymentFailed), paymentId: uuidv7(), reason: 'card_declined' },
+      { source: 'payments', correlationId: order.id },
+    );
+    await s.publish(again);
+    await handled(s, again);
+    const stillAwaiting = await getOrder(s, order.id);
+    t.match(stillAwaiting, {
+      status: 'PENDING',
+      payment: { failedAt: awaiting.payment.failedAt, reason: 'card_declined' },
+    });
+    t.equal(
+      (await statusOf(s, order.id)).history.filter((h: any) => h.cause === 'payment.failed').length,
+      2,
+      'each failure in the history',
+    );
+
+    // Then a retry succeeds: confirmed as usual; the failure stays in the history only.
+    const paid = paymentSucceeded(order);
+    await s.publish(paid);
+    await handled(s, paid);
+    const confirmed = await getOrder(s, order.id);
+    t.equal(confirmed.status, 'CONFIRMED');
+    t.notOk(confirmed.payment, 'no longer awaiting a payment');
+    t.match((await statusOf(s, order.id)).history.at(-1), {
+      from: 'PENDING',
+      to: 'CONFIRMED',
+      cause: 'payment.succeeded',
+    });
+    t.equal(await outboxCount(s, 'order.confirmed', order.id), 1, 'confirmed once');
+    t.equal(await outboxCount(s, 'order.cancelled', order.id), 0, 'never cancelled');
+
+    // A late copy of a failure (a new message id) for the confirmed order changes nothing.
+    const late = envelope<PaymentFailed>(
+      'payment.failed',
+      { ...(failed.data as PaymentFailed), paymentId: uuidv7() },
+      { source: 'payments', correlationId: order.id },
+    );
+    await s.publish(late);
+    await handled(s, late);
+    t.match(await getOrder(s, order.id), { status: 'CONFIRMED', version: confirmed.version });
+  },
+);
+
+t.test('a lines change starts the payment afresh: the recorded failure no longer applies', async (t) => {
+  const s = await setup(t);
+  const p = await s.seedProduct({ price: { amount: '3.00', currency: 'EUR' } });
+  const order = await placeOrder(s, s.customer.token, [{ productId: p.productId, quantity: 1 }]);
+  const failed = paymentFailed(order);
+  await s.publish(failed);
+  await handled(s, failed);
+  t.ok((await getOrder(s, order.id)).payment, 'the failure is shown');
+  const changed = await s.app.inject({
+    method: 'PUT',
+    url: `/orders/${order.id}/items/${order.lines[0].id}`,
+    headers: s.bearer(s.customer.token),
+    payload: { quantity: 2 },
+  });
+  t.equal(changed.statusCode, 200);
+  t.match(changed.json(), { status: 'PENDING', revision: 2 });
+  t.notOk(changed.json().payment, 'revision 2 has not failed');
+  const stale = paymentFailed(order, 1);
+  await s.publish(stale);
+  await handled(s, stale);
+  t.notOk((await getOrder(s, order.id)).payment, "revision 1's late failure is ignored");
+  const current = paymentFailed(changed.json(), 2);
+  await s.publish(current);
+  await handled(s, current);
+  t.match(await getOrder(s, order.id), { status: 'PENDING', revision: 2, payment: { reason: 'declined' } });
 });
 
 t.test('payment.succeeded confirms a PENDING order once, even when delivered twice', async (t) => {

@@ -38,6 +38,7 @@ export function testConfig(schema: string, exchange: string, overrides: Partial<
     JWKS_URL: 'http://127.0.0.1:1/unused',
     ORDER_PENDING_TIMEOUT_MS: 15 * 60_000,
     ORDER_SWEEP_INTERVAL_MS: 60_000,
+    PAYMENT_RETRY_WINDOW_MS: 10 * 60_000,
     ...overrides,
   };
 }

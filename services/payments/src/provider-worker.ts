@@ -229,9 +229,10 @@ export class ProviderWorker {
       // The payment row is updated (and locked) BEFORE the cancellation is read; the order.cancelled
       // handler records the cancellation BEFORE it locks the payments. Whichever commits second sees
       // the other's write, so a capture racing a cancellation is always refunded exactly once.
-      // A cancellation for a failed payment is what a customer's retry answers, so it does not undo it.
+      // Any cancellation counts, payment_failed included: a customer's retry that lands after the
+      // retry window closed (and orders cancelled the order) is refunded like any late capture.
       const cancellation = await em.findOne(OrderCancellation, { orderId: payment.orderId });
-      if (cancellation && cancellation.reason !== 'payment_failed') {
+      if (cancellation) {
         addRefund(em, payment, normalizeAmount(payment.amount), `order_${cancellation.reason}`);
         refundDue = true;
         return;

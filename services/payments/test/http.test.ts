@@ -145,6 +145,88 @@ t.test('payments over HTTP', async (t) => {
     t.match(second.json(), { status: 'succeeded', attempt: 3 });
   });
 
+  /** Publishes order.cancelled and waits until payments has recorded it. */
+  const cancelOrder = async (orderId: string, userId: string, reason: string) => {
+    const event = svc.event(
+      'order.cancelled',
+      { orderId, userId, reason, previousStatus: 'PENDING' },
+      orderId,
+    );
+    await svc.publish(event);
+    await eventually(async () => {
+      if ((await svc.query('select 1 from inbox where message_id = $1', [event.id])).length === 0)
+        throw new Error('not yet');
+    });
+  };
+
+  t.test(
+    'POST /payments once the order was cancelled, payment_failed included → 409, no charge',
+    async (t) => {
+      for (const reason of ['payment_failed', 'timeout', 'customer']) {
+        const orderId = await failedOrder(svc, alice);
+        await cancelOrder(orderId, alice, reason);
+        const before = await count();
+        const res = await svc.app.inject({
+          method: 'POST',
+          url: '/payments',
+          headers: { ...auth(aliceToken), 'idempotency-key': `after-cancel-${orderId}` },
+          payload: { orderId, paymentMethod: { type: 'card', token: 'tok_visa' } },
+        });
+        t.same(problem(res), asProblem(409), reason);
+        t.match(res.json(), {
+          type: 'https://mercato.dev/problems/conflict',
+          detail: `The order was cancelled (${reason}); place it again`,
+          cancelReason: reason,
+        });
+        t.equal(await count(), before, 'no payment recorded');
+        t.same(
+          await svc.query('select 1 from idempotency_key where key = $1', [`after-cancel-${orderId}`]),
+          [],
+          'the key is not used up',
+        );
+        t.equal(svc.events.of('payment.succeeded', orderId).length, 0);
+      }
+    },
+  );
+
+  t.test(
+    'a retry whose capture lands after the order was cancelled (payment_failed) is refunded',
+    async (t) => {
+      const orderId = await failedOrder(svc, alice, '7.00');
+      nock(PROVIDER)
+        .post('/v1/charges')
+        .matchHeader('idempotency-key', `${orderId}:1:2`)
+        .reply(async () => late(400, { id: 'ch_late_retry', status: 'succeeded' }));
+      const refund = nock(PROVIDER)
+        .post('/v1/refunds', { charge: 'ch_late_retry', amount: '7.00' })
+        .reply(201, { id: 're_late_retry', status: 'succeeded' });
+      // Allowed: nothing says the order is over yet.
+      const paying = svc.app.inject({
+        method: 'POST',
+        url: '/payments',
+        headers: auth(aliceToken),
+        payload: { orderId, paymentMethod: { type: 'card', token: 'tok_visa' } },
+      });
+      await eventually(async () => {
+        const [p] = await svc.query('select tries from payment where order_id = $1 and attempt = 2', [
+          orderId,
+        ]);
+        if (!p || Number(p.tries) < 1) throw new Error('retry charge not started');
+      });
+      // Meanwhile the retry window closes: orders cancels the order.
+      await cancelOrder(orderId, alice, 'payment_failed');
+      const res = await paying;
+      t.equal(res.statusCode, 201);
+      t.match(res.json(), { attempt: 2, status: 'succeeded' });
+      const [refunded] = await svc.events.waitFor('payment.refunded', orderId);
+      t.match(refunded!.data, { amount: { amount: '7.00' }, reason: 'order_payment_failed' });
+      t.ok(refund.isDone(), 'the capture went back to the card');
+      t.same(await svc.query('select amount from refund where order_id = $1', [orderId]), [
+        { amount: '7.0000' },
+      ]);
+    },
+  );
+
   t.test('POST /payments: 404 for an unknown order or someone else’s, nothing charged', async (t) => {
     const orderId = await failedOrder(svc, alice);
     const before = await count();

@@ -5,7 +5,6 @@ import type {
   OrderCancelled,
   OrderPlaced,
   OrderStatusChanged,
-  PaymentFailed,
   StockLow,
   StockRejected,
   StockReleased,
@@ -197,15 +196,9 @@ export function reservationHandlers(opts: ReservationOptions) {
     opts.touched(em, touchedProducts(result.rows, result.changes));
   }
 
-  /** Gives back what the order holds (every revision, or one) and says so with stock.released. */
-  async function release(
-    em: EntityManager,
-    event: Envelope,
-    orderId: string,
-    reason: string,
-    revision?: number,
-  ): Promise<void> {
-    const { held } = await readOrderState(em, orderId, revision);
+  /** Gives back everything the order holds (any revision) and says so with stock.released. */
+  async function release(em: EntityManager, event: Envelope, orderId: string, reason: string): Promise<void> {
+    const { held } = await readOrderState(em, orderId);
     if (held.length === 0) return;
     const result = await optimistically(
       em,
@@ -218,6 +211,11 @@ export function reservationHandlers(opts: ReservationOptions) {
     opts.touched(em, touchedProducts(result.rows, result.changes));
   }
 
+  /**
+   * The only end of a hold short of shipping: whatever the reason (out of stock, the customer, the
+   * timeout, an admin, or a payment that failed and was not retried in time). A declined payment
+   * alone releases nothing: the order may still be paid within orders' retry window.
+   */
   async function orderCancelled(event: Envelope, em: EntityManager): Promise<void> {
     const data = event.data as OrderCancelled;
     await lockOrder(em, data.orderId);
@@ -227,12 +225,6 @@ export function reservationHandlers(opts: ReservationOptions) {
       [data.orderId, data.reason],
     );
     await release(em, event, data.orderId, `order_cancelled:${data.reason}`);
-  }
-
-  async function paymentFailed(event: Envelope, em: EntityManager): Promise<void> {
-    const data = event.data as PaymentFailed;
-    await lockOrder(em, data.orderId);
-    await release(em, event, data.orderId, 'payment_failed', data.revision);
   }
 
   /** The parcel left: what was held is no longer on hand. */
@@ -258,5 +250,5 @@ export function reservationHandlers(opts: ReservationOptions) {
     opts.touched(em, touchedProducts(result.rows, result.changes));
   }
 
-  return { reserve, orderCancelled, paymentFailed, orderShipped };
+  return { reserve, orderCancelled, orderShipped };
 }

@@ -66,11 +66,7 @@ export interface OrderState {
   held: { reservationId: string; revision: number; stockId: string; productId: string; quantity: number }[];
 }
 
-export async function readOrderState(
-  em: EntityManager,
-  orderId: string,
-  revision?: number,
-): Promise<OrderState> {
+export async function readOrderState(em: EntityManager, orderId: string): Promise<OrderState> {
   const [row] = await em.execute<
     { last_revision: number | null; cancelled: boolean; held: OrderState['held'] }[]
   >(
@@ -79,9 +75,9 @@ export async function readOrderState(
             coalesce((select json_agg(json_build_object('reservationId', r.id, 'revision', r.revision,
                         'stockId', l.stock_id, 'productId', l.product_id, 'quantity', l.quantity))
                         from reservation r join reservation_line l on l.reservation_id = r.id
-                       where r.order_id = ? and r.status = 'HELD' and (?::int is null or r.revision = ?::int)),
+                       where r.order_id = ? and r.status = 'HELD'),
                      '[]'::json) as held`,
-    [orderId, orderId, orderId, revision ?? null, revision ?? null],
+    [orderId, orderId, orderId],
   );
   return { lastRevision: row!.last_revision, cancelled: row!.cancelled, held: row!.held };
 }

@@ -9,6 +9,8 @@ export async function startConsumers(opts: {
   broker: Broker;
   logger: Logger;
   retryDelaysMs?: number[];
+  /** See OrderFlowOptions. */
+  paymentRetryWindowMs: number;
 }): Promise<{ stop(): Promise<void> }[]> {
   const common = {
     orm: opts.orm,
@@ -27,7 +29,7 @@ export async function startConsumers(opts: {
       ...common,
       name: 'orders.order-flow',
       events: ORDER_FLOW_EVENTS,
-      handle: orderFlowHandler(opts.logger),
+      handle: orderFlowHandler(opts.logger, { paymentRetryWindowMs: opts.paymentRetryWindowMs }),
     }),
   ]);
 }

@@ -3,11 +3,19 @@
 import type { PaymentFailed, PaymentSucceeded, StockRejected } from '@mercato/contracts';
 import { addToOutbox, type Envelope, envelope, type Logger } from '@mercato/messaging';
 import type { EntityManager } from '@mikro-orm/core';
-import { emitCancelled, findOrderForUpdate, SOURCE, transition } from '../orders.ts';
+import { emitCancelled, findOrderForUpdate, recordPaymentFailure, SOURCE, transition } from '../orders.ts';
 
 export const ORDER_FLOW_EVENTS = ['stock.rejected', 'payment.failed', 'payment.succeeded'];
 
-export function orderFlowHandler(logger: Logger) {
+export interface OrderFlowOptions {
+  /**
+   * How long a PENDING order whose payment failed waits for the customer to pay again (the sweeper
+   * cancels it afterwards). 0: payment.failed cancels the order at once.
+   */
+  paymentRetryWindowMs: number;
+}
+
+export function orderFlowHandler(logger: Logger, opts: OrderFlowOptions) {
   return async function handleOrderFlowEvent(event: Envelope, em: EntityManager): Promise<void> {
     const data = event.data as StockRejected | PaymentFailed | PaymentSucceeded;
     const order = await findOrderForUpdate(em, data.orderId);
@@ -59,6 +67,14 @@ export function orderFlowHandler(logger: Logger) {
       return;
     }
     if (order.status !== 'PENDING') return; // cancelled already, or confirmed: nothing to undo here
+    if (event.type === 'payment.failed' && opts.paymentRetryWindowMs > 0) {
+      // Not over yet: the customer may pay again (POST /payments) within the window; the stock stays
+      // reserved, and the sweeper cancels the order (payment_failed) once the window has passed.
+      const failure = data as PaymentFailed;
+      recordPaymentFailure(em, order, failure.reason, event.type);
+      logger.info({ ...context, reason: failure.reason }, 'payment failed; the order awaits a retry');
+      return;
+    }
     await transition(em, order, 'CANCELLED', {
       cause: event.type,
       cancelReason: event.type === 'stock.rejected' ? 'out_of_stock' : 'payment_failed',

@@ -27,6 +27,7 @@ import {
 import { IllegalTransitionError, isCancellable, linesEditable } from '../../domain/status.ts';
 import { IdempotencyRecord, Order, OrderItem, ProductPrice, StatusChange } from '../../entities.ts';
 import {
+  clearPaymentFailure,
   emitCancelled,
   emitLines,
   findOrderForUpdate,
@@ -51,7 +52,7 @@ import {
   StatusView,
   UpdateItemBody,
 } from './schemas.ts';
-import { toOrderView } from './view.ts';
+import { toOrderView as orderView, paymentFailureView } from './view.ts';
 
 // One line's quantity after merging: the same bound as a requested line.
 const MAX_LINE_QUANTITY = 10_000;
@@ -62,8 +63,17 @@ const isUniqueViolation = (err: unknown) =>
 const errors = (...codes: number[]) => Object.fromEntries(codes.map((c) => [c, ProblemSchema]));
 const security = [{ bearerAuth: [] }];
 
-export default async function ordersRoutes(app: App, opts: { orm: MikroORM }) {
-  const { orm } = opts;
+export default async function ordersRoutes(
+  app: App,
+  opts: {
+    orm: MikroORM;
+    /** PAYMENT_RETRY_WINDOW_MS: the retry deadline shown with a declined payment. */
+    paymentRetryWindowMs: number;
+  },
+) {
+  const { orm, paymentRetryWindowMs } = opts;
+  const toOrderView = (order: OrderFields, items: readonly ItemFields[]) =>
+    orderView(order, items, paymentRetryWindowMs);
 
   // Authentication before validation: an anonymous caller learns nothing about the request shape.
   app.addHook('onRequest', app.authenticate);
@@ -183,6 +193,8 @@ export default async function ordersRoutes(app: App, opts: { orm: MikroORM }) {
         shippingAddressId: request.body.shippingAddressId,
         paymentMethod: request.body.paymentMethod,
         cancelReason: null,
+        paymentFailedAt: null,
+        paymentFailureReason: null,
         createdAt: now,
         updatedAt: now,
         version: 1,
@@ -312,10 +324,12 @@ export default async function ordersRoutes(app: App, opts: { orm: MikroORM }) {
         { orderId: order.id },
         { orderBy: { at: 'asc', id: 'asc' } },
       );
+      const payment = paymentFailureView(order, paymentRetryWindowMs);
       return {
         orderId: order.id,
         status: order.status,
         ...(order.cancelReason ? { cancelReason: order.cancelReason } : {}),
+        ...(payment ? { payment } : {}),
         history: history.map((h) => ({
           from: h.fromStatus ?? null,
           to: h.toStatus,
@@ -428,6 +442,9 @@ export default async function ordersRoutes(app: App, opts: { orm: MikroORM }) {
       order.totalAmount = orderTotal(items);
       order.revision += 1;
       order.updatedAt = new Date();
+      // The new revision is reserved and charged afresh: an earlier revision's declined payment (and
+      // its retry window) no longer concerns it.
+      clearPaymentFailure(order);
       await emitLines(em, 'order.lines_changed', order, items);
       await em.flush();
       return toOrderView(order, items);

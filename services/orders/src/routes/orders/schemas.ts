@@ -35,6 +35,26 @@ export const OrderLineView = Type.Object({
   lineTotal: Money,
 });
 
+export const PaymentFailureView = Type.Object(
+  {
+    failedAt: Type.String({
+      format: 'date-time',
+      description: 'The first declined payment of this revision; the retry window runs from here.',
+    }),
+    reason: Type.String({ description: "The latest decline's reason, e.g. card_declined." }),
+    retryUntil: Type.String({
+      format: 'date-time',
+      description: 'Until then a PENDING order can be paid again (POST /payments); then it is cancelled.',
+    }),
+  },
+  {
+    description:
+      "The order's payment failed: while the order is PENDING it awaits a new payment; a CANCELLED one " +
+      '(payment_failed) was not paid in time. Absent once paid or when the lines change.',
+  },
+);
+export type PaymentFailureView = Static<typeof PaymentFailureView>;
+
 export const OrderView = Type.Object({
   id: Uuid,
   userId: Uuid,
@@ -46,6 +66,7 @@ export const OrderView = Type.Object({
   shippingAddressId: Uuid,
   paymentMethod: Type.Object({ type: Type.Literal('card') }, { description: 'The token is never returned.' }),
   cancelReason: Type.Optional(Type.String()),
+  payment: Type.Optional(PaymentFailureView),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
@@ -69,6 +90,7 @@ export const StatusView = Type.Object({
   orderId: Uuid,
   status: OrderStatusSchema,
   cancelReason: Type.Optional(Type.String()),
+  payment: Type.Optional(PaymentFailureView),
   history: Type.Array(
     Type.Object({
       from: Type.Union([OrderStatusSchema, Type.Null()]),

@@ -1,8 +1,25 @@
 import { lineTotal, normalizeAmount } from '../../domain/money.ts';
 import type { ItemFields, OrderFields } from '../../orders.ts';
-import type { OrderView } from './schemas.ts';
+import type { OrderView, PaymentFailureView } from './schemas.ts';
 
-export function toOrderView(order: OrderFields, items: readonly ItemFields[]): OrderView {
+/** The recorded payment failure with its retry deadline, if the order has one. */
+export function paymentFailureView(
+  order: Pick<OrderFields, 'paymentFailedAt' | 'paymentFailureReason'>,
+  paymentRetryWindowMs: number,
+): PaymentFailureView | undefined {
+  if (!order.paymentFailedAt) return undefined;
+  return {
+    failedAt: order.paymentFailedAt.toISOString(),
+    reason: order.paymentFailureReason ?? 'unknown',
+    retryUntil: new Date(order.paymentFailedAt.getTime() + paymentRetryWindowMs).toISOString(),
+  };
+}
+
+export function toOrderView(
+  order: OrderFields,
+  items: readonly ItemFields[],
+  paymentRetryWindowMs: number,
+): OrderView {
   const currency = order.currency.trim();
   const view: OrderView = {
     id: order.id,
@@ -25,5 +42,7 @@ export function toOrderView(order: OrderFields, items: readonly ItemFields[]): O
     updatedAt: order.updatedAt.toISOString(),
   };
   if (order.cancelReason) view.cancelReason = order.cancelReason;
+  const payment = paymentFailureView(order, paymentRetryWindowMs);
+  if (payment) view.payment = payment;
   return view;
 }

@@ -146,8 +146,10 @@ export async function paymentRoutes(app: App, opts: { orm: MikroORM; worker: Pro
         summary:
           'Pay an order again after its payment failed; the same Idempotency-Key returns the first result',
         description:
-          'The amount is the one of the failed payment. 409 when the order is already paid, a payment is in ' +
-          'progress or the order was cancelled; 404 for an order without payments or someone else’s.',
+          'The amount is the one of the failed payment. Possible while the order awaits its payment (orders ' +
+          'keeps it PENDING for PAYMENT_RETRY_WINDOW_MS after a decline). 409 when the order is already paid, ' +
+          'a payment is in progress or the order was cancelled (for any reason, payment_failed included: ' +
+          'the window has passed, place it again); 404 for an order without payments or someone else’s.',
         security,
         headers: idempotencyKeyHeader,
         body: PayBody,
@@ -168,9 +170,14 @@ export async function paymentRoutes(app: App, opts: { orm: MikroORM; worker: Pro
           // Every attempt of the order, locked: two concurrent retries cannot both start a charge.
           const attempts = await em.find(Payment, { orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
           visible(attempts[0] ?? null, user, 'order payment');
+          // Any cancellation ends the order, payment_failed included: orders keeps a declined order
+          // PENDING for its retry window and cancels it only once that has passed. Charging it now
+          // would only lead to a refund.
           const cancellation = await em.findOne(OrderCancellation, { orderId });
-          if (cancellation && cancellation.reason !== 'payment_failed')
-            throw problems.conflict(`The order was cancelled (${cancellation.reason})`);
+          if (cancellation)
+            throw problems.conflict(`The order was cancelled (${cancellation.reason}); place it again`, {
+              cancelReason: cancellation.reason,
+            });
           const decision = decideRetry(attempts);
           if (decision.kind === 'already_paid') throw problems.conflict('The order is already paid');
           if (decision.kind !== 'retry') throw problems.conflict('A payment of this order is in progress');
