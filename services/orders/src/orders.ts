@@ -9,10 +9,10 @@ import type {
   OrderPlaced,
   OrderStatusChanged,
 } from '@mercato/contracts';
+import { normalizeAmount } from '@mercato/contracts';
 import { addToOutbox, type Envelope, envelope } from '@mercato/messaging';
 import { type EntityManager, LockMode } from '@mikro-orm/core';
 import { uuidv7 } from 'uuidv7';
-import { normalizeAmount } from './domain/money.ts';
 import { assertTransition, type OrderStatus } from './domain/status.ts';
 import { Order, OrderItem, StatusChange } from './entities.ts';
 

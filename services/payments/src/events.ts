@@ -1,9 +1,9 @@
 // The events payments emits, built from its rows; always added to the outbox inside the transaction
 // that records the outcome.
 import type { PaymentFailed, PaymentRefunded, PaymentSucceeded } from '@mercato/contracts';
+import { normalizeAmount } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import { addToOutbox, envelope } from '@mercato/messaging';
-import { normalizeAmount } from './domain/money.ts';
 import type { Payment, Refund } from './entities.ts';
 
 const SOURCE = 'payments';

@@ -14,11 +14,12 @@
 //      transaction, only if the row is still `pending` (so exactly one outcome and one event).
 // A crash between 2 and 3 leaves the row pending; its lease expires and the worker calls again with
 // the SAME idempotency key, so the provider answers with the same charge instead of charging twice.
+
+import { fromUnits, normalizeAmount, toUnits } from '@mercato/contracts';
 import type { EntityManager, MikroORM } from '@mercato/db';
 import type { Logger } from '@mercato/messaging';
 import { LockMode } from '@mikro-orm/core';
 import { uuidv7 } from 'uuidv7';
-import { fromUnits, normalizeAmount, toUnits } from './domain/money.ts';
 import { checkRefund, retryDelayMs } from './domain/payment-rules.ts';
 import type { PaymentProvider, ProviderOutcome } from './domain/provider.ts';
 import { OrderCancellation, Payment, Refund } from './entities.ts';

@@ -1,18 +1,8 @@
 import nock from 'nock';
 import t from 'tap';
-import { fromUnits, normalizeAmount, toUnits } from '../src/domain/money.ts';
 import { chargeKey, checkRefund, decideRetry, retryDelayMs } from '../src/domain/payment-rules.ts';
 import { httpPaymentProvider } from '../src/domain/provider.ts';
 import { late } from './helpers.ts';
-
-t.test('money is exact', async (t) => {
-  t.equal(toUnits('12.5'), 125000n);
-  t.equal(fromUnits(toUnits('0.1') + toUnits('0.2')), '0.30');
-  t.equal(normalizeAmount('19.9900'), '19.99');
-  t.equal(normalizeAmount('1.2345'), '1.2345');
-  t.throws(() => toUnits('1e3'));
-  t.throws(() => toUnits('12.34567'));
-});
 
 t.test(
   'charge keys: the first attempt of a revision is orderId:revision, retries get their own',

@@ -2,10 +2,10 @@
 // can arrive late or twice: a snapshot older than (or as old as) the one held changes nothing, and a
 // deletion leaves a tombstone that an older update cannot overwrite.
 import type { ProductDeleted, ProductSnapshot } from '@mercato/contracts';
+import { normalizeAmount } from '@mercato/contracts';
 import type { EntityManager as SqlEntityManager } from '@mercato/db';
 import type { Envelope } from '@mercato/messaging';
 import type { EntityManager } from '@mikro-orm/core';
-import { normalizeAmount } from '../domain/money.ts';
 
 export const PRODUCT_EVENTS = ['product.created', 'product.updated', 'product.deleted'];
 

@@ -1,6 +1,6 @@
 // Pricing an order from the local read model of catalog prices. Pure: the caller looks the prices
 // up (in one query) and turns a PricingError into a 422.
-import { lineTotal, normalizeAmount, sumAmounts } from './money.ts';
+import { lineTotal, normalizeAmount, sumAmounts } from '@mercato/contracts';
 
 export interface RequestedLine {
   productId: string;

@@ -2,11 +2,11 @@
 // ProviderWorker after this transaction commits (see provider-worker.ts for why, and for how
 // redelivery stays harmless at every step).
 import type { StockReserved } from '@mercato/contracts';
+import { normalizeAmount } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import type { Envelope, Logger } from '@mercato/messaging';
 import { LockMode } from '@mikro-orm/core';
 import { uuidv7 } from 'uuidv7';
-import { normalizeAmount } from '../domain/money.ts';
 import { chargeKey } from '../domain/payment-rules.ts';
 import { OrderCancellation, Payment } from '../entities.ts';
 import { DUE_AT_ONCE, refundSuperseded } from '../provider-worker.ts';

@@ -1,5 +1,5 @@
 // Rules about payments and refunds that know nothing of HTTP, SQL or the provider.
-import { fromUnits, toUnits } from './money.ts';
+import { fromUnits, toUnits } from '@mercato/contracts';
 
 export type PaymentStatus = 'pending' | 'succeeded' | 'failed';
 

@@ -1,4 +1,4 @@
-import { lineTotal, normalizeAmount } from '../../domain/money.ts';
+import { lineTotal, normalizeAmount } from '@mercato/contracts';
 import type { ItemFields, OrderFields } from '../../orders.ts';
 import type { OrderView, PaymentFailureView } from './schemas.ts';
 

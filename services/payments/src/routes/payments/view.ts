@@ -1,4 +1,4 @@
-import { normalizeAmount } from '../../domain/money.ts';
+import { normalizeAmount } from '@mercato/contracts';
 import type { Payment, Refund } from '../../entities.ts';
 import type { PaymentView, RefundView } from './schemas.ts';
 
