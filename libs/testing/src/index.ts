@@ -1,2 +1,3 @@
 export * from './auth.ts';
+export * from './events.ts';
 export * from './infra.ts';

@@ -1,31 +1,12 @@
 import { validateEvent } from '@mercato/contracts';
-import type { Envelope } from '@mercato/messaging';
-import { eventually, TEST_AMQP_URL } from '@mercato/testing';
-import amqp from 'amqplib';
+import { eventually, tapExchange } from '@mercato/testing';
 import t from 'tap';
 import { bookBody, createCategory, createProduct, startCatalog } from './helpers.ts';
 
 t.test('product.created|updated|deleted reach RabbitMQ, valid against their contracts', async (t) => {
   const c = await startCatalog(t);
   // A queue of the test's own, bound to the catalog's (unique) exchange.
-  const conn = await amqp.connect(TEST_AMQP_URL);
-  t.teardown(() => conn.close());
-  const ch = await conn.createChannel();
-  const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
-  await ch.bindQueue(queue, c.exchange, 'product.*');
-  const received: { routingKey: string; envelope: Envelope; headers: Record<string, unknown> }[] = [];
-  await ch.consume(
-    queue,
-    (msg) => {
-      if (!msg) return;
-      received.push({
-        routingKey: msg.fields.routingKey,
-        envelope: JSON.parse(msg.content.toString()),
-        headers: msg.properties.headers ?? {},
-      });
-    },
-    { noAck: true },
-  );
+  const { messages: received } = await tapExchange(c.exchange, { pattern: 'product.*', t });
 
   await createCategory(c, 'books');
   const product = await createProduct(c, bookBody({ price: { amount: '12.5', currency: 'EUR' } }));

@@ -2,16 +2,18 @@
 // key pair for tokens, and a test queue that collects what inventory publishes.
 import type { OrderPlaced } from '@mercato/contracts';
 import type { App } from '@mercato/kit';
-import { consumerTopology, type Envelope, envelope } from '@mercato/messaging';
+import { type Envelope, envelope } from '@mercato/messaging';
 import {
+  deleteConsumerTopology,
   isolatedSchema,
+  publishEvents,
   TEST_AMQP_URL,
   TEST_DATABASE_URL,
   TEST_REDIS_URL,
+  tapExchange,
   testAuth,
   uniqueName,
 } from '@mercato/testing';
-import amqp from 'amqplib';
 import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
 import { buildApp, type Deps } from '../src/app.ts';
@@ -98,53 +100,16 @@ export async function setup(
 }
 
 async function deleteExchange(exchange: string): Promise<void> {
-  const conn = await amqp.connect(TEST_AMQP_URL);
-  try {
-    const ch = await conn.createChannel();
-    for (const name of CONSUMERS) {
-      const topo = consumerTopology(exchange, name, [1000, 5000, 30000]);
-      for (const q of [topo.queue, ...topo.retryQueues.map((r) => r.name), topo.dlq]) await ch.deleteQueue(q);
-    }
-    await ch.deleteExchange(exchange);
-    await ch.close();
-  } finally {
-    await conn.close();
-  }
+  await deleteConsumerTopology(exchange, CONSUMERS, [1000, 5000, 30000]);
 }
 
 /** Publishes like another service would, and collects what inventory publishes. */
 export async function bus(t: Tap, exchange: string) {
-  const conn = await amqp.connect(TEST_AMQP_URL);
-  const pub = await conn.createConfirmChannel();
-  await pub.assertExchange(exchange, 'topic', { durable: true });
-  const sub = await conn.createChannel();
-  const { queue } = await sub.assertQueue('', { exclusive: true, autoDelete: true });
-  await sub.bindQueue(queue, exchange, 'stock.#');
-  const received: Envelope[] = [];
-  await sub.consume(queue, (msg) => {
-    if (!msg) return;
-    received.push(JSON.parse(msg.content.toString()) as Envelope);
-    sub.ack(msg);
-  });
-  t.teardown(() => conn.close());
+  const tap = await tapExchange(exchange, { pattern: 'stock.#', t });
   return {
-    received,
-    of<T>(type: string, orderId?: string): Envelope<T>[] {
-      return received.filter(
-        (e) =>
-          e.type === type && (orderId === undefined || (e.data as { orderId?: string }).orderId === orderId),
-      ) as Envelope<T>[];
-    },
-    async publish(events: Envelope[]): Promise<void> {
-      for (const e of events) {
-        pub.publish(exchange, e.type, Buffer.from(JSON.stringify(e)), {
-          persistent: true,
-          messageId: e.id,
-          contentType: 'application/json',
-        });
-      }
-      await pub.waitForConfirms();
-    },
+    received: tap.received as Envelope[],
+    of: tap.of,
+    publish: (events: Envelope[]) => publishEvents(exchange, events),
   };
 }
 

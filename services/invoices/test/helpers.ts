@@ -2,17 +2,19 @@
 // for the events it consumes, and a tap on the exchange that collects every event it emits.
 import type { OrderPlaced, PaymentSucceeded } from '@mercato/contracts';
 import { loadConfig } from '@mercato/kit';
-import { Broker, consumerTopology, type Envelope, envelope } from '@mercato/messaging';
+import { type Envelope, envelope } from '@mercato/messaging';
 import {
-  eventually,
+  deleteConsumerTopology,
   isolatedSchema,
+  publishEvents,
+  querySchema,
   TEST_AMQP_URL,
   TEST_DATABASE_URL,
   TEST_REDIS_URL,
+  tapExchange,
   testAuth,
   uniqueName,
 } from '@mercato/testing';
-import amqp from 'amqplib';
 import { uuidv7 } from 'uuidv7';
 import { buildApp } from '../src/app.ts';
 import { configSchema } from '../src/config.ts';
@@ -40,7 +42,6 @@ export async function startInvoices(t: Tap, env: Record<string, string> = {}, re
     CONSUMER_RETRY_DELAYS_MS: RETRY_DELAYS,
     ...env,
   });
-  const publisher = await Broker.connect({ url: TEST_AMQP_URL, exchange });
   const events = await tapExchange(exchange);
   const apps: Awaited<ReturnType<typeof buildApp>>[] = [];
   for (let i = 0; i < replicas; i++) apps.push(await buildApp(config, { jwks: auth.jwks }));
@@ -48,75 +49,15 @@ export async function startInvoices(t: Tap, env: Record<string, string> = {}, re
   t.teardown(async () => {
     for (const a of apps) await a.close();
     await events.close();
-    for (const name of CONSUMERS) {
-      const topo = consumerTopology(exchange, name, RETRY_DELAYS.split(',').map(Number));
-      publisher.trackQueues([topo.queue, topo.dlq, ...topo.retryQueues.map((q) => q.name)]);
-    }
-    await publisher.deleteTopology();
-    await publisher.close();
+    await deleteConsumerTopology(exchange, CONSUMERS, RETRY_DELAYS.split(',').map(Number));
   });
 
   const token = (sub: string, role: 'customer' | 'admin' = 'customer') => auth.sign({ sub, role });
-  const publish = async (event: Envelope) =>
-    publisher.publishConfirmed([
-      {
-        routingKey: event.type,
-        content: Buffer.from(JSON.stringify(event)),
-        options: { messageId: event.id },
-      },
-    ]);
+  const publish = (event: Envelope) => publishEvents(exchange, [event]);
   const event = <T>(type: string, data: T, correlationId?: string) =>
     envelope(type, data, { source: 'test', correlationId });
-  const query = (sql: string, params: unknown[] = []) => runSql(schema, sql, params);
+  const query = (sql: string, params: unknown[] = []) => querySchema(schema, sql, params);
   return { app, apps, config, schema, exchange, token, publish, event, events, query };
-}
-
-async function runSql(schema: string, sql: string, params: unknown[]) {
-  const pg = (await import('pg')).default;
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await client.connect();
-  try {
-    await client.query(`set search_path to "${schema}"`);
-    return (await client.query(sql, params)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** Every event published on `exchange` from now on, in arrival order. */
-export async function tapExchange(exchange: string) {
-  const conn = await amqp.connect(TEST_AMQP_URL);
-  const ch = await conn.createChannel();
-  await ch.assertExchange(exchange, 'topic', { durable: true });
-  const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
-  await ch.bindQueue(queue, exchange, '#');
-  const received: Envelope<any>[] = [];
-  await ch.consume(
-    queue,
-    (msg) => {
-      if (msg) received.push(JSON.parse(msg.content.toString('utf8')));
-    },
-    { noAck: true },
-  );
-  return {
-    received,
-    of: (type: string, orderId?: string) =>
-      received.filter((e) => e.type === type && (orderId === undefined || e.data.orderId === orderId)),
-    /** Waits until `count` events of `type` (for the order) arrived; returns them. */
-    async waitFor(type: string, orderId?: string, count = 1) {
-      return eventually(
-        async () => {
-          const found = received.filter(
-            (e) => e.type === type && (orderId === undefined || e.data.orderId === orderId),
-          );
-          if (found.length < count) throw new Error(`waiting for ${count} ${type}, have ${found.length}`);
-          return found;
-        },
-        { timeoutMs: 15_000 },
-      );
-    },
-    close: () => conn.close(),
-  };
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -2,16 +2,18 @@
 // local token signer, a queue that records every order.* event the service emits, and helpers to
 // publish the events of other services.
 import type { ProductSnapshot } from '@mercato/contracts';
-import { consumerTopology, type Envelope, envelope } from '@mercato/messaging';
+import { type Envelope, envelope } from '@mercato/messaging';
 import {
+  deleteConsumerTopology,
   isolatedSchema,
+  publishEvents,
   TEST_AMQP_URL,
   TEST_DATABASE_URL,
   TEST_REDIS_URL,
+  tapExchange,
   testAuth,
   uniqueName,
 } from '@mercato/testing';
-import amqp from 'amqplib';
 import { uuidv7 } from 'uuidv7';
 import { buildApp } from '../src/app.ts';
 import type { Config } from '../src/config.ts';
@@ -43,24 +45,6 @@ export function testConfig(schema: string, exchange: string, overrides: Partial<
   };
 }
 
-/** Deletes the exchange and every queue the service's consumers declared on it. */
-async function deleteTopology(exchange: string, extraQueues: string[] = []) {
-  const conn = await amqp.connect(TEST_AMQP_URL);
-  try {
-    const ch = await conn.createChannel();
-    for (const name of CONSUMERS) {
-      const topo = consumerTopology(exchange, name, RETRY_DELAYS_MS);
-      for (const q of [topo.queue, topo.dlq, ...topo.retryQueues.map((r) => r.name), ...extraQueues]) {
-        await ch.deleteQueue(q);
-      }
-    }
-    await ch.deleteExchange(exchange);
-    await ch.close();
-  } finally {
-    await conn.close();
-  }
-}
-
 export async function setup(t: Tap, overrides: Partial<Config> = {}) {
   const schema = await isolatedSchema(t, 't_orders');
   const exchange = uniqueName('t_orders_ex');
@@ -70,7 +54,7 @@ export async function setup(t: Tap, overrides: Partial<Config> = {}) {
   const app = await buildApp(config, { jwks: auth.jwks, retryDelaysMs: RETRY_DELAYS_MS });
   t.teardown(async () => {
     await app.close();
-    await deleteTopology(exchange);
+    await deleteConsumerTopology(exchange, CONSUMERS, RETRY_DELAYS_MS);
   });
   const customer = { id: uuidv7(), token: '' };
   customer.token = await auth.sign({ sub: customer.id, role: 'customer' });
@@ -119,48 +103,14 @@ export async function setup(t: Tap, overrides: Partial<Config> = {}) {
       );
       return row as { orders: number; items: number; history: number; outbox: number; keys: number };
     },
-    publish: (event: Envelope) => publish(exchange, event),
+    publish: (event: Envelope) => publishEvents(exchange, [event]),
   };
-}
-
-export async function publish(exchange: string, event: Envelope): Promise<void> {
-  const conn = await amqp.connect(TEST_AMQP_URL);
-  try {
-    const ch = await conn.createConfirmChannel();
-    await ch.assertExchange(exchange, 'topic', { durable: true });
-    ch.publish(exchange, event.type, Buffer.from(JSON.stringify(event)), {
-      persistent: true,
-      contentType: 'application/json',
-      messageId: event.id,
-    });
-    await ch.waitForConfirms();
-    await ch.close();
-  } finally {
-    await conn.close();
-  }
 }
 
 /** Records every order.* event published on `exchange`, through a test queue of its own. */
 export async function recordEvents(t: Tap, exchange: string) {
-  const seen: Envelope[] = [];
-  const conn = await amqp.connect(TEST_AMQP_URL);
-  const ch = await conn.createChannel();
-  await ch.assertExchange(exchange, 'topic', { durable: true });
-  const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
-  await ch.bindQueue(queue, exchange, 'order.*');
-  await ch.consume(
-    queue,
-    (msg) => {
-      if (msg) seen.push(JSON.parse(msg.content.toString('utf8')));
-    },
-    { noAck: true },
-  );
-  t.teardown(() => conn.close().catch(() => {}));
-  return {
-    all: seen,
-    of: (type: string, orderId?: string) =>
-      seen.filter((e) => e.type === type && (orderId === undefined || (e.data as any).orderId === orderId)),
-  };
+  const tap = await tapExchange(exchange, { pattern: 'order.*', t });
+  return { all: tap.received as Envelope[], of: tap.of };
 }
 
 export { eventually } from '@mercato/testing';
