@@ -23,6 +23,12 @@ class CreateNote extends Migration {
   }
 }
 
+/** The messaging tables and the `note` table, in order. */
+export const noteMigrations = [
+  messagingMigration,
+  { name: 'Migration20261122000001_note', class: CreateNote },
+];
+
 // The tests' own event type; registered in this process only.
 export const PING = 'test.ping';
 contracts[PING] = { 1: Type.Object({ n: Type.Integer(), text: Type.Optional(Type.String()) }) };
@@ -37,7 +43,7 @@ export async function setupOrm(t: Tap) {
     url: TEST_DATABASE_URL,
     schema,
     entities: [...messagingEntities, Note],
-    migrations: [messagingMigration, { name: 'Migration20261122000001_note', class: CreateNote }],
+    migrations: noteMigrations,
   });
   t.teardown(() => orm.close(true));
   return { orm, schema };

@@ -1,9 +1,8 @@
-import { createOrm, type MikroORM } from '@mercato/db';
-import { type App, createService } from '@mercato/kit';
-import { Broker, consumerTopology, startConsumer, startOutboxRelay } from '@mercato/messaging';
+import type { MikroORM } from '@mercato/db';
+import type { App } from '@mercato/kit';
+import { buildEventService, consumerTopology, startConsumer } from '@mercato/messaging';
 import type { EventSubscriber, TransactionEventArgs } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { Redis } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
 import { migrations } from '../migrations/index.ts';
 import type { Config } from './config.ts';
@@ -29,67 +28,35 @@ export interface InventoryContext {
 }
 
 export async function buildApp(config: Config, deps: Deps = {}): Promise<App> {
-  const orm = await createOrm({
-    url: config.DATABASE_URL,
-    schema: config.DATABASE_SCHEMA,
+  return buildEventService({
+    name: 'inventory',
+    config: { ...config, LOG_LEVEL: deps.logLevel ?? config.LOG_LEVEL },
     entities,
     migrations,
-    poolMax: config.DATABASE_POOL_MAX,
-  });
-  // Short timeouts and no offline queue: when Redis is away a read must fall through to
-  // PostgreSQL at once rather than wait for a reconnect.
-  const redis = new Redis(config.REDIS_URL, {
-    lazyConnect: true,
-    enableOfflineQueue: false,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 1_000,
-    commandTimeout: 250,
-    retryStrategy: (times) => Math.min(100 * times, 2_000),
-  });
-  redis.on('error', () => {}); // state changes are visible through redis.status; reads fall back
-  await redis.connect().catch(() => {}); // a service without its cache still serves
-  let broker: Broker | undefined;
-  let app: App | undefined;
-  try {
-    app = await createService({
-      name: 'inventory',
-      logLevel: deps.logLevel ?? config.LOG_LEVEL,
-      auth: deps.jwks ? { jwks: deps.jwks, redis } : { jwksUrl: config.JWKS_URL, redis },
-      readiness: {
-        postgres: () => orm.em.getConnection().execute('select 1'),
-        broker: async () => broker?.check(),
-        // Not Redis: it is an accelerator, and a pod without it still answers every route.
-      },
-      openapi: { description: 'Stores, stock per product and store, and the reservations of orders.' },
-    });
-    const cache = new StockCache({
-      redis,
-      prefix: `${config.DATABASE_SCHEMA}:`,
-      ttlSeconds: config.STOCK_CACHE_TTL_SECONDS,
-      log: app.log,
-    });
-    const ctx: InventoryContext = { orm, cache };
-
-    const stoppers: { stop(): Promise<void> }[] = [];
-    const log = app.log;
-    // Also what a failed start runs (below), so nothing it had started is left running.
-    app.addHook('onClose', async () => {
-      // Consumers first (they finish what they hold), then the relay, then the connections.
-      for (const s of stoppers.reverse()) await s.stop().catch((err) => log.error({ err }, 'stop failed'));
-      await broker?.close();
-      await orm.close(true);
-      redis.disconnect();
-    });
-
-    await app.register(storeRoutes, { prefix: '/stores', ctx });
-    await app.register(stockRoutes, { prefix: '/stocks', ctx });
-
-    if (deps.messaging !== false) {
-      broker = await Broker.connect({
-        url: config.AMQP_URL,
-        exchange: config.AMQP_EXCHANGE,
-        logger: app.log,
+    jwks: deps.jwks,
+    openapi: { description: 'Stores, stock per product and store, and the reservations of orders.' },
+    messaging: deps.messaging !== false,
+    // Redis also holds the stock cache. Short timeouts and no retry: when Redis is away a read must
+    // fall through to PostgreSQL at once rather than wait for a reconnect.
+    redisOptions: {
+      maxRetriesPerRequest: 0,
+      connectTimeout: 1_000,
+      commandTimeout: 250,
+      retryStrategy: (times) => Math.min(100 * times, 2_000),
+    },
+    waitForRedis: true, // the cache works from the first request (without Redis the service still serves)
+    async setup({ app, orm, broker, redis, logger: log, stopOnClose }) {
+      const cache = new StockCache({
+        redis,
+        prefix: `${config.DATABASE_SCHEMA}:`,
+        ttlSeconds: config.STOCK_CACHE_TTL_SECONDS,
+        log,
       });
+      const ctx: InventoryContext = { orm, cache };
+      await app.register(storeRoutes, { prefix: '/stores', ctx });
+      await app.register(stockRoutes, { prefix: '/stocks', ctx });
+      if (!broker) return;
+
       // The consumer's transaction commits after the handler returns: the cache is dropped on that
       // commit, not before, so no reader can put the old level back in the meantime.
       const touched = new WeakMap<EntityManager, Set<string>>();
@@ -112,18 +79,19 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<App> {
           touched.set(em, set);
         },
       });
-      stoppers.push(startOutboxRelay({ orm, broker, logger: app.log }));
-      const common = { broker, orm, logger: app.log, prefetch: config.CONSUMER_PREFETCH };
-      stoppers.push(
+      const common = { broker, orm, logger: log, prefetch: config.CONSUMER_PREFETCH };
+      stopOnClose(
         await startConsumer({
           ...common,
           name: 'inventory.reserve-stock',
           events: ['order.placed', 'order.lines_changed'],
           handle: (event, em) => handlers.reserve(event, em as EntityManager),
         }),
-        // Only order.cancelled gives the stock back. A declined payment does not end the order any
-        // more (orders keeps it PENDING for a retry within PAYMENT_RETRY_WINDOW_MS); when it does
-        // end, whether at once or after the window, orders says so with order.cancelled.
+      );
+      // Only order.cancelled gives the stock back. A declined payment does not end the order any
+      // more (orders keeps it PENDING for a retry within PAYMENT_RETRY_WINDOW_MS); when it does
+      // end, whether at once or after the window, orders says so with order.cancelled.
+      stopOnClose(
         await startConsumer({
           ...common,
           name: RELEASE_CONSUMER,
@@ -137,6 +105,8 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<App> {
             await handlers.orderCancelled(event, em as EntityManager);
           },
         }),
+      );
+      stopOnClose(
         await startConsumer({
           ...common,
           name: 'inventory.commit-stock',
@@ -144,31 +114,21 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<App> {
           handle: (event, em) => handlers.orderShipped(event, em as EntityManager),
         }),
       );
-      const b = broker;
       // The release queue used to be bound to payment.failed too, and a durable queue keeps its
       // bindings across deployments: drop that one (on every connect, since a replica of the older
       // version still running in a rolling update may bind it again; the handler ignores what comes).
-      await b.onConnected(async (conn) => {
-        const queue = consumerTopology(b.exchange, RELEASE_CONSUMER, []).queue;
+      await broker.onConnected(async (conn) => {
+        const queue = consumerTopology(broker.exchange, RELEASE_CONSUMER, []).queue;
         const ch = await conn.createChannel();
         ch.on('error', () => {});
         try {
-          await ch.unbindQueue(queue, b.exchange, 'payment.failed');
+          await ch.unbindQueue(queue, broker.exchange, 'payment.failed');
         } catch (err) {
           log.warn({ err, queue }, 'could not drop the payment.failed binding of the release queue');
         } finally {
           await ch.close().catch(() => {});
         }
       });
-    }
-    return app;
-  } catch (err) {
-    if (app) {
-      await app.close();
-    } else {
-      await orm.close(true);
-      redis.disconnect();
-    }
-    throw err;
-  }
+    },
+  });
 }
