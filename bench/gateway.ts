@@ -77,20 +77,18 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 let stopping = false;
 async function cleanup(): Promise<void> {
   stopping = true;
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise<void>((resolve) => {
-          const gone = () => child.exitCode !== null || child.signalCode !== null;
-          if (gone() || child.pid === undefined) return resolve();
-          child.once('exit', () => resolve());
-          signalGroup(child.pid, 'SIGTERM');
-          setTimeout(() => {
-            if (!gone()) signalGroup(child.pid!, 'SIGKILL');
-          }, 10_000).unref();
-        }),
-    ),
-  );
+  // The gateway before identity: requests it still has in flight must not meet a closed upstream.
+  for (const child of [...children].reverse()) {
+    await new Promise<void>((resolve) => {
+      const gone = () => child.exitCode !== null || child.signalCode !== null;
+      if (gone() || child.pid === undefined) return resolve();
+      child.once('exit', () => resolve());
+      signalGroup(child.pid, 'SIGTERM');
+      setTimeout(() => {
+        if (!gone()) signalGroup(child.pid!, 'SIGKILL');
+      }, 10_000).unref();
+    });
+  }
   // Each step on its own and bounded: a server that is down must not hang or skip the others.
   await bounded('drop the schema', async () => {
     const db = new pg.Client({ connectionString: DATABASE_URL, connectionTimeoutMillis: 5_000 });
