@@ -5,7 +5,7 @@
 //   BENCH_ORDERS (default 2000)  BENCH_CONCURRENCY (default 50)  BENCH_PRODUCTS (default 20)
 //   BENCH_CUSTOMERS (default 50)  PGBENCH_SECONDS (default 10)
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { TEST_AMQP_URL, TEST_DATABASE_URL } from '@mercato/testing';
 import amqp from 'amqplib';
 import { adminClient, type Customer, newCustomer, stockedProduct } from '../test/support/client.ts';
@@ -69,6 +69,8 @@ async function main() {
     confirmedAt.clear();
 
     const cpuBefore = cpuSeconds(system.services);
+    const infraBefore = infraCpuSeconds();
+    const benchBefore = process.cpuUsage();
     const placedAt = new Map<string, number>();
     const latencies: number[] = [];
     let failures = 0;
@@ -102,6 +104,8 @@ async function main() {
       await new Promise((r) => setTimeout(r, 200));
     }
     const cpuAfter = cpuSeconds(system.services);
+    const infraAfter = infraCpuSeconds();
+    const bench = process.cpuUsage(benchBefore);
     const confirmTimes: number[] = [];
     let lastConfirm = started;
     for (const [id, t0] of placedAt) {
@@ -131,6 +135,13 @@ async function main() {
       ([name, secs]) => `${name} ${(secs - (cpuBefore.get(name) ?? 0)).toFixed(1)}`,
     );
     console.log(`CPU seconds per service during the run: ${cpu.join(', ')}`);
+    const infra = [...infraAfter].map(
+      ([name, secs]) => `${name} ${(secs - (infraBefore.get(name) ?? 0)).toFixed(1)}`,
+    );
+    // Backends that exit during the run take their CPU time with them: PostgreSQL's is a lower bound.
+    console.log(
+      `CPU seconds of the rest: ${infra.join(', ')}, this load generator ${((bench.user + bench.system) / 1e6).toFixed(1)}`,
+    );
 
     const tps = pgbench();
     if (tps) {
@@ -154,6 +165,27 @@ function cpuSeconds(services: { name: string; pid?: number }[]): Map<string, num
       const fields = readFileSync(`/proc/${s.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
       const secs = (Number(fields[11]) + Number(fields[12])) / ticks;
       result.set(s.name, (result.get(s.name) ?? 0) + secs);
+    } catch {}
+  }
+  return result;
+}
+
+/** CPU seconds used so far by PostgreSQL (every backend), RabbitMQ and Redis on this machine. */
+function infraCpuSeconds(): Map<string, number> {
+  const names: Record<string, string> = {
+    postgres: 'postgres',
+    'beam.smp': 'rabbitmq',
+    'redis-server': 'redis',
+  };
+  const result = new Map<string, number>(Object.values(names).map((n) => [n, 0]));
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const name = names[stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))];
+      if (!name) continue;
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      result.set(name, result.get(name)! + (Number(fields[11]) + Number(fields[12])) / 100);
     } catch {}
   }
   return result;
