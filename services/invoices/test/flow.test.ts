@@ -71,6 +71,40 @@ t.test('invoices from events', async (t) => {
     t.same(invoice, { billing_address: null, billing_address_id: order.shippingAddressId }, 'the address id');
   });
 
+  t.test('a capture already recorded when the order arrives → the order event issues, once', async (t) => {
+    // A paid order whose details arrive after its capture was recorded (restored from a backup, say):
+    // the order-view consumer issues the invoice itself.
+    const order = orderPlaced(uuidv7());
+    const paymentId = uuidv7();
+    await svc.query(
+      `insert into order_payment (order_id, payment_id, user_id, revision, amount, currency) values ($1, $2, $3, 1, 25, 'EUR')`,
+      [order.orderId, paymentId, order.userId],
+    );
+    const placed = svc.event('order.placed', order, order.orderId);
+    await svc.publish(placed);
+    const [issued] = await svc.events.waitFor('invoice.issued', order.orderId);
+    t.equal(issued!.causationId, placed.id);
+    t.match(issued!.data, { orderId: order.orderId, total: { amount: '25.00', currency: 'EUR' } });
+    const [invoice] = await svc.query('select payment_id, order_revision from invoice where order_id = $1', [
+      order.orderId,
+    ]);
+    t.same(invoice, { payment_id: paymentId, order_revision: 1 });
+
+    // A newer revision of an order that has its invoice: the read model moves on, no second invoice.
+    const changed = svc.event(
+      'order.lines_changed',
+      { ...order, revision: 2, lines: [order.lines[0]!], total: { amount: '20.50', currency: 'EUR' } },
+      order.orderId,
+    );
+    await svc.publish(changed);
+    await handled(changed.id, 'invoices.order-view');
+    const [view] = await svc.query('select revision from order_view where order_id = $1', [order.orderId]);
+    t.equal(view!.revision, 2);
+    await sleep(200);
+    t.equal((await svc.query('select 1 from invoice where order_id = $1', [order.orderId])).length, 1);
+    t.equal(svc.events.of('invoice.issued', order.orderId).length, 1);
+  });
+
   t.test(
     'lines changed: the newest revision is invoiced; an older one arriving late is ignored',
     async (t) => {

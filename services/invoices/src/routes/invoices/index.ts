@@ -119,7 +119,7 @@ export async function invoiceRoutes(app: App, opts: { orm: MikroORM; issuerName:
         throw err;
       }
       if (result.kind === 'exists')
-        throw problems.conflict('The order already has an invoice', { invoiceId: result.invoice.id });
+        throw problems.conflict('The order already has an invoice', { invoiceId: result.invoiceId });
       if (result.kind === 'not_paid') throw problems.unprocessable('The order is not paid');
       if (result.kind === 'order_unknown')
         throw problems.unprocessable('The order is paid but its details have not arrived yet');
