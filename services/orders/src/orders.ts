@@ -10,11 +10,13 @@ import type {
   OrderStatusChanged,
 } from '@mercato/contracts';
 import { normalizeAmount } from '@mercato/contracts';
+import type { EntityManager as SqlEntityManager } from '@mercato/db';
 import { addToOutbox, type Envelope, envelope } from '@mercato/messaging';
 import { type EntityManager, LockMode } from '@mikro-orm/core';
 import { uuidv7 } from 'uuidv7';
 import { assertTransition, type OrderStatus } from './domain/status.ts';
 import { Order, OrderItem, StatusChange } from './entities.ts';
+import { insertOutbox, schemaOf } from './sql.ts';
 
 export const SOURCE = 'orders';
 
@@ -120,6 +122,105 @@ export async function emitCancelled(
   );
 }
 
+/** order.confirmed: the paid revision's lines and total (from the ORM's entities or plain rows). */
+export function confirmedEvent(
+  order: Pick<OrderFields, 'id' | 'userId' | 'revision' | 'totalAmount' | 'currency'>,
+  items: readonly ItemFields[],
+  meta: EventMeta = {},
+): Envelope<OrderConfirmed> {
+  const data: OrderConfirmed = {
+    orderId: order.id,
+    userId: order.userId,
+    revision: order.revision,
+    lines: eventLines(items),
+    total: { amount: normalizeAmount(order.totalAmount), currency: order.currency.trim() },
+  };
+  return envelope('order.confirmed', data, { source: SOURCE, correlationId: order.id, ...meta });
+}
+
+interface ConfirmedRow {
+  id: string;
+  user_id: string;
+  revision: number;
+  total_amount: string;
+  currency: string;
+  item_id: string | null;
+  product_id: string;
+  product_name: string;
+  quantity: number;
+  unit_amount: string;
+  item_currency: string;
+}
+
+/**
+ * payment.succeeded's common case, without loading the order into the ORM: PENDING → CONFIRMED
+ * (what `transition` does, cause and history included) when the order is PENDING and the payment is
+ * not for an older revision. One statement updates the order (bumping `version`, clearing a recorded
+ * payment failure), inserts the history entry and returns the order with its lines for
+ * order.confirmed; a second inserts that event into the outbox. Returns false, having changed
+ * nothing, when the order is not PENDING at that revision (unknown, cancelled, stale, already
+ * confirmed): the caller then loads it to find out which.
+ *
+ * The row lock of the UPDATE serializes it with every other change of the order, as `findOrderForUpdate`
+ * does. The lines are read from the statement's snapshot, which may predate a change that committed
+ * while the UPDATE waited for the lock; they are still those of the paid revision: lines change only
+ * with a new revision (which then fails `revision <= ?`), and a payment for a revision exists only
+ * after that revision was committed, so before this statement began.
+ */
+export async function confirmPaid(
+  em: SqlEntityManager,
+  orderId: string,
+  revision: number,
+  cause: { cause: Cause } & EventMeta,
+): Promise<boolean> {
+  const s = schemaOf(em);
+  const at = new Date().toISOString();
+  const rows: ConfirmedRow[] = await em.execute(
+    `with confirmed as (
+       update ${s}.orders set status = 'CONFIRMED', updated_at = ?::timestamptz,
+         payment_failed_at = null, payment_failure_reason = null, version = version + 1
+       where id = ? and status = 'PENDING' and revision <= ?
+       returning id, user_id, revision, total_amount, currency
+     ), history as (
+       insert into ${s}.order_status_history (id, order_id, from_status, to_status, at, cause)
+       select ?, id, 'PENDING', 'CONFIRMED', ?::timestamptz, ? from confirmed
+     )
+     select c.*, i.id as item_id, i.product_id, i.product_name, i.quantity, i.unit_amount,
+       i.currency as item_currency
+     from confirmed c left join ${s}.order_item i on i.order_id = c.id
+     order by i.created_at, i.id`,
+    [at, orderId, revision, uuidv7(), at, cause.cause],
+  );
+  const order = rows[0];
+  if (!order) return false;
+  const items = rows
+    .filter((r) => r.item_id !== null)
+    .map((r) => ({
+      id: r.item_id!,
+      productId: r.product_id,
+      productName: r.product_name,
+      quantity: r.quantity,
+      unitAmount: r.unit_amount,
+      currency: r.item_currency,
+    }));
+  const meta = cause.causationId ? { causationId: cause.causationId } : {};
+  await insertOutbox(
+    em,
+    confirmedEvent(
+      {
+        id: order.id,
+        userId: order.user_id,
+        revision: order.revision,
+        totalAmount: order.total_amount,
+        currency: order.currency,
+      },
+      items,
+      meta,
+    ),
+  );
+  return true;
+}
+
 /**
  * A declined payment of the order's current revision while it is PENDING and a retry window is open:
  * the order stays PENDING, remembers the failure (the window runs from the first one of the revision;
@@ -171,18 +272,7 @@ export async function transition(
     case 'CONFIRMED': {
       // Paid after all: the failure stays in the history, the order no longer awaits a payment.
       clearPaymentFailure(order);
-      const items = await itemsOf(em, order.id);
-      const data: OrderConfirmed = {
-        orderId: order.id,
-        userId: order.userId,
-        revision: order.revision,
-        lines: eventLines(items),
-        total: { amount: normalizeAmount(order.totalAmount), currency: order.currency.trim() },
-      };
-      await addToOutbox(
-        em,
-        envelope('order.confirmed', data, { source: SOURCE, correlationId: order.id, ...meta }),
-      );
+      await addToOutbox(em, confirmedEvent(order, await itemsOf(em, order.id), meta));
       break;
     }
     case 'SHIPPED':

@@ -5,8 +5,7 @@
 import type { EntityManager } from '@mercato/db';
 import { type Envelope, outboxRow } from '@mercato/messaging';
 import type { ItemFields, OrderFields } from './orders.ts';
-
-const quote = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
+import { schemaOf } from './sql.ts';
 
 export interface Placement {
   order: OrderFields;
@@ -17,7 +16,7 @@ export interface Placement {
 }
 
 export async function insertPlacement(em: EntityManager, p: Placement): Promise<void> {
-  const s = quote(em.config.get('schema') as string);
+  const s = schemaOf(em);
   const { order } = p;
   // The outbox row as addToOutbox would write it (with this request's trace context), inserted by
   // the same statement as the order.

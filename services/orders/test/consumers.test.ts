@@ -1,6 +1,8 @@
 // The service's reactions to other services' events, published to the test exchange as they would be.
+import { setTimeout } from 'node:timers/promises';
 import type { PaymentFailed, PaymentSucceeded, ProductSnapshot, StockRejected } from '@mercato/contracts';
 import { type Envelope, envelope } from '@mercato/messaging';
+import { publishEvents } from '@mercato/testing';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { eventually, placeOrder, setup } from './helpers.ts';
@@ -326,6 +328,126 @@ t.test('payment.succeeded confirms a PENDING order once, even when delivered twi
   await handled(s, late);
   t.match(await getOrder(s, order.id), { status: 'CONFIRMED' });
 });
+
+t.test(
+  'a confirmation bumps the version, clears a declined payment, records its history entry and announces the lines of the paid revision',
+  async (t) => {
+    const s = await setup(t);
+    const book = await s.seedProduct({ price: { amount: '19.99', currency: 'EUR' } });
+    const pen = await s.seedProduct({ price: { amount: '0.10', currency: 'EUR' } });
+    const placed = await placeOrder(s, s.customer.token, [{ productId: book.productId, quantity: 3 }]);
+    const added = await s.app.inject({
+      method: 'POST',
+      url: `/orders/${placed.id}/items`,
+      headers: s.bearer(s.customer.token),
+      payload: { productId: pen.productId, quantity: 7 },
+    });
+    t.equal(added.statusCode, 201);
+    const order = added.json();
+    const failed = paymentFailed(order);
+    await s.publish(failed);
+    await handled(s, failed);
+    const before = await getOrder(s, order.id);
+    t.ok(before.payment, 'a declined payment awaits a retry');
+
+    const paid = paymentSucceeded(order);
+    await s.publish(paid);
+    await handled(s, paid);
+    const confirmed = await getOrder(s, order.id);
+    t.match(confirmed, {
+      status: 'CONFIRMED',
+      revision: 2,
+      version: before.version + 1,
+      total: { amount: '60.67', currency: 'EUR' },
+    });
+    t.same(confirmed.lines, order.lines, 'the lines are untouched');
+    t.notOk(confirmed.payment, 'the declined payment no longer applies');
+    t.ok(Date.parse(confirmed.updatedAt) >= Date.parse(before.updatedAt));
+    const history = (await statusOf(s, order.id)).history;
+    t.same(
+      history.at(-1),
+      { from: 'PENDING', to: 'CONFIRMED', at: confirmed.updatedAt, cause: 'payment.succeeded' },
+      'the history entry has the time of the change and its cause',
+    );
+
+    const [event] = await eventually(async () => {
+      const found = s.events.of('order.confirmed', order.id);
+      if (found.length === 0) throw new Error('not yet');
+      return found;
+    });
+    t.match(event, { source: 'orders', correlationId: order.id, causationId: paid.id });
+    t.same(event!.data, {
+      orderId: order.id,
+      userId: s.customer.id,
+      revision: 2,
+      lines: order.lines.map((l: any) => ({
+        itemId: l.id,
+        productId: l.productId,
+        quantity: l.quantity,
+        unitPrice: l.unitPrice,
+      })),
+      total: { amount: '60.67', currency: 'EUR' },
+    });
+
+    // Paid again (payments re-emitting with a new id): nothing changes, nothing is announced.
+    const again = paymentSucceeded(order);
+    await s.publish(again);
+    await handled(s, again);
+    t.match(await getOrder(s, order.id), { status: 'CONFIRMED', version: confirmed.version });
+    t.equal((await statusOf(s, order.id)).history.length, history.length, 'no second history entry');
+    t.equal(await outboxCount(s, 'order.confirmed', order.id), 1, 'announced once');
+  },
+);
+
+t.test(
+  'a payment racing a lines change: confirmed with the lines it paid for, or ignored as stale',
+  async (t) => {
+    const s = await setup(t);
+    const p = await s.seedProduct({ price: { amount: '3.00', currency: 'EUR' } });
+    const orders = await Promise.all(
+      Array.from({ length: 10 }, () =>
+        placeOrder(s, s.customer.token, [{ productId: p.productId, quantity: 1 }]),
+      ),
+    );
+    const payments = orders.map((o) => paymentSucceeded(o));
+    const published = publishEvents(s.exchange, payments);
+    // Staggered, so that some payments land first and some line changes do.
+    const changes = await Promise.all(
+      orders.map(async (o, i) => {
+        await setTimeout(i * 15);
+        const change = await s.app.inject({
+          method: 'PUT',
+          url: `/orders/${o.id}/items/${o.lines[0].id}`,
+          headers: s.bearer(s.customer.token),
+          payload: { quantity: 2 },
+        });
+        return change.statusCode;
+      }),
+    );
+    await published;
+    for (const e of payments) await handled(s, e);
+    const confirmedIds = new Set<string>();
+    for (const [i, o] of orders.entries()) {
+      const now = await getOrder(s, o.id);
+      if (now.status === 'CONFIRMED') {
+        confirmedIds.add(o.id);
+        t.equal(changes[i], 409, 'confirmed first: the lines could not change any more');
+        t.match(now, { revision: 1, lines: [{ quantity: 1 }] });
+      } else {
+        t.equal(changes[i], 200, 'changed first: the payment of revision 1 is stale');
+        t.match(now, { status: 'PENDING', revision: 2, lines: [{ quantity: 2 }] });
+      }
+    }
+    await eventually(async () => {
+      if (s.events.of('order.confirmed').length < confirmedIds.size) throw new Error('not yet');
+    });
+    for (const e of s.events.of('order.confirmed')) {
+      const data = e.data as { orderId: string; revision: number; lines: { quantity: number }[] };
+      t.ok(confirmedIds.has(data.orderId), 'only confirmed orders are announced');
+      t.match(data, { revision: 1, lines: [{ quantity: 1 }] }, 'with the lines of the paid revision');
+    }
+  },
+);
 
 t.test(
   'payment.succeeded for a cancelled order never confirms it: order.cancelled again (refund)',

@@ -1,9 +1,17 @@
 // Reactions to inventory and payments. Every handler checks the order's own state first (events of
 // one order arrive late, twice, or out of order) and the orders service stays the authority on status.
 import type { PaymentFailed, PaymentSucceeded, StockRejected } from '@mercato/contracts';
+import type { EntityManager as SqlEntityManager } from '@mercato/db';
 import { addToOutbox, type Envelope, envelope, type Logger } from '@mercato/messaging';
 import type { EntityManager } from '@mikro-orm/core';
-import { emitCancelled, findOrderForUpdate, recordPaymentFailure, SOURCE, transition } from '../orders.ts';
+import {
+  confirmPaid,
+  emitCancelled,
+  findOrderForUpdate,
+  recordPaymentFailure,
+  SOURCE,
+  transition,
+} from '../orders.ts';
 
 export const ORDER_FLOW_EVENTS = ['stock.rejected', 'payment.failed', 'payment.succeeded'];
 
@@ -18,10 +26,15 @@ export interface OrderFlowOptions {
 export function orderFlowHandler(logger: Logger, opts: OrderFlowOptions) {
   return async function handleOrderFlowEvent(event: Envelope, em: EntityManager): Promise<void> {
     const data = event.data as StockRejected | PaymentFailed | PaymentSucceeded;
-    const order = await findOrderForUpdate(em, data.orderId);
     const context = { eventId: event.id, type: event.type, orderId: data.orderId };
 
     if (event.type === 'payment.succeeded') {
+      // The common case, a PENDING order paid for its current revision, without loading the order.
+      const cause = { cause: event.type, causationId: event.id };
+      if (await confirmPaid(em as SqlEntityManager, data.orderId, data.revision, cause)) return;
+      // Nothing confirmed: find out why (a PENDING order cannot be one of them any more: the status
+      // never returns to PENDING and the revision only grows).
+      const order = await findOrderForUpdate(em, data.orderId);
       if (!order) {
         // Deleted by an admin (which announced order.cancelled) before the capture landed: say it
         // again so payments refunds this capture too.
@@ -50,13 +63,11 @@ export function orderFlowHandler(logger: Logger, opts: OrderFlowOptions) {
           { ...context, revision: data.revision, current: order.revision },
           'stale revision ignored',
         );
-        return;
       }
-      if (order.status !== 'PENDING') return; // already confirmed (or further): a duplicate
-      await transition(em, order, 'CONFIRMED', { cause: event.type, causationId: event.id });
-      return;
+      return; // otherwise already confirmed (or further): a duplicate
     }
 
+    const order = await findOrderForUpdate(em, data.orderId);
     if (!order) {
       logger.warn(context, 'event for an unknown order ignored');
       return;

@@ -6,11 +6,11 @@ import { normalizeAmount } from '@mercato/contracts';
 import type { EntityManager as SqlEntityManager } from '@mercato/db';
 import type { Envelope } from '@mercato/messaging';
 import type { EntityManager } from '@mikro-orm/core';
+import { schemaOf } from '../sql.ts';
 
 export const PRODUCT_EVENTS = ['product.created', 'product.updated', 'product.deleted'];
 
-const quote = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
-const table = (em: SqlEntityManager) => `${quote(em.config.get('schema') as string)}.product_price`;
+const table = (em: SqlEntityManager) => `${schemaOf(em)}.product_price`;
 
 export async function handleProductEvent(event: Envelope, coreEm: EntityManager): Promise<void> {
   const em = coreEm as SqlEntityManager;
