@@ -2,6 +2,7 @@ import type { App } from '@mercato/kit';
 import { buildEventService, startConsumer } from '@mercato/messaging';
 import type { JSONWebKeySet } from 'jose';
 import { migrations } from '../migrations/index.ts';
+import { afterCommitHooks } from './after-commit.ts';
 import type { Config } from './config.ts';
 import { chargeOnStockReserved } from './consumers/charge-on-stock-reserved.ts';
 import { refundOnOrderCancelled } from './consumers/refund-on-order-cancelled.ts';
@@ -59,7 +60,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
           ...common,
           name: 'payments.charge',
           events: ['stock.reserved'],
-          handle: chargeOnStockReserved({ logger, onRecorded: () => worker.kick() }),
+          handle: chargeOnStockReserved({ logger, worker, afterCommit: afterCommitHooks(orm) }),
         }),
       );
       stopOnClose(

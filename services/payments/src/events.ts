@@ -1,9 +1,10 @@
-// The events payments emits, built from its rows; always added to the outbox inside the transaction
-// that records the outcome.
+// The events payments emits, built from its rows; always written to the outbox by the transaction (or
+// the statement) that records the outcome.
 import type { PaymentFailed, PaymentRefunded, PaymentSucceeded } from '@mercato/contracts';
 import { normalizeAmount } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
-import { addToOutbox, envelope } from '@mercato/messaging';
+import { addToOutbox, type Envelope, envelope } from '@mercato/messaging';
+import type { PaymentResult } from './domain/payment-rules.ts';
 import type { Payment, Refund } from './entities.ts';
 
 const SOURCE = 'payments';
@@ -13,7 +14,11 @@ const money = (amount: string, currency: string) => ({
   currency: currency.trim(),
 });
 
-export async function emitPaymentOutcome(em: EntityManager, payment: Payment): Promise<void> {
+/** payment.succeeded or payment.failed: `result` recorded on the pending `payment`. */
+export function paymentOutcome(
+  payment: Pick<Payment, 'id' | 'orderId' | 'userId' | 'revision' | 'amount' | 'currency' | 'causationId'>,
+  result: PaymentResult,
+): Envelope {
   const base = {
     paymentId: payment.id,
     orderId: payment.orderId,
@@ -26,13 +31,12 @@ export async function emitPaymentOutcome(em: EntityManager, payment: Payment): P
     correlationId: payment.orderId,
     causationId: payment.causationId ?? undefined,
   };
-  if (payment.status === 'succeeded') {
-    const data: PaymentSucceeded = { ...base, providerRef: payment.providerRef ?? '' };
-    await addToOutbox(em, envelope('payment.succeeded', data, meta));
-  } else {
-    const data: PaymentFailed = { ...base, reason: payment.failureReason ?? 'unknown' };
-    await addToOutbox(em, envelope('payment.failed', data, meta));
+  if (result.status === 'succeeded') {
+    const data: PaymentSucceeded = { ...base, providerRef: result.providerRef };
+    return envelope('payment.succeeded', data, meta);
   }
+  const data: PaymentFailed = { ...base, reason: result.reason };
+  return envelope('payment.failed', data, meta);
 }
 
 export async function emitRefunded(em: EntityManager, refund: Refund): Promise<void> {

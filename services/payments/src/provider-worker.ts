@@ -7,23 +7,29 @@
 //   1. the consumer (or POST /payments) records a `pending` payment — in the inbox transaction, so the
 //      message id and the attempt commit together: a redelivered stock.reserved finds its inbox row and
 //      does nothing; a copy with another message id hits the unique (order, revision, attempt);
-//   2. the worker leases the row in a short transaction (`tries + 1`, `next_try_at` pushed past the
-//      provider timeout, SKIP LOCKED so replicas never take the same row) and calls the provider with
-//      the payment's idempotency key, no transaction open;
-//   3. it records the outcome and adds payment.succeeded / payment.failed to the outbox in a second
-//      transaction, only if the row is still `pending` (so exactly one outcome and one event).
+//   2. the worker leases the row (`tries + 1`, `next_try_at` pushed past the provider timeout, SKIP
+//      LOCKED so replicas never take the same row; the statement returns the leased rows, so there is
+//      nothing to read again) and calls the provider with the payment's idempotency key, no
+//      transaction open;
+//   3. it records the outcome and adds payment.succeeded / payment.failed to the outbox, only if the
+//      row is still `pending` (so exactly one outcome and one event).
 // A crash between 2 and 3 leaves the row pending; its lease expires and the worker calls again with
 // the SAME idempotency key, so the provider answers with the same charge instead of charging twice.
+//
+// The hand-off: stock.reserved's consumer usually inserts the payment ALREADY leased (`tries` 1) and,
+// once its transaction has committed, hands the row to `handOff` in this process — step 2 without a
+// poll, a lease query or a wait. Nobody else can take the row while that lease holds; if this process
+// dies first, the lease expires and the poll (here or in another replica) takes it like any other.
 
 import { fromUnits, normalizeAmount, toUnits } from '@mercato/contracts';
 import type { EntityManager, MikroORM } from '@mercato/db';
-import type { Logger } from '@mercato/messaging';
+import { type Logger, outboxRow } from '@mercato/messaging';
 import { LockMode } from '@mikro-orm/core';
 import { uuidv7 } from 'uuidv7';
-import { checkRefund, retryDelayMs } from './domain/payment-rules.ts';
+import { checkRefund, type PaymentResult, retryDelayMs } from './domain/payment-rules.ts';
 import type { PaymentProvider, ProviderOutcome } from './domain/provider.ts';
-import { OrderCancellation, Payment, Refund } from './entities.ts';
-import { emitPaymentOutcome, emitRefunded } from './events.ts';
+import { Payment, Refund } from './entities.ts';
+import { emitRefunded, paymentOutcome } from './events.ts';
 
 export interface ProviderWorkerOptions {
   orm: MikroORM;
@@ -35,9 +41,12 @@ export interface ProviderWorkerOptions {
   pollMs: number;
   /** How long a leased row stays invisible to other workers: longer than one provider call. */
   leaseMs: number;
+  /** Charges handed off at commit that may be in flight at once (default 20); beyond, the poll's turn. */
+  handOffLimit?: number;
 }
 
 const BATCH = 10;
+const HAND_OFF_LIMIT = 20;
 /** New work is due at once (the database's clock decides what is due, not this process's). */
 export const DUE_AT_ONCE = new Date(0);
 
@@ -101,6 +110,7 @@ export class ProviderWorker {
   #running: Promise<void> | undefined;
   #again = false;
   #stopped = false;
+  readonly #handedOff = new Set<Promise<void>>();
 
   constructor(opts: ProviderWorkerOptions) {
     this.#o = opts;
@@ -136,48 +146,87 @@ export class ProviderWorker {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearInterval(this.#timer);
-    await this.#running;
+    await Promise.all([this.#running, ...this.#handedOff]);
   }
 
-  /** Charges this payment now if it is due (the HTTP route waits for the outcome). */
+  /** What a lease lasts: a row recorded for `handOff` is inserted with it. */
+  get leaseMs(): number {
+    return this.#o.leaseMs;
+  }
+
+  /**
+   * Whether a payment recorded now should be leased to this process and handed to it at commit.
+   * Checked before the insert; transactions between the check and their commit can overshoot the
+   * limit by at most the consumer's prefetch. When false, the row is left due for the poll, whose
+   * batches keep the number of provider calls in flight bounded.
+   */
+  takesHandOff(): boolean {
+    return !this.#stopped && this.#handedOff.size < (this.#o.handOffLimit ?? HAND_OFF_LIMIT);
+  }
+
+  /**
+   * Charges a payment its creator leased to this process (`tries` 1), after the creating transaction
+   * committed. Stopped: left alone; the lease expires and a poll takes it.
+   */
+  handOff(payment: Payment): void {
+    if (this.#stopped) return;
+    const run = this.#charge(payment)
+      .catch((err: unknown) =>
+        this.#o.logger.error({ err, paymentId: payment.id }, 'handed-off charge failed'),
+      )
+      .finally(() => this.#handedOff.delete(run));
+    this.#handedOff.add(run);
+  }
+
+  /** Charges a payment its creator recorded already leased (`tries` 1); resolves once the outcome is in. */
+  async chargeLeased(payment: Payment): Promise<void> {
+    await this.#charge(payment);
+  }
+
+  /** Charges this payment now if it is due. */
   async processPayment(id: string): Promise<void> {
-    const [leased] = await this.#lease('payment', id);
-    if (leased) await this.#charge(leased.id, leased.tries);
+    const [leased] = await this.#lease(Payment, 'payment', id);
+    if (leased) await this.#charge(leased);
   }
 
   async processRefund(id: string): Promise<void> {
-    const [leased] = await this.#lease('refund', id);
-    if (leased) await this.#refund(leased.id, leased.tries);
+    const [leased] = await this.#lease(Refund, 'refund', id);
+    if (leased) await this.#refund(leased);
   }
 
   async #runBatch(): Promise<number> {
-    const [payments, refunds] = await Promise.all([this.#lease('payment'), this.#lease('refund')]);
-    await Promise.all([
-      ...payments.map((p) => this.#charge(p.id, p.tries)),
-      ...refunds.map((r) => this.#refund(r.id, r.tries)),
+    const [payments, refunds] = await Promise.all([
+      this.#lease(Payment, 'payment'),
+      this.#lease(Refund, 'refund'),
     ]);
+    await Promise.all([...payments.map((p) => this.#charge(p)), ...refunds.map((r) => this.#refund(r))]);
     return payments.length + refunds.length;
   }
 
-  async #lease(table: 'payment' | 'refund', id?: string): Promise<{ id: string; tries: number }[]> {
+  /** Leases due rows; the same statement returns them as leased (`tries` counted): no second read. */
+  async #lease<T extends Payment | Refund>(
+    entity: new () => T,
+    table: 'payment' | 'refund',
+    id?: string,
+  ): Promise<T[]> {
     const em = this.#o.orm.em.fork();
     const params: unknown[] = [this.#o.leaseMs];
     if (id) params.push(id);
     params.push(BATCH);
-    const rows: { id: string; tries: number }[] = await em.execute(
+    const rows: Record<string, unknown>[] = await em.execute(
       `update ${table} set tries = tries + 1, next_try_at = now() + (? * interval '1 millisecond')
        where id in (select id from ${table} where status = 'pending' and next_try_at <= now()
                     ${id ? 'and id = ?' : ''} order by next_try_at limit ? for update skip locked)
-       returning id, tries`,
+       returning *`,
       params,
     );
-    return rows.map((r) => ({ id: r.id, tries: Number(r.tries) }));
+    return rows.map((row) => em.map(entity, row) as T);
   }
 
-  async #charge(id: string, tries: number): Promise<void> {
+  /** Calls the provider for a payment leased to this process (`tries` includes this call). */
+  async #charge(payment: Payment): Promise<void> {
     const { maxTries, logger } = this.#o;
-    const payment = await this.#o.orm.em.fork().findOne(Payment, { id });
-    if (payment?.status !== 'pending') return;
+    const { id, tries } = payment;
     // More leases than allowed calls means earlier calls were cut short (a crash): give up as the
     // last call would have.
     const outcome: ProviderOutcome =
@@ -193,11 +242,11 @@ export class ProviderWorker {
     if (outcome.kind === 'unavailable') {
       logger.warn({ paymentId: id, tries, detail: outcome.detail }, 'payment provider unavailable');
       if (tries < maxTries) return this.#backoff('payment', id, tries);
-      return this.#finishPayment(id, { status: 'failed', reason: 'provider_unavailable' });
+      return this.#finishPayment(payment, { status: 'failed', reason: 'provider_unavailable' });
     }
     if (outcome.kind === 'refused')
-      return this.#finishPayment(id, { status: 'failed', reason: outcome.reason });
-    return this.#finishPayment(id, { status: 'succeeded', providerRef: outcome.providerRef });
+      return this.#finishPayment(payment, { status: 'failed', reason: outcome.reason });
+    return this.#finishPayment(payment, { status: 'succeeded', providerRef: outcome.providerRef });
   }
 
   async #backoff(table: 'payment' | 'refund', id: string, tries: number): Promise<void> {
@@ -212,50 +261,73 @@ export class ProviderWorker {
     timer.unref();
   }
 
-  async #finishPayment(
-    id: string,
-    result: { status: 'succeeded'; providerRef: string } | { status: 'failed'; reason: string },
-  ): Promise<void> {
+  /**
+   * Records the outcome and its event with ONE statement, and only while the row is still pending:
+   * if another worker got there first (this call outlived its lease), it matches nothing — one
+   * outcome, one event. The event comes from the leased row, which holds everything it says.
+   */
+  async #finishPayment(payment: Payment, result: PaymentResult): Promise<void> {
+    const outbox = outboxRow(paymentOutcome(payment, result));
+    const record = async (em: EntityManager): Promise<boolean> => {
+      const rows = await em.execute(
+        `with recorded as (
+           update payment set status = ?, provider_ref = ?, failure_reason = ?, updated_at = ?
+            where id = ? and status = 'pending'
+           returning id)
+         insert into outbox (id, type, payload, headers)
+         select ?, ?, ?::jsonb, ?::jsonb from recorded
+         returning id`,
+        [
+          result.status,
+          result.status === 'succeeded' ? result.providerRef : null,
+          result.status === 'failed' ? result.reason : null,
+          new Date(),
+          payment.id,
+          outbox.id,
+          outbox.type,
+          JSON.stringify(outbox.payload),
+          JSON.stringify(outbox.headers),
+        ],
+      );
+      return rows.length === 1;
+    };
+    // A failure needs nothing more, and one statement is atomic without a transaction around it.
+    if (result.status === 'failed') {
+      await record(this.#o.orm.em.fork());
+      return;
+    }
     let refundDue = false;
     await this.#o.orm.em.fork().transactional(async (em) => {
-      const payment = await em.findOne(Payment, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (payment?.status !== 'pending') return; // another worker recorded it first
-      payment.status = result.status;
-      payment.updatedAt = new Date();
-      if (result.status === 'succeeded') payment.providerRef = result.providerRef;
-      else payment.failureReason = result.reason;
-      await em.flush();
-      await emitPaymentOutcome(em, payment);
-      if (result.status !== 'succeeded') return;
-      // The payment row is updated (and locked) BEFORE the cancellation is read; the order.cancelled
-      // handler records the cancellation BEFORE it locks the payments. Whichever commits second sees
-      // the other's write, so a capture racing a cancellation is always refunded exactly once.
+      if (!(await record(em))) return; // another worker recorded it first
+      // The payment row is updated (and locked) BEFORE the cancellation is read — by a later
+      // statement, so with a snapshot taken after any wait for that lock; the order.cancelled handler
+      // records the cancellation BEFORE it locks the payments. Whichever commits second sees the
+      // other's write, so a capture racing a cancellation is always refunded exactly once.
       // Any cancellation counts, payment_failed included: a customer's retry that lands after the
       // retry window closed (and orders cancelled the order) is refunded like any late capture.
-      const cancellation = await em.findOne(OrderCancellation, { orderId: payment.orderId });
-      if (cancellation) {
-        addRefund(em, payment, normalizeAmount(payment.amount), `order_${cancellation.reason}`);
-        refundDue = true;
-        return;
-      }
       // A newer revision's stock.reserved locks all of the order's payments (this row included) before
       // it records its attempt: if it ran first, its attempt is visible here; if this runs first, it
       // sees this capture once it gets the lock. Either way the superseded capture is refunded once.
-      const newer = await em.count(Payment, {
-        orderId: payment.orderId,
-        revision: { $gt: payment.revision },
-      });
-      if (newer > 0 && refundSuperseded(em, [payment], payment.revision + 1)) refundDue = true;
+      const [late] = await em.execute<{ cancelled: string | null; newer: boolean }[]>(
+        `select (select reason from order_cancellation where order_id = ?) as cancelled,
+                exists (select 1 from payment where order_id = ? and revision > ?) as newer`,
+        [payment.orderId, payment.orderId, payment.revision],
+      );
+      if (!late?.cancelled && !late?.newer) return;
+      const captured = await em.findOneOrFail(Payment, { id: payment.id });
+      if (late.cancelled) {
+        addRefund(em, captured, normalizeAmount(captured.amount), `order_${late.cancelled}`);
+        refundDue = true;
+      } else if (refundSuperseded(em, [captured], captured.revision + 1)) refundDue = true;
     });
     if (refundDue) this.kick();
   }
 
-  async #refund(id: string, tries: number): Promise<void> {
+  /** Calls the provider for a refund leased to this process (`tries` includes this call). */
+  async #refund(refund: Refund): Promise<void> {
     const { refundMaxTries, logger } = this.#o;
-    const em = this.#o.orm.em.fork();
-    const refund = await em.findOne(Refund, { id });
-    if (refund?.status !== 'pending') return;
-    const payment = await em.findOne(Payment, { id: refund.paymentId });
+    const { id, tries } = refund;
+    const payment = await this.#o.orm.em.fork().findOne(Payment, { id: refund.paymentId });
     if (!payment?.providerRef) {
       return this.#finishRefund(id, { status: 'failed', reason: 'payment_not_captured' });
     }

@@ -3,6 +3,11 @@ import { fromUnits, toUnits } from '@mercato/contracts';
 
 export type PaymentStatus = 'pending' | 'succeeded' | 'failed';
 
+/** What the provider's answer makes of a pending payment. */
+export type PaymentResult =
+  | { status: 'succeeded'; providerRef: string }
+  | { status: 'failed'; reason: string };
+
 export interface PaymentAttempt {
   revision: number;
   attempt: number;

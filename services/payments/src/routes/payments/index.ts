@@ -14,7 +14,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { uuidv7 } from 'uuidv7';
 import { chargeKey, checkRefund, decideRetry } from '../../domain/payment-rules.ts';
 import { IdempotencyRecord, OrderCancellation, Payment, Refund } from '../../entities.ts';
-import { addRefund, DUE_AT_ONCE, type ProviderWorker } from '../../provider-worker.ts';
+import { addRefund, type ProviderWorker } from '../../provider-worker.ts';
 import { ListPaymentsQuery, PayBody, PaymentPage, PaymentView, RefundBody, RefundView } from './schemas.ts';
 import { toPaymentView, toRefundView } from './view.ts';
 
@@ -164,9 +164,9 @@ export async function paymentRoutes(app: App, opts: { orm: MikroORM; worker: Pro
       const earlier = await replayed(user, key, fingerprint);
       if (earlier) return sendPayment(reply, earlier, true);
 
-      let paymentId: string;
+      let payment: Payment;
       try {
-        paymentId = await orm.em.fork().transactional(async (em) => {
+        payment = await orm.em.fork().transactional(async (em) => {
           // Every attempt of the order, locked: two concurrent retries cannot both start a charge.
           const attempts = await em.find(Payment, { orderId }, { lockMode: LockMode.PESSIMISTIC_WRITE });
           visible(attempts[0] ?? null, user, 'order payment');
@@ -183,7 +183,7 @@ export async function paymentRoutes(app: App, opts: { orm: MikroORM; worker: Pro
           if (decision.kind !== 'retry') throw problems.conflict('A payment of this order is in progress');
           const failed = attempts.find((a) => a.revision === decision.revision)!;
           const now = new Date();
-          const payment = em.create(Payment, {
+          const attempt = em.create(Payment, {
             id: uuidv7(),
             orderId,
             userId: failed.userId,
@@ -197,14 +197,17 @@ export async function paymentRoutes(app: App, opts: { orm: MikroORM; worker: Pro
             failureReason: null,
             providerRef: null,
             refundedAmount: '0',
-            tries: 0,
-            nextTryAt: DUE_AT_ONCE,
+            // Leased to this request from the start, so the worker's poll leaves it alone while the
+            // request charges it (the answer carries the outcome); if the process dies, the lease
+            // expires and the poll charges it with the same idempotency key.
+            tries: 1,
+            nextTryAt: new Date(now.getTime() + worker.leaseMs),
             causationId: null,
             createdAt: now,
             updatedAt: now,
           });
-          rememberKey(em, user, key, fingerprint, payment.id);
-          return payment.id;
+          rememberKey(em, user, key, fingerprint, attempt.id);
+          return attempt;
         });
       } catch (err) {
         // The same key sent twice at once: the second waits for the first and answers like it.
@@ -215,8 +218,8 @@ export async function paymentRoutes(app: App, opts: { orm: MikroORM; worker: Pro
         }
         throw err;
       }
-      await worker.processPayment(paymentId);
-      return sendPayment(reply, paymentId, false);
+      await worker.chargeLeased(payment);
+      return sendPayment(reply, payment.id, false);
     },
   );
 
