@@ -92,3 +92,5 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
     await client.end();
   }
 }
+
+export { type AfterCommit, afterCommitHooks } from './after-commit.ts';

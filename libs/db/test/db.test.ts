@@ -4,7 +4,7 @@ import { defineEntity, OptimisticLockError, p } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { createOrm, dropSchema } from '../src/index.ts';
+import { afterCommitHooks, createOrm, dropSchema } from '../src/index.ts';
 
 const WidgetSchema = defineEntity({
   name: 'Widget',
@@ -118,4 +118,38 @@ t.test('migrations from a folder run in name order, into the schema', async (t) 
     ['id', 'name'],
   );
   t.same(await orm.em.fork().execute('select * from gadget'), [], 'raw SQL finds the table unqualified');
+});
+
+t.test('afterCommitHooks: work runs once its transaction commits, never on a rollback', async (t) => {
+  const schema = await isolatedSchema(t, 't_db');
+  const orm = await createOrm({ url: TEST_DATABASE_URL, schema, entities: [WidgetSchema], migrations });
+  t.teardown(() => orm.close(true));
+  const afterCommit = afterCommitHooks(orm);
+  const ran: string[] = [];
+
+  await orm.em.fork().transactional(async (em) => {
+    em.create(Widget, { id: uuidv7(), label: 'kept' });
+    afterCommit(em, async () => {
+      // Committed by now: another connection sees the row.
+      const seen = await orm.em.fork().count(Widget, { label: 'kept' });
+      await new Promise((r) => setTimeout(r, 20));
+      ran.push(`committed:${seen}`);
+    });
+    afterCommit(em, () => ran.push('second'));
+    t.same(ran, [], 'nothing runs before the commit');
+  });
+  t.same(ran.sort(), ['committed:1', 'second'], 'both ran, and the commit waited for them');
+
+  ran.length = 0;
+  await t.rejects(
+    orm.em.fork().transactional(async (em) => {
+      afterCommit(em, () => ran.push('rolled back'));
+      throw new Error('boom');
+    }),
+  );
+  // A later commit of another transaction does not run what a rolled-back one queued.
+  await orm.em.fork().transactional(async (em) => {
+    em.create(Widget, { id: uuidv7(), label: 'other' });
+  });
+  t.same(ran, [], 'a rollback drops the work');
 });

@@ -1,7 +1,6 @@
-import type { MikroORM } from '@mercato/db';
+import { afterCommitHooks, type MikroORM } from '@mercato/db';
 import type { App } from '@mercato/kit';
 import { buildEventService, consumerTopology, startConsumer } from '@mercato/messaging';
-import type { EventSubscriber, TransactionEventArgs } from '@mikro-orm/core';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { JSONWebKeySet } from 'jose';
 import { migrations } from '../migrations/index.ts';
@@ -59,24 +58,11 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<App> {
 
       // The consumer's transaction commits after the handler returns: the cache is dropped on that
       // commit, not before, so no reader can put the old level back in the meantime.
-      const touched = new WeakMap<EntityManager, Set<string>>();
-      const dropOnCommit: EventSubscriber = {
-        afterTransactionCommit(args: TransactionEventArgs) {
-          const products = touched.get(args.em as EntityManager);
-          if (!products) return;
-          touched.delete(args.em as EntityManager);
-          return cache.invalidate(products);
-        },
-        afterTransactionRollback(args: TransactionEventArgs) {
-          touched.delete(args.em as EntityManager);
-        },
-      };
-      orm.em.getEventManager().registerSubscriber(dropOnCommit);
+      const afterCommit = afterCommitHooks(orm);
       const handlers = reservationHandlers({
         touched(em, productIds) {
-          const set = touched.get(em) ?? new Set<string>();
-          for (const id of productIds) set.add(id);
-          touched.set(em, set);
+          const ids = [...productIds];
+          afterCommit(em, () => cache.invalidate(ids));
         },
       });
       const common = { broker, orm, logger: log, prefetch: config.CONSUMER_PREFETCH };

@@ -1,8 +1,8 @@
+import { afterCommitHooks } from '@mercato/db';
 import type { App } from '@mercato/kit';
 import { buildEventService, startConsumer } from '@mercato/messaging';
 import type { JSONWebKeySet } from 'jose';
 import { migrations } from '../migrations/index.ts';
-import { afterCommitHooks } from './after-commit.ts';
 import type { Config } from './config.ts';
 import { chargeOnStockReserved } from './consumers/charge-on-stock-reserved.ts';
 import { refundOnOrderCancelled } from './consumers/refund-on-order-cancelled.ts';

@@ -4,13 +4,12 @@
 // order or a copy racing the first in another transaction records nothing; and if the process dies,
 // the lease still keeps a second worker away until it expires.
 import type { StockReserved } from '@mercato/contracts';
-import { createOrm, type EntityManager } from '@mercato/db';
+import { afterCommitHooks, createOrm, type EntityManager } from '@mercato/db';
 import { envelope } from '@mercato/messaging';
 import { eventually, isolatedSchema, TEST_DATABASE_URL } from '@mercato/testing';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { migrations } from '../migrations/index.ts';
-import { afterCommitHooks } from '../src/after-commit.ts';
 import { chargeOnStockReserved } from '../src/consumers/charge-on-stock-reserved.ts';
 import type { PaymentProvider, ProviderOutcome } from '../src/domain/provider.ts';
 import { entities, Payment } from '../src/entities.ts';

@@ -3,11 +3,10 @@
 // redelivery stays harmless at every step).
 import type { StockReserved } from '@mercato/contracts';
 import { normalizeAmount } from '@mercato/contracts';
-import type { EntityManager } from '@mercato/db';
+import type { AfterCommit, EntityManager } from '@mercato/db';
 import type { Envelope, Logger } from '@mercato/messaging';
 import { LockMode } from '@mikro-orm/core';
 import { uuidv7 } from 'uuidv7';
-import type { AfterCommit } from '../after-commit.ts';
 import { chargeKey } from '../domain/payment-rules.ts';
 import { OrderCancellation, Payment } from '../entities.ts';
 import { DUE_AT_ONCE, type ProviderWorker, refundSuperseded } from '../provider-worker.ts';
