@@ -34,7 +34,8 @@ async function stockOf(productId: string) {
 }
 
 t.test('happy path: placed, reserved, charged once, confirmed, invoiced', async (t) => {
-  const { productId } = await stockedProduct(admin, { onHand: 10, price: '19.99' });
+  const name = `The Hobbit ${Math.random().toString(36).slice(2, 8)}`;
+  const { productId } = await stockedProduct(admin, { onHand: 10, price: '19.99', name });
   const alice = await newCustomer(system.gatewayUrl);
   const placed = await placeOrder(
     alice.client,
@@ -67,6 +68,11 @@ t.test('happy path: placed, reserved, charged once, confirmed, invoiced', async 
   });
   t.equal(invoices.length, 1, 'one invoice');
   t.match(invoices[0].number, /^\d{4}-\d+$/, 'a numbered invoice');
+  t.match(
+    invoices[0].lines,
+    [{ productId, productName: name, quantity: 2, lineTotal: { amount: '39.98' } }],
+    'the invoice names the product as ordered',
+  );
 
   const stock = await stockOf(productId);
   t.equal(stock.reserved, 2, 'two units reserved');

@@ -4,6 +4,8 @@ import { Address, Money, Uuid } from './common.ts';
 export const OrderLine = Type.Object({
   itemId: Uuid,
   productId: Uuid,
+  /** The product's name when the order was placed (for invoices and mails); absent in older events. */
+  productName: Type.Optional(Type.String({ minLength: 1 })),
   quantity: Type.Integer({ minimum: 1 }),
   /** Snapshotted at placement from the orders service's price read model. */
   unitPrice: Money,

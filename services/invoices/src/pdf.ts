@@ -47,7 +47,13 @@ export function renderInvoicePdf(invoice: Invoice, issuerName: string): Promise<
   row(doc.y, ['Product', 'Qty', `Unit (${currency})`, `Total (${currency})`]);
   doc.moveDown(0.5);
   for (const line of invoice.lines) {
-    row(doc.y, [line.productId, String(line.quantity), line.unitPrice, line.lineTotal]);
+    // The name as ordered (one row per line, so a long one is cut); the id on older invoices.
+    const product = line.productName
+      ? line.productName.length > 60
+        ? `${line.productName.slice(0, 59)}…`
+        : line.productName
+      : line.productId;
+    row(doc.y, [product, String(line.quantity), line.unitPrice, line.lineTotal]);
     doc.moveDown(0.3);
   }
   doc.moveDown();

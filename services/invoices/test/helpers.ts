@@ -70,7 +70,14 @@ export function orderPlaced(userId: string, opts: { revision?: number; withAddre
     userId,
     revision: opts.revision ?? 1,
     lines: [
-      { itemId: uuidv7(), productId: uuidv7(), quantity: 2, unitPrice: { amount: '10.25', currency: 'EUR' } },
+      {
+        itemId: uuidv7(),
+        productId: uuidv7(),
+        productName: 'The Hobbit',
+        quantity: 2,
+        unitPrice: { amount: '10.25', currency: 'EUR' },
+      },
+      // Without a name, as in events from before order lines carried one.
       { itemId: uuidv7(), productId: uuidv7(), quantity: 1, unitPrice: { amount: '4.50', currency: 'EUR' } },
     ],
     total: { amount: '25.00', currency: 'EUR' },

@@ -1,4 +1,5 @@
 // Reading invoices (own only), the PDF, and issuing one by hand.
+import { inflateSync } from 'node:zlib';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { orderPlaced, paymentSucceeded, startInvoices } from './helpers.ts';
@@ -9,6 +10,23 @@ const problem = (res: { statusCode: number; headers: Record<string, unknown> }) 
   problemJson: /^application\/problem\+json/.test(String(res.headers['content-type'])),
 });
 const asProblem = (status: number) => ({ status, problemJson: true });
+
+/** The text a PDF draws: its (deflated) content streams' hex strings, decoded, in order. */
+function pdfText(pdf: Buffer): string {
+  const raw = pdf.toString('latin1');
+  let text = '';
+  for (const m of raw.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
+    let content: string;
+    try {
+      content = inflateSync(Buffer.from(m[1]!, 'latin1')).toString('latin1');
+    } catch {
+      continue; // not deflated content (a font, an image)
+    }
+    for (const h of content.matchAll(/<([0-9a-fA-F]+)>/g))
+      text += Buffer.from(h[1]!, 'hex').toString('latin1');
+  }
+  return text;
+}
 
 t.test('invoices over HTTP', async (t) => {
   const svc = await startInvoices(t);
@@ -48,11 +66,17 @@ t.test('invoices over HTTP', async (t) => {
       orderId: a.order.orderId,
       total: { amount: '25.00', currency: 'EUR' },
       lines: [
-        { quantity: 2, unitPrice: { amount: '10.25' }, lineTotal: { amount: '20.50' } },
+        {
+          productName: 'The Hobbit',
+          quantity: 2,
+          unitPrice: { amount: '10.25' },
+          lineTotal: { amount: '20.50' },
+        },
         { quantity: 1 },
       ],
       billingAddress: { city: 'London' },
     });
+    t.notOk('productName' in one.json().lines[1], 'a line ordered without a name has none');
     t.same(
       problem(
         await svc.app.inject({ method: 'GET', url: `/invoices/${b.invoiceId}`, headers: await auth(alice) }),
@@ -88,6 +112,10 @@ t.test('invoices over HTTP', async (t) => {
     t.equal(res.statusCode, 200);
     t.match(res.headers['content-type'], /^application\/pdf/);
     t.equal(res.rawPayload.subarray(0, 5).toString('latin1'), '%PDF-');
+    const text = pdfText(res.rawPayload);
+    t.match(text, 'The Hobbit', 'a line shows the product as ordered');
+    t.match(text, a.order.lines[1]!.productId, 'a line without a name shows the product id');
+    t.match(text, a.number);
   });
 
   t.test(

@@ -51,6 +51,7 @@ export function eventLines(items: readonly ItemFields[]): OrderLine[] {
   return items.map((i) => ({
     itemId: i.id,
     productId: i.productId,
+    ...(i.productName ? { productName: i.productName } : {}),
     quantity: i.quantity,
     unitPrice: { amount: normalizeAmount(i.unitAmount), currency: i.currency.trim() },
   }));

@@ -383,6 +383,7 @@ t.test(
       lines: order.lines.map((l: any) => ({
         itemId: l.id,
         productId: l.productId,
+        productName: l.name,
         quantity: l.quantity,
         unitPrice: l.unitPrice,
       })),

@@ -62,6 +62,7 @@ t.test('placing an order snapshots prices, totals exactly and announces order.pl
     lines: order.lines.map((l: any) => ({
       itemId: l.id,
       productId: l.productId,
+      productName: l.name,
       quantity: l.quantity,
       unitPrice: l.unitPrice,
     })),

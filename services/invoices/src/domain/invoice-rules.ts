@@ -4,12 +4,15 @@ import { fromUnits, normalizeAmount, toUnits } from '@mercato/contracts';
 export interface OrderLineSnapshot {
   itemId: string;
   productId: string;
+  productName?: string;
   quantity: number;
   unitPrice: { amount: string; currency: string };
 }
 
 export interface InvoiceLine {
   productId: string;
+  /** absent on invoices of orders placed before order events carried names */
+  productName?: string;
   quantity: number;
   unitPrice: string;
   lineTotal: string;
@@ -32,6 +35,7 @@ export function invoiceLines(lines: readonly OrderLineSnapshot[], currency: stri
       throw new InvoiceError(`line ${l.productId} is in ${l.unitPrice.currency}, the order in ${currency}`);
     return {
       productId: l.productId,
+      ...(l.productName ? { productName: l.productName } : {}),
       quantity: l.quantity,
       unitPrice: normalizeAmount(l.unitPrice.amount),
       lineTotal: fromUnits(toUnits(l.unitPrice.amount) * BigInt(l.quantity)),

@@ -23,6 +23,7 @@ export const InvoiceView = Type.Object({
   lines: Type.Array(
     Type.Object({
       productId: Uuid,
+      productName: Type.Optional(Type.String()),
       quantity: Type.Integer({ minimum: 1 }),
       unitPrice: Money,
       lineTotal: Money,

@@ -15,6 +15,7 @@ export function toInvoiceView(i: Invoice): InvoiceView {
     paymentId: i.paymentId,
     lines: i.lines.map((l) => ({
       productId: l.productId,
+      ...(l.productName ? { productName: l.productName } : {}),
       quantity: l.quantity,
       unitPrice: { amount: l.unitPrice, currency },
       lineTotal: { amount: l.lineTotal, currency },
