@@ -77,6 +77,9 @@ export async function createService(opts: ServiceOptions): Promise<App> {
     return503OnClosing: false,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  // A JSON API: a text/plain body (Fastify parses it as a string by default) is the wrong media
+  // type, a 415, not a body that fails its schema. A route that takes another type adds its parser.
+  app.removeContentTypeParser('text/plain');
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {

@@ -98,15 +98,20 @@ t.test('valid body passes', async (t) => {
 
 t.test('unsupported content type → 415 problem', async (t) => {
   const app = await build(t);
-  const res = await app.inject({
-    method: 'POST',
-    url: '/items',
-    headers: { 'content-type': 'application/xml' },
-    payload: '<item/>',
-  });
-  t.equal(res.statusCode, 415);
-  t.match(res.headers['content-type'], /^application\/problem\+json/);
-  t.match(res.json(), { type: `${P}unsupported-media-type`, status: 415 });
+  for (const [type, payload] of [
+    ['application/xml', '<item/>'],
+    ['text/plain', '{"name":"a","quantity":1}'],
+  ]) {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/items',
+      headers: { 'content-type': type },
+      payload,
+    });
+    t.equal(res.statusCode, 415, type);
+    t.match(res.headers['content-type'], /^application\/problem\+json/);
+    t.match(res.json(), { type: `${P}unsupported-media-type`, status: 415 });
+  }
 });
 
 t.test('unknown route → 404 problem', async (t) => {

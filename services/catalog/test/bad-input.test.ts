@@ -144,7 +144,7 @@ t.test('bad input on every route', async (t) => {
           headers: c.admin,
           raw: 'hello',
           contentType: 'text/plain',
-          status: 400,
+          status: 415,
         },
       );
     }
