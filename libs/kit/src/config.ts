@@ -1,5 +1,6 @@
 import { type Static, type TObject, type TSchema, Type } from 'typebox';
 import { Value } from 'typebox/value';
+import { convertStrings } from './validation.ts';
 
 /** Variables every service reads; a service extends this with its own (Type.Object({...base.properties, X})). */
 export const baseConfigSchema = Type.Object({
@@ -34,7 +35,7 @@ export function loadConfig<T extends TSchema>(schema: T, env: NodeJS.ProcessEnv 
     // An empty variable (`PORT=`) is treated as unset, which is what people mean by it.
     if (value !== undefined && value !== '') raw[key] = value;
   }
-  const value = Value.Default(schema, Value.Convert(schema, raw));
+  const value = Value.Default(schema, convertStrings(schema, raw));
   const [first] = Value.Errors(schema, value);
   if (first) throw new ConfigError(describe(first));
   return value as Static<T>;

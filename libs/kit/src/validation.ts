@@ -14,12 +14,34 @@ export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, http
   const check = Compile(schema);
   const convert = httpPart !== 'body';
   return (input: unknown): any => {
-    let value = convert ? Value.Convert(schema, input) : input;
+    let value = convert ? convertStrings(schema, input) : input;
     value = Value.Default(schema, value);
     if (check.Check(value)) return { value };
     return { error: check.Errors(value) };
   };
 };
+
+const INTEGER = /^[-+]?\d+$/;
+
+/**
+ * Value.Convert for strings (query, params, headers, environment), except that it never truncates:
+ * TypeBox turns '1.5' into the integer 1, which would answer `?pageSize=1.5` as if it said 1. A
+ * string that is not an integer is left as it is for an integer property, so validation rejects it.
+ */
+export function convertStrings(schema: TSchema, input: unknown): unknown {
+  const properties = (schema as { properties?: Record<string, { type?: unknown }> }).properties;
+  if (!properties || typeof input !== 'object' || input === null) return Value.Convert(schema, input);
+  // Before converting: Value.Convert may change the object it is given.
+  const keep: [string, string][] = [];
+  for (const [key, property] of Object.entries(properties)) {
+    const raw = (input as Record<string, unknown>)[key];
+    if (property.type === 'integer' && typeof raw === 'string' && !INTEGER.test(raw.trim()))
+      keep.push([key, raw]);
+  }
+  const converted = Value.Convert(schema, { ...(input as Record<string, unknown>) });
+  if (keep.length === 0 || typeof converted !== 'object' || converted === null) return converted;
+  return { ...(converted as Record<string, unknown>), ...Object.fromEntries(keep) };
+}
 
 export interface ValidationIssue {
   /** where, from the request part: 'body/quantity', 'querystring/page', 'params/id' */

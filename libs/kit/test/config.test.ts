@@ -39,6 +39,10 @@ t.test('a malformed variable is named with what is wrong', async (t) => {
     message: /^config: LOG_LEVEL /,
   });
   t.throws(() => loadConfig(baseConfigSchema, { ...valid, PORT: '70000' }), { message: /^config: PORT / });
+  // not truncated to 3000: a decimal where an integer belongs is a mistake to name
+  t.throws(() => loadConfig(baseConfigSchema, { ...valid, PORT: '3000.5' }), {
+    message: 'config: PORT must be integer',
+  });
 });
 
 t.test('a service extends the base schema', async (t) => {

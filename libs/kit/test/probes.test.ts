@@ -130,4 +130,11 @@ t.test('/docs serves Swagger UI and /docs/json the OpenAPI of every route', asyn
   t.same((await app.inject({ url: '/products' })).json(), { page: 1, pageSize: 20 });
   t.same((await app.inject({ url: '/products?page=2&pageSize=5' })).json(), { page: 2, pageSize: 5 });
   t.equal((await app.inject({ url: '/products?pageSize=500' })).statusCode, 400);
+  // an integer is not truncated from a decimal: 1.5 is refused, not read as 1
+  for (const q of ['pageSize=1.5', 'page=2.0', 'page=1e1', 'page=0x10']) {
+    const res = await app.inject({ url: `/products?${q}` });
+    t.equal(res.statusCode, 400, q);
+    t.match(res.json(), { errors: [{ path: `querystring/${q.split('=')[0]}` }] });
+  }
+  t.same((await app.inject({ url: '/products?page=+3' })).json(), { page: 3, pageSize: 20 });
 });
