@@ -94,3 +94,4 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
 }
 
 export { type AfterCommit, afterCommitHooks } from './after-commit.ts';
+export { deleteExpiredRows, type ExpiryOptions } from './expiry.ts';

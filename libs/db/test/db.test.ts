@@ -4,7 +4,7 @@ import { defineEntity, OptimisticLockError, p } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { afterCommitHooks, createOrm, dropSchema } from '../src/index.ts';
+import { afterCommitHooks, createOrm, deleteExpiredRows, dropSchema } from '../src/index.ts';
 
 const WidgetSchema = defineEntity({
   name: 'Widget',
@@ -152,4 +152,29 @@ t.test('afterCommitHooks: work runs once its transaction commits, never on a rol
     em.create(Widget, { id: uuidv7(), label: 'other' });
   });
   t.same(ran, [], 'a rollback drops the work');
+});
+
+t.test('deleteExpiredRows: old rows go in short batches, young ones stay', async (t) => {
+  const schema = await isolatedSchema(t, 't_db');
+  const orm = await createOrm({ url: TEST_DATABASE_URL, schema, entities: [WidgetSchema], migrations });
+  t.teardown(() => orm.close(true));
+  const em = orm.em.fork();
+  await em.execute('create table stamp (id serial primary key, created_at timestamptz not null)');
+  await em.execute(
+    `insert into stamp (created_at)
+     select now() - interval '30 hours' from generate_series(1, 250)
+     union all select now() - interval '1 hour' from generate_series(1, 5)`,
+  );
+  const expire = (opts: { batchSize?: number; maxBatches?: number } = {}) =>
+    deleteExpiredRows(orm, { table: 'stamp', column: 'created_at', olderThanHours: 24, ...opts });
+
+  t.equal(await expire({ batchSize: 100, maxBatches: 2 }), 200, 'at most maxBatches batches per call');
+  t.equal(await expire({ batchSize: 100 }), 50, 'the rest on the next call');
+  t.equal(await expire(), 0, 'nothing older is left');
+  const [left] = await em.execute<{ n: number }[]>('select count(*)::int as n from stamp');
+  t.equal(left!.n, 5, 'rows younger than the age stay');
+  await t.rejects(
+    deleteExpiredRows(orm, { table: 'stamp; drop table widget', column: 'created_at', olderThanHours: 1 }),
+    /bad table/,
+  );
 });
