@@ -2,10 +2,15 @@ import { messagingMigration } from '@mercato/messaging';
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000_orders } from './Migration20261122000000_orders.ts';
 import { Migration20261201000000_payment_retry } from './Migration20261201000000_payment_retry.ts';
+import { Migration20261202000000_idempotency_key_expiry } from './Migration20261202000000_idempotency_key_expiry.ts';
 
 /** In order; the messaging tables (outbox, inbox) first. */
 export const migrations: MigrationObject[] = [
   messagingMigration,
   { name: 'Migration20261122000000_orders', class: Migration20261122000000_orders },
   { name: 'Migration20261201000000_payment_retry', class: Migration20261201000000_payment_retry },
+  {
+    name: 'Migration20261202000000_idempotency_key_expiry',
+    class: Migration20261202000000_idempotency_key_expiry,
+  },
 ];

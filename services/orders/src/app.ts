@@ -49,6 +49,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
           timeoutMs: config.ORDER_PENDING_TIMEOUT_MS,
           paymentRetryWindowMs: config.PAYMENT_RETRY_WINDOW_MS,
           intervalMs: config.ORDER_SWEEP_INTERVAL_MS,
+          idempotencyKeyTtlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
         }),
       );
     },

@@ -17,5 +17,10 @@ export const configSchema = Type.Object({
    * cancels the order at once. The overall ORDER_PENDING_TIMEOUT_MS still applies.
    */
   PAYMENT_RETRY_WINDOW_MS: Type.Integer({ minimum: 0, default: 10 * 60_000 }),
+  /**
+   * How long an Idempotency-Key of POST /orders is remembered (at least). Older records are deleted by
+   * the sweeper (every ORDER_SWEEP_INTERVAL_MS); the same key is then a new request.
+   */
+  IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ minimum: 1, default: 24 }),
 });
 export type Config = Static<typeof configSchema>;

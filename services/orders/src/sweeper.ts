@@ -2,7 +2,9 @@
 // retry window after a declined payment (reason payment_failed), whichever deadline passed first.
 // Every replica runs it: rows are claimed with FOR UPDATE SKIP LOCKED, so two sweepers never cancel
 // the same order, and an order a consumer is confirming right now is simply skipped until the next round.
-import type { MikroORM } from '@mercato/db';
+// The same pass then forgets Idempotency-Key records older than IDEMPOTENCY_KEY_TTL_HOURS.
+import { deleteExpiredRows, type ExpiryOptions, type MikroORM } from '@mercato/db';
+import { type Periodic, startPeriodic } from '@mercato/kit';
 import type { Logger } from '@mercato/messaging';
 import { LockMode } from '@mikro-orm/core';
 import { Order } from './entities.ts';
@@ -82,45 +84,52 @@ export async function sweepExpiredOrders(orm: MikroORM, opts: SweepOptions): Pro
   }
 }
 
+export type KeyExpiryOptions = Pick<ExpiryOptions, 'batchSize' | 'maxBatches' | 'stopped'>;
+
+/**
+ * Deletes the Idempotency-Key records of POST /orders older than `ttlHours`; returns how many went.
+ * Within the TTL a key replays as before; after it the same key is a new request.
+ */
+export function deleteExpiredIdempotencyKeys(
+  orm: MikroORM,
+  ttlHours: number,
+  opts: KeyExpiryOptions = {},
+): Promise<number> {
+  return deleteExpiredRows(orm, {
+    table: 'idempotency_key',
+    column: 'created_at',
+    olderThanHours: ttlHours,
+    ...opts,
+  });
+}
+
 export function startSweeper(
   opts: SweepOptions & {
     orm: MikroORM;
     intervalMs: number;
     logger: Logger;
+    /** IDEMPOTENCY_KEY_TTL_HOURS: Idempotency-Key records older than this are deleted. */
+    idempotencyKeyTtlHours: number;
   },
-): {
-  stop(): Promise<void>;
-} {
-  let running = true;
-  let busy = false;
-  let current: Promise<unknown> = Promise.resolve();
-  const tick = async () => {
-    try {
-      const n = await sweepExpiredOrders(opts.orm, opts);
-      if (n.timeout > 0) opts.logger.info({ cancelled: n.timeout }, 'timed-out pending orders cancelled');
-      if (n.paymentFailed > 0)
-        opts.logger.info(
-          { cancelled: n.paymentFailed },
-          'pending orders cancelled: payment retry window passed',
-        );
-    } catch (err) {
-      opts.logger.warn({ err }, 'sweep of expired pending orders failed; retrying next round');
-    }
-  };
-  const timer = setInterval(() => {
-    // A slow pass (a big backlog) is not overlapped by the next one.
-    if (!running || busy) return;
-    busy = true;
-    current = tick().finally(() => {
-      busy = false;
-    });
-  }, opts.intervalMs);
-  timer.unref();
-  return {
-    async stop() {
-      running = false;
-      clearInterval(timer);
-      await current;
+): Periodic {
+  return startPeriodic(
+    opts.intervalMs,
+    async (stopped) => {
+      try {
+        const n = await sweepExpiredOrders(opts.orm, opts);
+        if (n.timeout > 0) opts.logger.info({ cancelled: n.timeout }, 'timed-out pending orders cancelled');
+        if (n.paymentFailed > 0)
+          opts.logger.info(
+            { cancelled: n.paymentFailed },
+            'pending orders cancelled: payment retry window passed',
+          );
+      } catch (err) {
+        opts.logger.warn({ err }, 'sweep of expired pending orders failed; retrying next round');
+      }
+      // After the orders: a backlog of keys never delays a cancellation.
+      const n = await deleteExpiredIdempotencyKeys(opts.orm, opts.idempotencyKeyTtlHours, { stopped });
+      if (n > 0) opts.logger.debug?.({ deleted: n }, 'expired idempotency keys deleted');
     },
-  };
+    (err) => opts.logger.warn({ err }, 'deleting expired idempotency keys failed; retrying next round'),
+  );
 }

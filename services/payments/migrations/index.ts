@@ -1,9 +1,14 @@
 import { messagingMigration } from '@mercato/messaging';
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122010000_payments } from './Migration20261122010000_payments.ts';
+import { Migration20261202010000_idempotency_key_expiry } from './Migration20261202010000_idempotency_key_expiry.ts';
 
 /** In order; the messaging tables (outbox, inbox) first. */
 export const migrations: MigrationObject[] = [
   messagingMigration,
   { name: 'Migration20261122010000_payments', class: Migration20261122010000_payments },
+  {
+    name: 'Migration20261202010000_idempotency_key_expiry',
+    class: Migration20261202010000_idempotency_key_expiry,
+  },
 ];

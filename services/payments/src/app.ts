@@ -8,6 +8,7 @@ import { chargeOnStockReserved } from './consumers/charge-on-stock-reserved.ts';
 import { refundOnOrderCancelled } from './consumers/refund-on-order-cancelled.ts';
 import { httpPaymentProvider, type PaymentProvider } from './domain/provider.ts';
 import { entities } from './entities.ts';
+import { startIdempotencySweeper } from './idempotency-sweeper.ts';
 import { ProviderWorker } from './provider-worker.ts';
 import { paymentRoutes } from './routes/payments/index.ts';
 
@@ -16,11 +17,13 @@ export interface AppDeps {
   jwks?: JSONWebKeySet;
   /** another provider adapter (default: HTTP to PAYMENT_PROVIDER_URL) */
   provider?: PaymentProvider;
+  /** How often expired Idempotency-Key records are deleted (default 60 s; tests shorten it). */
+  idempotencySweepIntervalMs?: number;
 }
 
 /**
- * The payments service, migrated and connected. `app.close()` stops the consumers, the provider
- * worker and the outbox relay, then closes the broker, Redis and the ORM.
+ * The payments service, migrated and connected. `app.close()` stops the idempotency-key sweeper, the
+ * consumers, the provider worker and the outbox relay, then closes the broker, Redis and the ORM.
  */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
   return buildEventService({
@@ -72,6 +75,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         }),
       );
       worker.start();
+      // Independent of the rest; registered last, so stopped first.
+      stopOnClose(
+        startIdempotencySweeper({
+          orm,
+          logger,
+          ttlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,
+          intervalMs: deps.idempotencySweepIntervalMs,
+        }),
+      );
       await app.register(paymentRoutes, { orm, worker });
     },
   });

@@ -19,5 +19,10 @@ export const configSchema = Type.Object({
   PAYMENT_WORKER_POLL_MS: Type.Integer({ minimum: 10, default: 1_000 }),
   /** Delays of the consumers' retry queues, comma-separated milliseconds. */
   CONSUMER_RETRY_DELAYS_MS: Type.String({ pattern: '^\\d+(,\\d+)*$', default: '1000,5000,30000' }),
+  /**
+   * How long an Idempotency-Key of POST /payments (and of refunds) is remembered (at least). Older
+   * records are deleted by a periodic job; the same key is then a new request.
+   */
+  IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ minimum: 1, default: 24 }),
 });
 export type Config = Static<typeof configSchema>;

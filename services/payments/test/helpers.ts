@@ -14,7 +14,7 @@ import {
   testAuth,
   uniqueName,
 } from '@mercato/testing';
-import { buildApp } from '../src/app.ts';
+import { type AppDeps, buildApp } from '../src/app.ts';
 import { configSchema } from '../src/config.ts';
 
 export const PROVIDER = 'http://provider.test';
@@ -24,7 +24,11 @@ interface Tap {
   teardown(fn: () => unknown): void;
 }
 
-export async function startPayments(t: Tap, env: Record<string, string> = {}) {
+export async function startPayments(
+  t: Tap,
+  env: Record<string, string> = {},
+  deps: Omit<AppDeps, 'jwks'> = {},
+) {
   const schema = await isolatedSchema(t, 't_pay');
   const exchange = uniqueName('t_pay');
   const auth = await testAuth();
@@ -46,7 +50,7 @@ export async function startPayments(t: Tap, env: Record<string, string> = {}) {
     ...env,
   });
   const events = await tapExchange(exchange);
-  const app = await buildApp(config, { jwks: auth.jwks });
+  const app = await buildApp(config, { ...deps, jwks: auth.jwks });
   t.teardown(async () => {
     await app.close();
     await events.close();
