@@ -1,4 +1,4 @@
-import type { TSchema } from 'typebox';
+import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { catalogContracts } from './catalog.ts';
 import { identityContracts } from './identity.ts';
@@ -16,8 +16,7 @@ export * from './money.ts';
 export * from './orders.ts';
 export * from './payments.ts';
 
-/** Every event type and version Mercato knows: the routing key is the type. */
-export const contracts: Record<string, Record<number, TSchema>> = {
+const known = {
   ...identityContracts,
   ...catalogContracts,
   ...ordersContracts,
@@ -26,7 +25,14 @@ export const contracts: Record<string, Record<number, TSchema>> = {
   ...invoicesContracts,
 };
 
-export type EventType = keyof typeof contracts;
+/** Every event type and version Mercato knows: the routing key is the type. */
+export const contracts: Record<string, Record<number, TSchema>> = known;
+
+/** Every event type Mercato knows, e.g. 'order.placed'. */
+export type EventType = keyof typeof known;
+
+/** The data of each event type (its current version), as consumers receive it once validated. */
+export type EventMap = { [K in EventType]: Static<(typeof known)[K][1]> };
 
 const compiled = new Map<string, ReturnType<typeof Compile>>();
 function validatorFor(type: string, version: number) {

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import { type TSchema, Type } from 'typebox';
-import { problems } from './problems.ts';
+import { ProblemSchema, problems } from './problems.ts';
 
 /** Strong ETag for a row version: `"<version>"`. */
 export function etag(version: number): string {
@@ -51,3 +51,22 @@ export const IdParam = Type.Object({
 export const idempotencyKeyHeader = Type.Object({
   'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
 });
+
+/** The If-Match request header of updates (see assertIfMatch). */
+export const IfMatchHeader = Type.Object({ 'if-match': Type.Optional(Type.String()) });
+
+/** `response: { ...errorResponses(400, 404) }`: each status documented with the problem+json shape. */
+export function errorResponses(...codes: number[]): Record<number, typeof ProblemSchema> {
+  return Object.fromEntries(codes.map((c) => [c, ProblemSchema]));
+}
+
+/** `schema.security` of a route that needs a bearer token. */
+export const bearer = [{ bearerAuth: [] as string[] }];
+
+/**
+ * A preHandler for routes already behind `app.authenticate` (an onRequest hook of their plugin):
+ * anything but an admin is 403.
+ */
+export async function adminOnly(request: FastifyRequest): Promise<void> {
+  if (request.user.role !== 'admin') throw problems.forbidden('This requires the admin role');
+}

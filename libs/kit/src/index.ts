@@ -1,6 +1,18 @@
 export { type AuthOptions, type AuthUser, ISSUER, type Role } from './auth.ts';
 export { type BaseConfig, baseConfigSchema, ConfigError, configFromEnvOrExit, loadConfig } from './config.ts';
-export { assertIfMatch, etag, IdParam, idempotencyKeyHeader, Money, Page, PageQuery } from './http.ts';
+export {
+  adminOnly,
+  assertIfMatch,
+  bearer,
+  errorResponses,
+  etag,
+  IdParam,
+  IfMatchHeader,
+  idempotencyKeyHeader,
+  Money,
+  Page,
+  PageQuery,
+} from './http.ts';
 export { type Periodic, startPeriodic } from './periodic.ts';
 export { HttpProblem, PROBLEM_BASE, type ProblemBody, ProblemSchema, problems } from './problems.ts';
 export { type App, createService, runService, type ServiceOptions } from './service.ts';

@@ -1,9 +1,11 @@
 // Consumer side: one quorum queue per consumer, a delayed retry path, a dead-letter queue, contract
 // validation, the inbox, and the producer's trace continued. The handler's writes, the inbox row and
 // any events it adds to the outbox commit in ONE transaction; the message is acked only after that.
+
+import type { EventMap } from '@mercato/contracts';
 import { validateEvent } from '@mercato/contracts';
+import type { EntityManager, MikroORM } from '@mercato/db';
 import { OptimisticLockError } from '@mikro-orm/core';
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Broker, Logger } from './broker.ts';
@@ -12,16 +14,28 @@ import { claimInbox, inboxTable } from './inbox.ts';
 import { consumerTopology, declareConsumerTopology } from './topology.ts';
 import { contextFromHeaders } from './trace.ts';
 
-export interface ConsumerOptions {
+/**
+ * Handles one event type: `event.data` is already checked against its contract, so it is typed.
+ * Runs in ONE transaction with the inbox insert; events it emits go to the outbox through `em`.
+ */
+export type EventHandler<T = unknown, K extends string = string> = (
+  event: Envelope<T> & { type: K },
+  em: EntityManager,
+) => Promise<void>;
+
+/** One handler per event type the consumer subscribes to (the keys are the routing keys). */
+export type EventHandlers<M extends object = EventMap> = {
+  [K in keyof M & string]?: EventHandler<M[K], K>;
+};
+
+export interface ConsumerOptions<M extends object = EventMap> {
   broker: Broker;
   orm: MikroORM;
   logger?: Logger;
   /** '<service>.<handler>', e.g. 'inventory.reserve-stock' */
   name: string;
-  /** routing keys, e.g. ['order.placed'] */
-  events: string[];
-  /** runs in ONE transaction with the inbox insert; events it emits go to addToOutbox(em, …) */
-  handle: (event: Envelope, em: EntityManager) => Promise<void>;
+  /** keyed by event type (= routing key): the queue is bound to exactly these */
+  handlers: EventHandlers<M>;
   /** default [1000, 5000, 30000]; then dead-letter */
   retryDelaysMs?: number[];
   /** default 20 */
@@ -58,8 +72,17 @@ const INBOX_CLEANUP_EVERY_MS = 10 * 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const truncate = (s: string, n = 1000) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
-export async function startConsumer(opts: ConsumerOptions): Promise<{ stop(): Promise<void> }> {
-  const { broker, orm, name, events } = opts;
+export interface Consumer {
+  stop(): Promise<void>;
+}
+
+export async function startConsumer<M extends object = EventMap>(
+  opts: ConsumerOptions<M>,
+): Promise<Consumer> {
+  const { broker, orm, name } = opts;
+  const handlers = opts.handlers as Record<string, EventHandler | undefined>;
+  const events = Object.keys(handlers).filter((type) => handlers[type] !== undefined);
+  if (events.length === 0) throw new Error(`consumer ${name}: no event handlers`);
   const logger = opts.logger ?? silent;
   const delays = opts.retryDelaysMs ?? [1000, 5000, 30000];
   const prefetch = opts.prefetch ?? 20;
@@ -76,7 +99,15 @@ export async function startConsumer(opts: ConsumerOptions): Promise<{ stop(): Pr
       try {
         return await orm.em.fork().transactional(async (em) => {
           if (!(await claimInbox(em, name, event.id))) return 'duplicate' as const;
-          await opts.handle(event, em);
+          const handle = handlers[event.type];
+          // A binding left by an earlier version of the service (durable queues keep theirs) can
+          // still bring a type this consumer no longer handles: recorded as handled, nothing done.
+          if (handle) await handle(event, em);
+          else
+            logger.info(
+              { consumer: name, messageId: event.id, type: event.type },
+              'event type not handled here; ignored',
+            );
           return 'handled' as const;
         });
       } catch (err) {

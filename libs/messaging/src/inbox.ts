@@ -1,7 +1,7 @@
 // Idempotent consumers: the handled message id is inserted in the handler's own transaction, unique
 // per consumer. A redelivery finds the row (or waits on the first delivery's uncommitted row and then
 // finds it) and has no second effect; if the first attempt rolled back, the id is free again.
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager } from '@mercato/db';
 
 const quote = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
 

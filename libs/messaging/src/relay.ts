@@ -2,7 +2,7 @@
 // relays (replicas) share one outbox without publishing a row twice, and a row is marked sent in the
 // same transaction only after the broker confirmed it: during an outage the transaction rolls back
 // and the rows simply wait. Publishing a batch and waiting for its confirms once is what makes it fast.
-import type { MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mercato/db';
 import pg from 'pg';
 import type { Broker, Logger, OutgoingMessage } from './broker.ts';
 import { contextFromHeaders } from './trace.ts';

@@ -3,7 +3,7 @@
 import { eventually } from '@mercato/testing';
 import t from 'tap';
 import { envelope, HEADERS, type Logger, startConsumer } from '../src/index.ts';
-import { drainQueue, header, PING, setupBroker, setupOrm } from './helpers.ts';
+import { drainQueue, header, PING, setupBroker, setupOrm, type TestEvents } from './helpers.ts';
 
 t.test('a message that fails its schema is dead-lettered and the consumer goes on', async (t) => {
   const { orm } = await setupOrm(t);
@@ -15,15 +15,16 @@ t.test('a message that fails its schema is dead-lettered and the consumer goes o
     error: (obj: any, msg?: string) => logged.push({ obj, msg }),
   };
   const handled: string[] = [];
-  const consumer = await startConsumer({
+  const consumer = await startConsumer<TestEvents>({
     broker,
     orm,
     logger,
     name: 'test.strict',
-    events: [PING],
     prefetch: 1, // in order, so "the next one" is really next
-    handle: async (event) => {
-      handled.push(event.id);
+    handlers: {
+      [PING]: async (event) => {
+        handled.push(event.id);
+      },
     },
   });
   t.teardown(() => consumer.stop());

@@ -7,20 +7,21 @@ import t from 'tap';
 import { Type } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import { addToOutbox, type Envelope, envelope, startConsumer, startOutboxRelay } from '../src/index.ts';
-import { Note, PING, setupBroker, setupOrm } from './helpers.ts';
+import { Note, PING, PONG, setupBroker, setupOrm, type TestEvents } from './helpers.ts';
 
 t.test('an event committed with its state change reaches the consumer once', async (t) => {
   const { orm } = await setupOrm(t);
   const broker = await setupBroker(t);
   const seen: Envelope[] = [];
-  const consumer = await startConsumer({
+  const consumer = await startConsumer<TestEvents>({
     broker,
     orm,
     name: 'test.notes',
-    events: [PING],
-    handle: async (event, em) => {
-      seen.push(event);
-      em.create(Note, { id: event.id, text: `handled ${(event.data as any).n}` });
+    handlers: {
+      [PING]: async (event, em) => {
+        seen.push(event);
+        em.create(Note, { id: event.id, text: `handled ${event.data.n}` });
+      },
     },
   });
   const relay = startOutboxRelay({ orm, broker, pollIntervalMs: 200 });
@@ -49,13 +50,14 @@ t.test('a rolled-back transaction publishes nothing', async (t) => {
   const { orm } = await setupOrm(t);
   const broker = await setupBroker(t);
   const seen: Envelope[] = [];
-  const consumer = await startConsumer({
+  const consumer = await startConsumer<TestEvents>({
     broker,
     orm,
     name: 'test.rollback',
-    events: [PING],
-    handle: async (event) => {
-      seen.push(event);
+    handlers: {
+      [PING]: async (event) => {
+        seen.push(event);
+      },
     },
   });
   const relay = startOutboxRelay({ orm, broker, pollIntervalMs: 100 });
@@ -92,36 +94,41 @@ t.test('a rolled-back transaction publishes nothing', async (t) => {
 t.test('events a handler emits commit with its effect (and vanish with its failure)', async (t) => {
   const { orm } = await setupOrm(t);
   const broker = await setupBroker(t);
-  const PONG = 'test.pong';
   contracts[PONG] = { 1: Type.Object({ n: Type.Integer() }) };
   let failFirst = true;
-  const pings = await startConsumer({
+  const pings = await startConsumer<TestEvents>({
     broker,
     orm,
     name: 'test.ping-to-pong',
-    events: [PING],
     retryDelaysMs: [50],
-    handle: async (event, em) => {
-      const n = (event.data as { n: number }).n;
-      em.create(Note, { id: event.id, text: 'ping handled' });
-      await addToOutbox(
-        em,
-        envelope(PONG, { n }, { source: 'test', correlationId: event.correlationId, causationId: event.id }),
-      );
-      if (failFirst) {
-        failFirst = false;
-        throw new Error('fails after emitting');
-      }
+    handlers: {
+      [PING]: async (event, em) => {
+        const n = event.data.n;
+        em.create(Note, { id: event.id, text: 'ping handled' });
+        await addToOutbox(
+          em,
+          envelope(
+            PONG,
+            { n },
+            { source: 'test', correlationId: event.correlationId, causationId: event.id },
+          ),
+        );
+        if (failFirst) {
+          failFirst = false;
+          throw new Error('fails after emitting');
+        }
+      },
     },
   });
   const pongs: Envelope[] = [];
-  const pongConsumer = await startConsumer({
+  const pongConsumer = await startConsumer<TestEvents>({
     broker,
     orm,
     name: 'test.pongs',
-    events: [PONG],
-    handle: async (event) => {
-      pongs.push(event);
+    handlers: {
+      [PONG]: async (event) => {
+        pongs.push(event);
+      },
     },
   });
   const relay = startOutboxRelay({ orm, broker, pollIntervalMs: 100 });

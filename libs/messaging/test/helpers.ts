@@ -32,6 +32,14 @@ export const noteMigrations = [
 // The tests' own event type; registered in this process only.
 export const PING = 'test.ping';
 contracts[PING] = { 1: Type.Object({ n: Type.Integer(), text: Type.Optional(Type.String()) }) };
+// Another test type, registered by the test that uses it.
+export const PONG = 'test.pong';
+
+/** The tests' events, for typed handlers: `startConsumer<TestEvents>({ handlers: { [PING]: … } })`. */
+export interface TestEvents {
+  [PING]: { n: number; text?: string };
+  [PONG]: { n: number };
+}
 
 interface Tap {
   teardown(fn: () => unknown): void;

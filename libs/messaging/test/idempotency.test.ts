@@ -4,7 +4,7 @@
 import { eventually } from '@mercato/testing';
 import t from 'tap';
 import { envelope, type OutgoingMessage, startConsumer } from '../src/index.ts';
-import { Note, PING, setupBroker, setupOrm } from './helpers.ts';
+import { Note, PING, setupBroker, setupOrm, type TestEvents } from './helpers.ts';
 
 const asMessage = (event: object, routingKey = PING): OutgoingMessage => ({
   routingKey,
@@ -15,17 +15,18 @@ t.test('the same message delivered twice has one effect', async (t) => {
   const { orm } = await setupOrm(t);
   const broker = await setupBroker(t);
   let calls = 0;
-  const consumer = await startConsumer({
+  const consumer = await startConsumer<TestEvents>({
     broker,
     orm,
     name: 'test.idempotent',
-    events: [PING],
     prefetch: 10,
-    handle: async (event, em) => {
-      calls++;
-      // Slow enough that two copies are in flight at once.
-      await new Promise((r) => setTimeout(r, 100));
-      em.create(Note, { id: `${event.id}:${calls}`, text: event.id });
+    handlers: {
+      [PING]: async (event, em) => {
+        calls++;
+        // Slow enough that two copies are in flight at once.
+        await new Promise((r) => setTimeout(r, 100));
+        em.create(Note, { id: `${event.id}:${calls}`, text: event.id });
+      },
     },
   });
   t.teardown(() => consumer.stop());
@@ -56,13 +57,14 @@ t.test('the inbox is per consumer: two consumers of one event each handle it onc
   const broker = await setupBroker(t);
   const stops: (() => Promise<void>)[] = [];
   for (const name of ['test.a', 'test.b']) {
-    const c = await startConsumer({
+    const c = await startConsumer<TestEvents>({
       broker,
       orm,
       name,
-      events: [PING],
-      handle: async (event, em) => {
-        em.create(Note, { id: `${name}:${event.id}`, text: event.id });
+      handlers: {
+        [PING]: async (event, em) => {
+          em.create(Note, { id: `${name}:${event.id}`, text: event.id });
+        },
       },
     });
     stops.push(c.stop);

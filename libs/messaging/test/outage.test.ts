@@ -6,7 +6,7 @@ import amqp from 'amqplib';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { addToOutbox, Broker, envelope, startConsumer, startOutboxRelay } from '../src/index.ts';
-import { Note, PING, setupBroker, setupOrm } from './helpers.ts';
+import { Note, PING, setupBroker, setupOrm, type TestEvents } from './helpers.ts';
 
 t.test(
   'a state change committed while RabbitMQ is unreachable is published after it comes back',
@@ -18,13 +18,14 @@ t.test(
       url: `amqp://guest:guest@127.0.0.1:${proxy.port}`,
       exchange: uniqueName('t_ex'),
     });
-    const consumer = await startConsumer({
+    const consumer = await startConsumer<TestEvents>({
       broker,
       orm,
       name: 'test.outage',
-      events: [PING],
-      handle: async (event, em) => {
-        em.create(Note, { id: event.id, text: 'handled' });
+      handlers: {
+        [PING]: async (event, em) => {
+          em.create(Note, { id: event.id, text: 'handled' });
+        },
       },
     });
     const relay = startOutboxRelay({ orm, broker, pollIntervalMs: 100 });
@@ -77,13 +78,14 @@ t.test('a consumer whose queue disappears re-declares it and goes on', async (t)
   const { orm } = await setupOrm(t);
   const broker = await setupBroker(t);
   const seen: string[] = [];
-  const consumer = await startConsumer({
+  const consumer = await startConsumer<TestEvents>({
     broker,
     orm,
     name: 'test.redeclare',
-    events: [PING],
-    handle: async (event) => {
-      seen.push(event.id);
+    handlers: {
+      [PING]: async (event) => {
+        seen.push(event.id);
+      },
     },
   });
   t.teardown(() => consumer.stop());
@@ -122,12 +124,11 @@ t.test("deleteTopology from a fresh broker removes a closed app's queues", async
   const { orm } = await setupOrm(t);
   const exchange = uniqueName('t_ex');
   const appBroker = await Broker.connect({ url: TEST_AMQP_URL, exchange });
-  const consumer = await startConsumer({
+  const consumer = await startConsumer<TestEvents>({
     broker: appBroker,
     orm,
     name: 'test.gone',
-    events: [PING],
-    handle: async () => {},
+    handlers: { [PING]: async () => {} },
   });
   await consumer.stop();
   await appBroker.close();

@@ -4,7 +4,7 @@ import { eventually, TEST_AMQP_URL } from '@mercato/testing';
 import amqp from 'amqplib';
 import t from 'tap';
 import { addToOutbox, envelope, startConsumer, startOutboxRelay } from '../src/index.ts';
-import { Note, PING, setupBroker, setupOrm } from './helpers.ts';
+import { Note, PING, setupBroker, setupOrm, type TestEvents } from './helpers.ts';
 
 /** A throw-away queue bound to everything on the exchange, recording message ids in arrival order. */
 async function tap(exchange: string) {
@@ -90,14 +90,15 @@ t.test('consumer throughput (inbox + one insert per message)', async (t) => {
   const { orm } = await setupOrm(t);
   const broker = await setupBroker(t);
   let handled = 0;
-  const consumer = await startConsumer({
+  const consumer = await startConsumer<TestEvents>({
     broker,
     orm,
     name: 'test.fast',
-    events: [PING],
-    handle: async (event, em) => {
-      em.create(Note, { id: event.id, text: 'x' });
-      handled++;
+    handlers: {
+      [PING]: async (event, em) => {
+        em.create(Note, { id: event.id, text: 'x' });
+        handled++;
+      },
     },
   });
   t.teardown(() => consumer.stop());

@@ -4,7 +4,7 @@ import { eventually } from '@mercato/testing';
 import { OptimisticLockError } from '@mikro-orm/core';
 import t from 'tap';
 import { envelope, HEADERS, startConsumer } from '../src/index.ts';
-import { drainQueue, header, Note, PING, setupBroker, setupOrm } from './helpers.ts';
+import { drainQueue, header, Note, PING, setupBroker, setupOrm, type TestEvents } from './helpers.ts';
 
 const publish = (broker: Awaited<ReturnType<typeof setupBroker>>, event: object) =>
   broker.publishConfirmed([{ routingKey: PING, content: Buffer.from(JSON.stringify(event)) }]);
@@ -13,17 +13,18 @@ t.test('a handler that keeps failing is retried with growing delay, then dead-le
   const { orm } = await setupOrm(t);
   const broker = await setupBroker(t);
   const attempts: number[] = [];
-  const consumer = await startConsumer({
+  const consumer = await startConsumer<TestEvents>({
     broker,
     orm,
     name: 'test.failing',
-    events: [PING],
     retryDelaysMs: [100, 400],
-    handle: async (_event, em) => {
-      attempts.push(Date.now());
-      em.create(Note, { id: String(attempts.length), text: 'must roll back' });
-      await em.flush();
-      throw new Error('the provider said no');
+    handlers: {
+      [PING]: async (_event, em) => {
+        attempts.push(Date.now());
+        em.create(Note, { id: String(attempts.length), text: 'must roll back' });
+        await em.flush();
+        throw new Error('the provider said no');
+      },
     },
   });
   t.teardown(() => consumer.stop());
@@ -60,15 +61,16 @@ t.test('a handler that fails once succeeds on the retry', async (t) => {
   const { orm } = await setupOrm(t);
   const broker = await setupBroker(t);
   let calls = 0;
-  const consumer = await startConsumer({
+  const consumer = await startConsumer<TestEvents>({
     broker,
     orm,
     name: 'test.flaky',
-    events: [PING],
     retryDelaysMs: [100, 300],
-    handle: async (event, em) => {
-      if (++calls === 1) throw new Error('flaky');
-      em.create(Note, { id: event.id, text: 'ok' });
+    handlers: {
+      [PING]: async (event, em) => {
+        if (++calls === 1) throw new Error('flaky');
+        em.create(Note, { id: event.id, text: 'ok' });
+      },
     },
   });
   t.teardown(() => consumer.stop());
@@ -85,15 +87,16 @@ t.test('version conflicts are retried in process, without the delayed retry path
   const { orm } = await setupOrm(t);
   const broker = await setupBroker(t);
   let calls = 0;
-  const consumer = await startConsumer({
+  const consumer = await startConsumer<TestEvents>({
     broker,
     orm,
     name: 'test.contended',
-    events: [PING],
     retryDelaysMs: [60_000], // would time the test out if it were used
-    handle: async (event, em) => {
-      em.create(Note, { id: `${event.id}:${++calls}`, text: event.id });
-      if (calls < 3) throw new OptimisticLockError('The optimistic lock on entity Stock failed');
+    handlers: {
+      [PING]: async (event, em) => {
+        em.create(Note, { id: `${event.id}:${++calls}`, text: event.id });
+        if (calls < 3) throw new OptimisticLockError('The optimistic lock on entity Stock failed');
+      },
     },
   });
   t.teardown(() => consumer.stop());

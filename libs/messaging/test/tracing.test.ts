@@ -7,7 +7,7 @@ import { W3CTraceContextPropagator } from '@opentelemetry/core';
 import { InMemorySpanExporter, SimpleSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
 import t from 'tap';
 import { addToOutbox, envelope, startConsumer, startOutboxRelay } from '../src/index.ts';
-import { PING, setupBroker, setupOrm } from './helpers.ts';
+import { PING, setupBroker, setupOrm, type TestEvents } from './helpers.ts';
 
 const exporter = new InMemorySpanExporter();
 trace.setGlobalTracerProvider(
@@ -20,13 +20,14 @@ t.test("the consumer's span has the producer's trace id", async (t) => {
   const { orm } = await setupOrm(t);
   const broker = await setupBroker(t);
   let handlerTraceId: string | undefined;
-  const consumer = await startConsumer({
+  const consumer = await startConsumer<TestEvents>({
     broker,
     orm,
     name: 'test.traced',
-    events: [PING],
-    handle: async () => {
-      handlerTraceId = trace.getActiveSpan()?.spanContext().traceId;
+    handlers: {
+      [PING]: async () => {
+        handlerTraceId = trace.getActiveSpan()?.spanContext().traceId;
+      },
     },
   });
   const relay = startOutboxRelay({ orm, broker, pollIntervalMs: 100 });

@@ -1,0 +1,296 @@
+// The one way every Mercato service starts (the analogue of eShop's ServiceDefaults): the HTTP
+// service from @mercato/kit (logs, problem+json, auth, probes, metrics, OpenAPI), and, as options,
+// its PostgreSQL schema (migrated), a Redis client, the broker with its outbox relay, and typed
+// consumers. The service's own part — plugins, routes, consumers, workers — goes in `setup`.
+// `app.close()` closes everything in reverse order of start; a failed start closes whatever it had
+// opened and rethrows.
+import type { EventMap } from '@mercato/contracts';
+import { type CreateOrmOptions, createOrm, type MikroORM } from '@mercato/db';
+import { type App, createService, type ServiceOptions } from '@mercato/kit';
+import {
+  Broker,
+  type Consumer,
+  type EventHandlers,
+  type OutboxRelayOptions,
+  startConsumer,
+  startOutboxRelay,
+} from '@mercato/messaging';
+import type { FastifyBaseLogger } from 'fastify';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { JSONWebKeySet } from 'jose';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The service's ORM, bound to its own schema (services built with `database`). */
+    orm: MikroORM;
+    /** The service's Redis client (services built with Redis; an accelerator: it may be down). */
+    redis: Redis;
+  }
+}
+
+/** The variables the builder reads; every service's Config has the ones its options need. */
+export interface ServiceConfig {
+  LOG_LEVEL: string;
+  DATABASE_URL?: string;
+  DATABASE_SCHEMA?: string;
+  /** default 10 */
+  DATABASE_POOL_MAX?: number;
+  AMQP_URL?: string;
+  AMQP_EXCHANGE?: string;
+  REDIS_URL?: string;
+  JWKS_URL?: string;
+}
+
+export interface DatabaseOptions {
+  /** the service's entities, `messagingEntities` included */
+  entities: CreateOrmOptions['entities'];
+  /** the service's migrations, `messagingMigration` first */
+  migrations: CreateOrmOptions['migrations'];
+}
+
+export type RedisSetting =
+  | false
+  | {
+      /** a client made by the caller (tests: one pointed at a TCP proxy); it is not closed here */
+      client?: Redis;
+      /** options over the defaults (no offline queue, one retry per request) */
+      options?: RedisOptions;
+      /**
+       * How start-up waits for the first connect: 'none' (default), 'settle' (until it connects or
+       * fails: a cache usable from the first request), 'require' (a failure fails the start).
+       * A number waits at most that many milliseconds.
+       */
+      wait?: 'none' | 'settle' | 'require' | number;
+      /** Report Redis in /readyz (default false: a cache is not a reason to take a pod out) */
+      readiness?: boolean;
+    };
+
+export interface ConsumeOptions {
+  /** default: the builder's `consumers.retryDelaysMs` */
+  retryDelaysMs?: number[];
+  /** default: the builder's `consumers.prefetch` */
+  prefetch?: number;
+}
+
+/** What `setup` gets. `orm` and `broker` exist as the options asked for them. */
+export interface ServiceContext {
+  app: App;
+  orm: MikroORM;
+  broker: Broker;
+  redis: Redis;
+  logger: FastifyBaseLogger;
+  /**
+   * Starts a consumer named '<service>.<name>' with one typed handler per event type; it is stopped
+   * when the app closes (finishing the messages in hand) before the relay and the connections.
+   */
+  consume<M extends object = EventMap>(
+    name: string,
+    handlers: EventHandlers<M>,
+    opts?: ConsumeOptions,
+  ): Promise<Consumer>;
+  /**
+   * Stops `s` when the app closes, before the relay and the connections. Last registered, first
+   * stopped: register a worker before the consumers that feed it, a sweeper after them.
+   */
+  stopOnClose(s: { stop(): Promise<unknown> }): void;
+}
+
+export interface BuildServiceOptions {
+  /** 'orders' — logs, metrics, OpenAPI title, consumer queue names */
+  name: string;
+  config: ServiceConfig;
+  /** The service owns a PostgreSQL schema: the ORM is created and migrated before anything else. */
+  database?: DatabaseOptions;
+  /**
+   * The broker and the outbox relay (needs `database`). Default: on when there is a database.
+   * false: HTTP only (tests of the routes alone).
+   */
+  messaging?: boolean;
+  /** relay tuning (tests) */
+  relay?: Pick<OutboxRelayOptions, 'pollIntervalMs'>;
+  /** Defaults for every consumer of the service. */
+  consumers?: ConsumeOptions;
+  /** Redis: default a client on REDIS_URL when it is set (the logout deny-list uses it). */
+  redis?: RedisSetting;
+  /**
+   * Verifying access tokens: default the key set at JWKS_URL; `jwks` a fixed one (identity's own,
+   * tests' testAuth().jwks); false: no auth at all.
+   */
+  auth?: false | { jwks?: JSONWebKeySet };
+  /** More /readyz checks besides the database's and the broker's. */
+  readiness?: Record<string, () => Promise<unknown>>;
+  openapi?: ServiceOptions['openapi'];
+  bodyLimit?: ServiceOptions['bodyLimit'];
+  trustProxy?: ServiceOptions['trustProxy'];
+  /** The service's own part: plugins, routes, consumers, workers. Runs once everything above is up. */
+  setup(ctx: ServiceContext): Promise<void>;
+}
+
+function required<K extends keyof ServiceConfig>(config: ServiceConfig, key: K, why: string) {
+  const value = config[key];
+  if (value === undefined) throw new Error(`buildService: ${key} is needed for ${why}`);
+  return value as NonNullable<ServiceConfig[K]>;
+}
+
+/**
+ * Builds a service: ORM → Redis → HTTP service → broker → relay → setup.
+ * `app.close()` stops what setup registered (last first; consumers finish the messages in hand),
+ * then the relay, the broker, Redis and the ORM.
+ */
+export async function buildService(opts: BuildServiceOptions): Promise<App> {
+  const { config } = opts;
+  const messaging = opts.database !== undefined && opts.messaging !== false;
+  if (opts.messaging === true && !opts.database)
+    throw new Error('buildService: messaging needs a database (the outbox and inbox live there)');
+  // Everything opened so far; closed last first, on app.close() and on a failed start.
+  const opened: (() => Promise<unknown>)[] = [];
+  let logger: FastifyBaseLogger | undefined;
+  const closeAll = async () => {
+    for (let close = opened.pop(); close; close = opened.pop()) {
+      await close().catch((err) => logger?.error({ err }, 'close failed'));
+    }
+  };
+  let app: App | undefined;
+  try {
+    let orm: MikroORM | undefined;
+    if (opts.database) {
+      const db = await createOrm({
+        url: required(config, 'DATABASE_URL', 'a database'),
+        schema: required(config, 'DATABASE_SCHEMA', 'a database'),
+        entities: opts.database.entities,
+        migrations: opts.database.migrations,
+        poolMax: config.DATABASE_POOL_MAX,
+      });
+      orm = db;
+      opened.push(() => db.close(true));
+    }
+
+    const redis = openRedis(opts.redis, config);
+    if (redis && !redis.external) opened.push(async () => redis.client.disconnect());
+
+    let broker: Broker | undefined;
+    app = await createService({
+      name: opts.name,
+      logLevel: config.LOG_LEVEL,
+      bodyLimit: opts.bodyLimit,
+      trustProxy: opts.trustProxy,
+      auth:
+        opts.auth === false
+          ? undefined
+          : opts.auth?.jwks
+            ? { jwks: opts.auth.jwks, redis: redis?.client }
+            : { jwksUrl: required(config, 'JWKS_URL', 'verifying tokens'), redis: redis?.client },
+      readiness: {
+        ...(orm ? { postgres: () => (orm as MikroORM).em.fork().execute('select 1') } : {}),
+        ...(messaging ? { rabbitmq: async () => broker?.check() } : {}),
+        ...(redis?.readiness ? { redis: () => redis.client.ping() } : {}),
+        ...opts.readiness,
+      },
+      openapi: opts.openapi,
+    });
+    app.addHook('onClose', closeAll);
+    const log = app.log;
+    logger = log;
+    if (orm) app.decorate('orm', orm);
+    if (redis) app.decorate('redis', redis.client);
+
+    if (redis && !redis.external) {
+      // ioredis reconnects by itself; without a listener every failed reconnect is an unhandled error.
+      redis.client.on('error', (err) => log.debug({ err }, 'redis error'));
+      await redis.connect(log);
+    }
+
+    if (messaging && orm) {
+      const connected = await Broker.connect({
+        url: required(config, 'AMQP_URL', 'messaging'),
+        exchange: required(config, 'AMQP_EXCHANGE', 'messaging'),
+        logger: log,
+      });
+      broker = connected;
+      opened.push(() => connected.close());
+      const relay = startOutboxRelay({ orm, broker, logger: log, ...opts.relay });
+      opened.push(() => relay.stop());
+    }
+
+    const stopOnClose = (s: { stop(): Promise<unknown> }) => opened.push(() => s.stop());
+    const unavailable = (what: string) =>
+      new Proxy({} as never, {
+        get(_t, prop) {
+          throw new Error(`${opts.name}: ${what} is not configured (read .${String(prop)})`);
+        },
+      });
+    await opts.setup({
+      app,
+      orm: orm ?? unavailable('the database'),
+      broker: broker ?? unavailable('messaging'),
+      redis: redis?.client ?? unavailable('Redis'),
+      logger: log,
+      stopOnClose,
+      async consume(name, handlers, consumeOpts) {
+        if (!broker || !orm) throw new Error(`${opts.name}: consumers need messaging`);
+        const consumer = await startConsumer({
+          broker,
+          orm,
+          logger: log,
+          name: `${opts.name}.${name}`,
+          handlers,
+          retryDelaysMs: consumeOpts?.retryDelaysMs ?? opts.consumers?.retryDelaysMs,
+          prefetch: consumeOpts?.prefetch ?? opts.consumers?.prefetch,
+        });
+        stopOnClose(consumer);
+        return consumer;
+      },
+    });
+    return app;
+  } catch (err) {
+    // app.close() runs closeAll (its onClose hook); closeAll again covers what came before the app.
+    await app?.close().catch((closeErr) => logger?.error({ err: closeErr }, 'close failed'));
+    await closeAll();
+    throw err;
+  }
+}
+
+interface OpenedRedis {
+  client: Redis;
+  /** made by the caller: neither connected nor closed here */
+  external: boolean;
+  readiness: boolean;
+  connect(log: FastifyBaseLogger): Promise<void>;
+}
+
+function openRedis(setting: RedisSetting | undefined, config: ServiceConfig): OpenedRedis | undefined {
+  if (setting === false) return undefined;
+  if (setting?.client) {
+    return {
+      client: setting.client,
+      external: true,
+      readiness: setting.readiness ?? false,
+      connect: async () => {},
+    };
+  }
+  if (!config.REDIS_URL) return undefined;
+  // Redis is an accelerator (kit's rule): when it is down requests pass, so they must never queue
+  // behind it.
+  const client = new Redis(config.REDIS_URL, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    ...setting?.options,
+    lazyConnect: true,
+  });
+  const wait = setting?.wait ?? 'none';
+  return {
+    client,
+    external: false,
+    readiness: setting?.readiness ?? false,
+    async connect(log) {
+      const connecting = client.connect();
+      if (wait === 'require') return connecting;
+      const settled = connecting.catch((err) =>
+        log.warn({ err }, 'redis unreachable; it is skipped until it is back'),
+      );
+      if (wait === 'settle') await settled;
+      else if (typeof wait === 'number')
+        await Promise.race([settled, new Promise((r) => setTimeout(r, wait).unref())]);
+    },
+  };
+}

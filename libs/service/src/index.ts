@@ -1,0 +1,9 @@
+export {
+  type BuildServiceOptions,
+  buildService,
+  type ConsumeOptions,
+  type DatabaseOptions,
+  type RedisSetting,
+  type ServiceConfig,
+  type ServiceContext,
+} from './build-service.ts';
