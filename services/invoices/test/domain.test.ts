@@ -1,7 +1,7 @@
 import t from 'tap';
+import { renderInvoicePdf } from '../src/domain/invoice-pdf.ts';
 import { formatInvoiceNumber, invoiceLines, invoiceYear, linesTotal } from '../src/domain/invoice-rules.ts';
-import type { Invoice } from '../src/entities.ts';
-import { renderInvoicePdf } from '../src/pdf.ts';
+import type { Invoice } from '../src/persistence/entities.ts';
 
 const line = (amount: string, quantity: number, currency = 'EUR') => ({
   itemId: '0190a000-0000-7000-8000-000000000001',

@@ -9,6 +9,15 @@ export interface OrderLineSnapshot {
   unitPrice: { amount: string; currency: string };
 }
 
+/** The billing address as the order carried it (its shipping address snapshot). */
+export interface AddressSnapshot {
+  name?: string;
+  street: string;
+  city: string;
+  postalCode: string;
+  country: string;
+}
+
 export interface InvoiceLine {
   productId: string;
   /** absent on invoices of orders placed before order events carried names */
@@ -20,6 +29,20 @@ export interface InvoiceLine {
 
 export class InvoiceError extends Error {
   override name = 'InvoiceError';
+}
+
+/** What the invoice document prints (the stored Invoice has all of it). */
+export interface InvoiceDocument {
+  year: number;
+  /** gapless within the year */
+  number: number;
+  orderId: string;
+  lines: InvoiceLine[];
+  totalAmount: string;
+  currency: string;
+  billingAddress?: AddressSnapshot | null;
+  billingAddressId: string;
+  issuedAt: Date;
 }
 
 /** '2026-000042': the year, then the gapless number of that year. */

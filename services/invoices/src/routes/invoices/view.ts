@@ -1,6 +1,6 @@
 import { normalizeAmount } from '@mercato/contracts';
 import { formatInvoiceNumber } from '../../domain/invoice-rules.ts';
-import type { Invoice } from '../../entities.ts';
+import type { Invoice } from '../../persistence/entities.ts';
 import type { InvoiceView } from './schemas.ts';
 
 export function toInvoiceView(i: Invoice): InvoiceView {

@@ -1,15 +1,7 @@
 // Invoices' own tables. No `schema` here: the ORM's schema setting applies (invoices, or a test's).
 import { messagingEntities } from '@mercato/messaging';
 import { defineEntity, p } from '@mikro-orm/core';
-import type { InvoiceLine, OrderLineSnapshot } from './domain/invoice-rules.ts';
-
-export interface AddressSnapshot {
-  name?: string;
-  street: string;
-  city: string;
-  postalCode: string;
-  country: string;
-}
+import type { AddressSnapshot, InvoiceLine, OrderLineSnapshot } from '../domain/invoice-rules.ts';
 
 /** What invoices keeps of each order, from order.placed / order.lines_changed (latest revision). */
 export const OrderViewSchema = defineEntity({

@@ -1,11 +1,12 @@
 // The invoice as a PDF (pdfkit): issuer, number, date, billing address, lines and total.
+// Domain, though it is a library call: pdfkit only renders into memory (no I/O), so this stays a pure
+// function of the invoice and the issuer's name, testable without servers.
 
 import { normalizeAmount } from '@mercato/contracts';
 import PDFDocument from 'pdfkit';
-import { formatInvoiceNumber, linesTotal } from './domain/invoice-rules.ts';
-import type { Invoice } from './entities.ts';
+import { formatInvoiceNumber, type InvoiceDocument, linesTotal } from './invoice-rules.ts';
 
-export function renderInvoicePdf(invoice: Invoice, issuerName: string): Promise<Buffer> {
+export function renderInvoicePdf(invoice: InvoiceDocument, issuerName: string): Promise<Buffer> {
   const number = formatInvoiceNumber(invoice.year, invoice.number);
   const currency = invoice.currency.trim();
   const doc = new PDFDocument({

@@ -1,0 +1,12 @@
+// Every consumer of invoices. Queue names are '<exchange>.invoices.<name>': keep them as they are.
+import type { ServiceContext } from '@mercato/service';
+import { issueOnPaymentSucceeded } from './issue-on-payment.ts';
+import { onOrderEvent } from './order-view.ts';
+
+export async function registerConsumers(ctx: ServiceContext): Promise<void> {
+  await ctx.consume('order-view', {
+    'order.placed': onOrderEvent,
+    'order.lines_changed': onOrderEvent,
+  });
+  await ctx.consume('issue', { 'payment.succeeded': issueOnPaymentSucceeded });
+}

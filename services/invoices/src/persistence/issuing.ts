@@ -1,0 +1,94 @@
+// The statements of issuing one invoice, all in the caller's transaction. Raw SQL on purpose: this
+// runs for every paid order, and each statement is a round trip.
+import type { EntityManager } from '@mercato/db';
+import { type Envelope, outboxInsert } from '@mercato/messaging';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import type { AddressSnapshot, OrderLineSnapshot } from '../domain/invoice-rules.ts';
+import { Invoice } from './entities.ts';
+
+/** What the decision needs: the order's invoice, its capture and its read model (each may be missing). */
+export interface IssueState {
+  invoice_id: string | null;
+  payment_id: string | null;
+  paid_revision: number | null;
+  user_id: string | null;
+  revision: number | null;
+  lines: OrderLineSnapshot[] | null;
+  total_amount: string | null;
+  currency: string | null;
+  billing_address: AddressSnapshot | null;
+  billing_address_id: string | null;
+}
+
+export async function loadIssueState(em: EntityManager, orderId: string): Promise<IssueState> {
+  // The three rows in one round trip; the left joins on a one-row key give exactly one row.
+  const [state] = await em.execute<IssueState[]>(
+    `select i.id as invoice_id, p.payment_id, p.revision as paid_revision, o.user_id, o.revision, o.lines,
+            o.total_amount, o.currency, o.billing_address, o.billing_address_id
+       from (select ?::uuid as order_id) k
+       left join invoice i on i.order_id = k.order_id
+       left join order_payment p on p.order_id = k.order_id
+       left join order_view o on o.order_id = k.order_id`,
+    [orderId],
+  );
+  return state!;
+}
+
+/**
+ * The next gapless number of `year`. One statement creates the year's row or takes its next number.
+ * Either way the row lock is held until commit: invoices of one year are numbered one at a time, and
+ * a rollback gives the number back.
+ */
+export async function takeInvoiceNumber(em: EntityManager, year: number): Promise<number> {
+  const [counter] = await em.execute<{ last: number }[]>(
+    `insert into invoice_counter (year, last) values (?, 1)
+     on conflict (year) do update set last = invoice_counter.last + 1 returning last`,
+    [year],
+  );
+  return Number(counter!.last);
+}
+
+export type NewInvoice = { [K in keyof Invoice]: Invoice[K] };
+
+/**
+ * Writes the invoice and its events in one statement (the outbox rule holds: same transaction).
+ * Returns the entity, built but not managed (the caller may need it, e.g. POST /invoices).
+ */
+export async function insertInvoice(
+  em: EntityManager,
+  fields: NewInvoice,
+  events: readonly Envelope[],
+): Promise<Invoice> {
+  const invoice = em.create(Invoice, fields, { persist: false });
+  const outbox = outboxInsert(em, events);
+  await em.execute(
+    `with issued as (
+       insert into invoice (id, year, number, order_id, user_id, payment_id, order_revision, lines, total_amount,
+         currency, billing_address, billing_address_id, issued_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?::timestamptz))
+     ${outbox.sql}`,
+    [
+      invoice.id,
+      invoice.year,
+      invoice.number,
+      invoice.orderId,
+      invoice.userId,
+      invoice.paymentId,
+      invoice.orderRevision,
+      JSON.stringify(invoice.lines),
+      invoice.totalAmount,
+      invoice.currency,
+      // SQL null, not the JSON null a stringified null would be.
+      invoice.billingAddress ? JSON.stringify(invoice.billingAddress) : null,
+      invoice.billingAddressId,
+      invoice.issuedAt.toISOString(),
+      ...outbox.params,
+    ],
+  );
+  return invoice;
+}
+
+/** The order already has an invoice: another transaction issued it at the same moment (unique order_id). */
+export function isDuplicateInvoice(err: unknown): boolean {
+  return err instanceof UniqueConstraintViolationException;
+}

@@ -1,0 +1,92 @@
+// Issuing one invoice: the next gapless number of the year, the order's lines and billing address,
+// and invoice.issued in the outbox — all in one transaction, so all or nothing.
+import { type InvoiceIssued, normalizeAmount } from '@mercato/contracts';
+import type { EntityManager, MikroORM } from '@mercato/db';
+import { problems } from '@mercato/kit';
+import { envelope } from '@mercato/messaging';
+import { uuidv7 } from 'uuidv7';
+import { formatInvoiceNumber, invoiceLines, invoiceYear } from '../domain/invoice-rules.ts';
+import type { Invoice } from '../persistence/entities.ts';
+import {
+  insertInvoice,
+  isDuplicateInvoice,
+  loadIssueState,
+  takeInvoiceNumber,
+} from '../persistence/issuing.ts';
+
+export type IssueResult =
+  | { kind: 'issued'; invoice: Invoice }
+  | { kind: 'exists'; invoiceId: string }
+  | { kind: 'not_paid' }
+  | { kind: 'order_unknown' };
+
+/**
+ * Issues the order's invoice, in the caller's transaction, if it is paid, its read model is there (at
+ * least the paid revision) and it has none yet. Two transactions issuing for one order at once: the
+ * unique order_id makes the second fail and roll back, its counter increment with it, so no number is
+ * lost.
+ */
+export async function issueInvoice(
+  em: EntityManager,
+  orderId: string,
+  causationId?: string,
+): Promise<IssueResult> {
+  const s = await loadIssueState(em, orderId);
+  if (s.invoice_id) return { kind: 'exists', invoiceId: s.invoice_id };
+  if (s.payment_id === null || s.paid_revision === null) return { kind: 'not_paid' };
+  if (s.revision === null || s.revision < s.paid_revision) return { kind: 'order_unknown' };
+
+  const issuedAt = new Date();
+  const year = invoiceYear(issuedAt);
+  const currency = s.currency!.trim();
+  const lines = invoiceLines(s.lines!, currency);
+  const number = await takeInvoiceNumber(em, year);
+  const id = uuidv7();
+  const totalAmount = normalizeAmount(s.total_amount!);
+  const data: InvoiceIssued = {
+    invoiceId: id,
+    number: formatInvoiceNumber(year, number),
+    orderId,
+    userId: s.user_id!,
+    total: { amount: totalAmount, currency },
+    issuedAt: issuedAt.toISOString(),
+  };
+  const invoice = await insertInvoice(
+    em,
+    {
+      id,
+      year,
+      number,
+      orderId,
+      userId: s.user_id!,
+      paymentId: s.payment_id,
+      orderRevision: s.revision,
+      lines,
+      totalAmount,
+      currency,
+      billingAddress: s.billing_address,
+      billingAddressId: s.billing_address_id!,
+      issuedAt,
+    },
+    [envelope('invoice.issued', data, { source: 'invoices', correlationId: orderId, causationId })],
+  );
+  return { kind: 'issued', invoice };
+}
+
+/** POST /invoices (admin): issues the invoice of a paid order that has none, in its own transaction. */
+export async function issueInvoiceByHand(orm: MikroORM, orderId: string): Promise<Invoice> {
+  let result: IssueResult;
+  try {
+    result = await orm.em.fork().transactional((em) => issueInvoice(em, orderId));
+  } catch (err) {
+    // Issued at this very moment by the payment.succeeded consumer.
+    if (isDuplicateInvoice(err)) throw problems.conflict('The order already has an invoice');
+    throw err;
+  }
+  if (result.kind === 'exists')
+    throw problems.conflict('The order already has an invoice', { invoiceId: result.invoiceId });
+  if (result.kind === 'not_paid') throw problems.unprocessable('The order is not paid');
+  if (result.kind === 'order_unknown')
+    throw problems.unprocessable('The order is paid but its details have not arrived yet');
+  return result.invoice;
+}
