@@ -1,4 +1,4 @@
-// The offline deployment check (scripts/check-deploy.ts) passes on the repository as it is, and
+// The offline deployment check (scripts/check-deploy/index.ts) passes on the repository as it is, and
 // fails on a chart whose probes are gone, on a dev manifest with a field of the wrong type and on a
 // skaffold.yaml with a misspelt field.
 import { spawn } from 'node:child_process';
@@ -11,7 +11,7 @@ const ROOT = path.join(import.meta.dirname, '../..');
 
 function check(...args: string[]): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/check-deploy.ts', ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/check-deploy/index.ts', ...args], {
       cwd: ROOT,
       env: { ...process.env, NO_COLOR: '1' },
     });

@@ -1,24 +1,38 @@
-// Load on the hot path: POST /orders at 50 connections against the real app (PostgreSQL, RabbitMQ,
-// relay running), on a throwaway schema and exchange. Prints throughput and latency percentiles.
-//   node --import tsx services/orders/bench/place-orders.ts [seconds] [connections] [orders per second]
+// npm run bench:placement — load on orders' hot path: POST /orders at 50 connections against the real
+// app (PostgreSQL, RabbitMQ, relay running) built by buildApp, on a throwaway schema and exchange.
+// Prints throughput, latency percentiles and the service's CPU time per order.
+//   npm run bench:placement -- [seconds] [connections] [orders per second]
 // Without a rate, autocannon sends as fast as the service answers (the throughput ceiling); with
 // one, it measures latency at that load (the target: p99 < 100 ms at 50 connections, 100+/s).
+// Only the service's public surface is used: its config schema, buildApp, product.created events
+// on its exchange and HTTP.
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { dropSchema } from '@mercato/db';
+import { loadConfig } from '@mercato/kit';
 import { envelope } from '@mercato/messaging';
-import { TEST_DATABASE_URL, testAuth, uniqueName } from '@mercato/testing';
+import {
+  deleteConsumerTopology,
+  eventually,
+  publishEvents,
+  TEST_AMQP_URL,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  testAuth,
+  uniqueName,
+} from '@mercato/testing';
 import { uuidv7 } from 'uuidv7';
-import { buildApp } from '../src/app.ts';
-import { handleProductEvent } from '../src/consumers/product-prices.ts';
-import { testConfig } from '../test/helpers.ts';
+import { buildApp } from '../services/orders/src/app.ts';
+import { configSchema } from '../services/orders/src/config.ts';
+
+/** orders' consumers and the messaging library's default retry delays: the queues to delete after. */
+const CONSUMERS = ['orders.product-prices', 'orders.order-flow'];
+const RETRY_DELAYS_MS = [1000, 5000, 30000];
 
 // autocannon runs in a process of its own: in this one it would compete with the server for the
 // event loop and inflate every latency.
-const autocannonCli = fileURLToPath(
-  new URL('../../../node_modules/autocannon/autocannon.js', import.meta.url),
-);
+const autocannonCli = fileURLToPath(new URL('../node_modules/autocannon/autocannon.js', import.meta.url));
 const openLoopClient = fileURLToPath(new URL('./open-loop-client.ts', import.meta.url));
 async function autocannon(opts: {
   rate?: number;
@@ -71,29 +85,51 @@ const rate = process.argv[4] ? Number(process.argv[4]) : undefined;
 const schema = uniqueName('bench_orders');
 const exchange = uniqueName('bench_orders_ex');
 const auth = await testAuth();
-const app = await buildApp(testConfig(schema, exchange, { LOG_LEVEL: 'warn', DATABASE_POOL_MAX: 20 }), {
-  jwks: auth.jwks,
+const config = loadConfig(configSchema, {
+  HOST: '127.0.0.1',
+  PORT: '0',
+  LOG_LEVEL: 'warn',
+  DATABASE_URL: TEST_DATABASE_URL,
+  DATABASE_SCHEMA: schema,
+  DATABASE_POOL_MAX: '20',
+  AMQP_URL: TEST_AMQP_URL,
+  AMQP_EXCHANGE: exchange,
+  REDIS_URL: TEST_REDIS_URL,
+  JWKS_URL: 'http://127.0.0.1:1/unused',
+  ORDER_SWEEP_INTERVAL_MS: '60000',
 });
+const app = await buildApp(config, { jwks: auth.jwks });
 try {
-  const productIds = [uuidv7(), uuidv7(), uuidv7()];
-  for (const [i, productId] of productIds.entries()) {
-    const data = {
-      productId,
-      name: `Bench ${i}`,
-      price: { amount: '9.99', currency: 'EUR' },
-      active: true,
-      version: 1,
-    };
-    await app.orm.em
-      .fork()
-      .transactional((em) => handleProductEvent(envelope('product.created', data, { source: 'bench' }), em));
-  }
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
+  // The catalog as orders learns it: product.created events on its exchange, as catalog publishes them.
+  const productIds = [uuidv7(), uuidv7(), uuidv7()];
+  await publishEvents(
+    exchange,
+    productIds.map((productId, i) =>
+      envelope(
+        'product.created',
+        {
+          productId,
+          name: `Bench ${i}`,
+          price: { amount: '9.99', currency: 'EUR' },
+          active: true,
+          version: 1,
+        },
+        { source: 'bench' },
+      ),
+    ),
+  );
   const token = await auth.sign({ sub: uuidv7(), role: 'customer', expiresIn: '1h' });
+  const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const body = JSON.stringify({
     lines: productIds.map((productId, i) => ({ productId, quantity: i + 1 })),
     shippingAddressId: uuidv7(),
     paymentMethod: { type: 'card', token: 'tok_visa' },
+  });
+  // Once the consumer has them, an order for these products is placed (a warm-up order, not counted).
+  await eventually(async () => {
+    const res = await fetch(`${address}/orders`, { method: 'POST', headers, body });
+    if (res.status !== 201) throw new Error(`warm-up order: ${res.status} ${await res.text()}`);
   });
   const cpuBefore = process.cpuUsage();
   const result = await autocannon({
@@ -101,7 +137,7 @@ try {
     connections,
     duration: seconds,
     ...(rate ? { rate } : {}),
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    headers,
     body,
   });
   const cpu = process.cpuUsage(cpuBefore);
@@ -122,14 +158,5 @@ try {
 } finally {
   await app.close();
   await dropSchema(TEST_DATABASE_URL, schema);
-  const amqp = (await import('amqplib')).default;
-  const conn = await amqp.connect(testConfig(schema, exchange).AMQP_URL);
-  const ch = await conn.createChannel();
-  for (const name of ['orders.product-prices', 'orders.order-flow']) {
-    for (const q of ['', '.dlq', '.retry.1000ms', '.retry.5000ms', '.retry.30000ms']) {
-      await ch.deleteQueue(`${exchange}.${name}${q}`);
-    }
-  }
-  await ch.deleteExchange(exchange);
-  await conn.close();
+  await deleteConsumerTopology(exchange, CONSUMERS, RETRY_DELAYS_MS);
 }

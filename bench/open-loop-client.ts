@@ -1,7 +1,7 @@
 // Open-loop load: requests start at a steady rate whether or not earlier ones have answered (as real
 // clients do), at most `connections` in flight. autocannon's -R sends each second's quota in a burst,
 // which measures queueing behind the burst rather than latency at that rate.
-//   node open-loop-client.ts <url> <rate> <seconds> <connections> <headers JSON> <body>
+//   node --import tsx bench/open-loop-client.ts <url> <rate> <seconds> <connections> <headers JSON> <body>
 import { Agent, request } from 'node:http';
 
 const [url, rateArg, secondsArg, connectionsArg, headersJson, body] = process.argv.slice(2);

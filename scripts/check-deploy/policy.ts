@@ -1,0 +1,265 @@
+// The policies on the rendered chart: workloads for every service, probes, resources, non-root,
+// labels, graceful shutdown, read-only root filesystem, images = skaffold artifacts, environment,
+// Services, autoscalers, disruption budgets, network policies, Ingress, Secrets, monitoring.
+import { checkEnvironment } from './environment.ts';
+import type { Rendered } from './helm.ts';
+import { checkMonitoring } from './monitoring.ts';
+import { checkNetworkPolicies } from './network-policy.ts';
+import { id, matches, type Obj, quantity } from './objects.ts';
+import { KIT_SHUTDOWN_SECONDS, NAMESPACE, RELEASE, STANDARD_LABELS, servicesWithDockerfile } from './repo.ts';
+import { begin, expectNone, note } from './report.ts';
+import { unknownFields, validateSchemas } from './schemas.ts';
+
+/** Probes, resources (requests <= limits) and, for the chart, a numeric non-root user. */
+export function workloadContainerProblems(o: Obj, opts: { requireNonRoot: boolean }): string[] {
+  const problems: string[] = [];
+  const pod = o.spec?.template?.spec ?? {};
+  for (const c of pod.containers ?? []) {
+    const where = `${id(o)}/${c.name}`;
+    if (!c.livenessProbe) problems.push(`${where}: no livenessProbe`);
+    if (!c.readinessProbe) problems.push(`${where}: no readinessProbe`);
+    for (const kind of ['requests', 'limits']) {
+      for (const r of ['cpu', 'memory']) {
+        if (c.resources?.[kind]?.[r] === undefined) problems.push(`${where}: no resources.${kind}.${r}`);
+      }
+    }
+    for (const r of ['cpu', 'memory']) {
+      const req = quantity(c.resources?.requests?.[r]);
+      const lim = quantity(c.resources?.limits?.[r]);
+      if (req > lim)
+        problems.push(
+          `${where}: ${r} request ${c.resources.requests[r]} above limit ${c.resources.limits[r]}`,
+        );
+    }
+    if (opts.requireNonRoot) {
+      const nonRoot = c.securityContext?.runAsNonRoot ?? pod.securityContext?.runAsNonRoot;
+      if (nonRoot !== true) problems.push(`${where}: runAsNonRoot is not true`);
+      // The images say USER node (not numeric): the kubelet can only verify a numeric runAsUser.
+      const user = c.securityContext?.runAsUser ?? pod.securityContext?.runAsUser;
+      if (!Number.isInteger(user) || user === 0)
+        problems.push(`${where}: runAsUser must be a non-zero number (the image's USER is a name)`);
+    }
+  }
+  return problems;
+}
+
+/** Every policy on one rendering; returns the dashboards' PromQL (see checkMonitoring). */
+export async function checkRendered(r: Rendered, artifacts: Set<string>): Promise<string[]> {
+  begin(`chart objects (${r.label})`);
+  const docs = r.docs;
+  const byKind = (k: string) => docs.filter((d) => d.kind === k);
+  const deployments = byKind('Deployment');
+  const services = byKind('Service');
+
+  expectNone('kubernetes-models validation of every object', await validateSchemas(docs));
+  expectNone('no misspelt pod, container or probe fields', docs.flatMap(unknownFields));
+  expectNone(
+    `every object is in namespace ${NAMESPACE}`,
+    docs
+      .filter((d) => d.metadata?.namespace !== NAMESPACE)
+      .map((d) => `${id(d)}: namespace ${d.metadata?.namespace}`),
+  );
+
+  // Workloads
+  const serviceDirs = servicesWithDockerfile();
+  const deployed = new Set(deployments.map((d) => d.metadata.labels?.['app.kubernetes.io/name']));
+  const expected = serviceDirs.filter((s) => s !== 'fake-payment-provider' || r.valuesFile);
+  expectNone(
+    `a Deployment for every service (${expected.join(', ')})`,
+    expected.filter((s) => !deployed.has(s)).map((s) => `services/${s} has no Deployment`),
+  );
+  if (!r.valuesFile)
+    expectNone(
+      'the fake payment provider is off by default',
+      deployed.has('fake-payment-provider')
+        ? ['fake-payment-provider is deployed with the default values']
+        : [],
+    );
+
+  const labelProblems: string[] = [];
+  for (const d of deployments) {
+    for (const [where, labels] of [
+      ['metadata', d.metadata.labels],
+      ['pod template', d.spec?.template?.metadata?.labels],
+    ] as const) {
+      for (const l of STANDARD_LABELS)
+        if (!labels?.[l]) labelProblems.push(`${id(d)}: ${where} lacks label ${l}`);
+    }
+    if (!matches(d.spec?.selector, d.spec?.template?.metadata?.labels))
+      labelProblems.push(`${id(d)}: selector does not match its pod template`);
+  }
+  expectNone(`standard labels (${STANDARD_LABELS.join(', ')}) on every Deployment and pod`, labelProblems);
+
+  expectNone(
+    'every container: liveness + readiness probes, resources requests/limits, runAsNonRoot',
+    deployments.flatMap((d) => workloadContainerProblems(d, { requireNonRoot: true })),
+  );
+
+  const probeProblems: string[] = [];
+  const shutdownProblems: string[] = [];
+  const fsProblems: string[] = [];
+  for (const d of deployments) {
+    const pod = d.spec.template.spec;
+    for (const c of pod.containers) {
+      const where = `${id(d)}/${c.name}`;
+      if (c.livenessProbe && c.livenessProbe.httpGet?.path !== '/healthz')
+        probeProblems.push(`${where}: livenessProbe is not GET /healthz`);
+      if (c.readinessProbe && c.readinessProbe.httpGet?.path !== '/readyz')
+        probeProblems.push(`${where}: readinessProbe is not GET /readyz`);
+      const ports = new Set((c.ports ?? []).map((p: Obj) => p.name));
+      for (const p of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
+        const port = c[p]?.httpGet?.port;
+        if (typeof port === 'string' && !ports.has(port))
+          probeProblems.push(`${where}: ${p} names unknown port ${port}`);
+      }
+      const sleep = c.lifecycle?.preStop?.exec?.command ?? [];
+      const sleepSeconds =
+        sleep[0] === 'sleep' ? Number(sleep[1]) : (c.lifecycle?.preStop?.sleep?.seconds ?? Number.NaN);
+      if (!(sleepSeconds > 0))
+        shutdownProblems.push(`${where}: no preStop sleep (endpoints would not drain first)`);
+      const grace = pod.terminationGracePeriodSeconds ?? 30;
+      if (sleepSeconds > 0 && grace < sleepSeconds + KIT_SHUTDOWN_SECONDS)
+        shutdownProblems.push(
+          `${where}: terminationGracePeriodSeconds ${grace} < preStop ${sleepSeconds} s + kit shutdown ${KIT_SHUTDOWN_SECONDS} s`,
+        );
+      if (c.securityContext?.readOnlyRootFilesystem === true) {
+        const tmp = (c.volumeMounts ?? []).find((m: Obj) => m.mountPath === '/tmp');
+        const vol = tmp && (pod.volumes ?? []).find((v: Obj) => v.name === tmp.name);
+        if (!vol?.emptyDir)
+          fsProblems.push(`${where}: read-only root filesystem without an emptyDir at /tmp (tsx cache)`);
+      } else fsProblems.push(`${where}: root filesystem is writable`);
+    }
+  }
+  expectNone('liveness probe GET /healthz, readiness probe GET /readyz, on a declared port', probeProblems);
+  expectNone(
+    `preStop sleep and a grace period that covers it plus the kit's ${KIT_SHUTDOWN_SECONDS} s shutdown`,
+    shutdownProblems,
+  );
+  expectNone('read-only root filesystem with a writable emptyDir at /tmp', fsProblems);
+
+  const imageProblems: string[] = [];
+  for (const d of deployments) {
+    for (const c of d.spec.template.spec.containers) {
+      const repo = String(c.image)
+        .replace(/@sha256:[0-9a-f]+$/, '')
+        .replace(/:[^/:]+$/, '');
+      const ok = r.valuesFile
+        ? artifacts.has(repo)
+        : [...artifacts].some((a) => repo === a || repo.endsWith(`/${a}`));
+      if (!ok)
+        imageProblems.push(
+          `${id(d)}: image ${c.image} is not a skaffold artifact (${[...artifacts].join(', ')})`,
+        );
+      const name = d.metadata.labels?.['app.kubernetes.io/name'];
+      if (!repo.endsWith(`/${name}`))
+        imageProblems.push(`${id(d)}: image ${c.image} is not the image of services/${name}`);
+    }
+  }
+  expectNone('images are the skaffold artifacts, one per service', imageProblems);
+
+  await checkEnvironment(r);
+
+  // Services, autoscalers, budgets
+  const podLabelsOf = deployments.map((d) => ({ d, labels: d.spec.template.metadata.labels }));
+  const serviceProblems: string[] = [];
+  for (const s of services) {
+    const targets = podLabelsOf.filter((p) => matches(s.spec?.selector, p.labels));
+    if (targets.length === 0) serviceProblems.push(`${id(s)}: selects no Deployment's pods`);
+    for (const port of s.spec?.ports ?? []) {
+      if (typeof port.targetPort !== 'string') continue;
+      for (const t of targets) {
+        const names = t.d.spec.template.spec.containers.flatMap((c: Obj) =>
+          (c.ports ?? []).map((p: Obj) => p.name),
+        );
+        if (!names.includes(port.targetPort))
+          serviceProblems.push(`${id(s)}: ${id(t.d)} has no port ${port.targetPort}`);
+      }
+    }
+  }
+  for (const d of deployments)
+    if (!services.some((s) => matches(s.spec?.selector, d.spec.template.metadata.labels)))
+      serviceProblems.push(`${id(d)}: no Service`);
+  expectNone(
+    'every Deployment has a Service, every Service selects pods on a declared port',
+    serviceProblems,
+  );
+
+  const hpas = byKind('HorizontalPodAutoscaler');
+  const hpaProblems: string[] = [];
+  for (const h of hpas) {
+    const target = deployments.find((d) => d.metadata.name === h.spec?.scaleTargetRef?.name);
+    if (!target || h.spec.scaleTargetRef.kind !== 'Deployment')
+      hpaProblems.push(`${id(h)}: scales no Deployment of the chart`);
+    else if (target.spec.replicas !== undefined)
+      hpaProblems.push(
+        `${id(target)}: sets replicas although ${id(h)} scales it (every upgrade would reset it)`,
+      );
+    if (h.spec.minReplicas > h.spec.maxReplicas) hpaProblems.push(`${id(h)}: minReplicas > maxReplicas`);
+  }
+  if (!r.valuesFile) {
+    for (const svc of ['gateway', 'orders', 'inventory', 'payments']) {
+      if (!hpas.some((h) => h.spec?.scaleTargetRef?.name === `${RELEASE}-${svc}`))
+        hpaProblems.push(`${svc} has no HorizontalPodAutoscaler with the default values`);
+    }
+  }
+  expectNone(`HorizontalPodAutoscalers target chart Deployments (${hpas.length})`, hpaProblems);
+
+  const pdbs = byKind('PodDisruptionBudget');
+  const pdbProblems: string[] = [];
+  for (const p of pdbs)
+    if (!podLabelsOf.some((x) => matches(p.spec?.selector, x.labels)))
+      pdbProblems.push(`${id(p)}: selects no pods`);
+  if (!r.valuesFile) {
+    for (const d of deployments) {
+      const replicated = (d.spec.replicas ?? 2) > 1;
+      if (replicated && !pdbs.some((p) => matches(p.spec?.selector, d.spec.template.metadata.labels)))
+        pdbProblems.push(`${id(d)}: replicated but without a PodDisruptionBudget`);
+    }
+  }
+  expectNone(`PodDisruptionBudgets select pods (${pdbs.length})`, pdbProblems);
+
+  checkNetworkPolicies(r, deployments);
+
+  // Ingress
+  const ingresses = byKind('Ingress');
+  const ingressProblems: string[] = [];
+  for (const i of ingresses) {
+    for (const rule of i.spec?.rules ?? []) {
+      for (const p of rule.http?.paths ?? []) {
+        const backend = p.backend?.service;
+        const svc = services.find((s) => s.metadata.name === backend?.name);
+        if (!svc) ingressProblems.push(`${id(i)}: backend ${backend?.name} is no Service of the chart`);
+        else {
+          if (svc.metadata.labels?.['app.kubernetes.io/name'] !== 'gateway')
+            ingressProblems.push(`${id(i)}: routes to ${backend.name}, not to the gateway`);
+          const port = backend.port?.name ?? backend.port?.number;
+          if (!(svc.spec.ports ?? []).some((x: Obj) => x.name === port || x.port === port))
+            ingressProblems.push(`${id(i)}: Service ${backend.name} has no port ${port}`);
+        }
+      }
+    }
+  }
+  if (ingresses.length === 0) note('no Ingress rendered');
+  expectNone(`Ingress routes to the gateway (${ingresses.length})`, ingressProblems);
+
+  // Secret keys referenced by the Deployments: the chart's Secret, or one existing Secret of the user's
+  const secretNames = new Set(byKind('Secret').map((s) => s.metadata.name));
+  const refs = deployments.flatMap((d) =>
+    d.spec.template.spec.containers.flatMap((c: Obj) =>
+      (c.env ?? [])
+        .filter((e: Obj) => e.valueFrom?.secretKeyRef)
+        .map((e: Obj) => ({ d, ...e.valueFrom.secretKeyRef })),
+    ),
+  );
+  const referenced = new Set(refs.map((x) => x.name));
+  expectNone(
+    `secretKeyRefs name one Secret (${[...referenced].join(', ') || 'none'}${secretNames.size ? '' : ', not rendered: existingSecret'})`,
+    referenced.size > 1 || (secretNames.size > 0 && refs.some((x) => !secretNames.has(x.name)))
+      ? refs
+          .filter((x) => !secretNames.has(x.name))
+          .map((x) => `${id(x.d)}: Secret ${x.name} is not the chart's`)
+      : [],
+  );
+
+  return checkMonitoring(r, services);
+}

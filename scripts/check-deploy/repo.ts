@@ -1,0 +1,26 @@
+// Where the checks run and the names they expect: the repository root, the release and namespace the
+// chart is rendered as, the labels every workload carries.
+import fs from 'node:fs';
+import path from 'node:path';
+
+export const repoRoot = path.resolve(import.meta.dirname, '../..');
+export const RELEASE = 'mercato';
+export const NAMESPACE = 'mercato';
+/** The kit closes a service within this long after SIGTERM (runService graceMs). */
+export const KIT_SHUTDOWN_SECONDS = 20;
+export const STANDARD_LABELS = [
+  'app.kubernetes.io/name',
+  'app.kubernetes.io/instance',
+  'app.kubernetes.io/component',
+  'app.kubernetes.io/part-of',
+];
+
+/** A path as printed: relative to the repository root. */
+export const rel = (p: string) => path.relative(repoRoot, p) || '.';
+
+/** The services that build an image: services/<name>/Dockerfile exists. */
+export function servicesWithDockerfile(): string[] {
+  return fs
+    .readdirSync(path.join(repoRoot, 'services'))
+    .filter((s) => fs.existsSync(path.join(repoRoot, 'services', s, 'Dockerfile')));
+}
