@@ -1,4 +1,4 @@
-import { baseConfigSchema, configFromEnvOrExit, loadConfig } from '@mercato/kit';
+import { baseConfigSchema, loadConfig } from '@mercato/kit';
 import { type Static, Type } from 'typebox';
 
 export const configSchema = Type.Object({
@@ -16,4 +16,3 @@ export const configSchema = Type.Object({
 export type Config = Static<typeof configSchema>;
 
 export const configFromEnv = (env: NodeJS.ProcessEnv = process.env): Config => loadConfig(configSchema, env);
-export const configFromEnvOrExitOnError = (): Config => configFromEnvOrExit(configSchema);

@@ -1,7 +1,7 @@
-import { runService } from '@mercato/kit';
+import { configFromEnvOrExit, runService } from '@mercato/kit';
 import { buildApp } from './app.ts';
-import { configFromEnvOrExitOnError } from './config.ts';
+import { configSchema } from './config.ts';
 
-const config = configFromEnvOrExitOnError();
+const config = configFromEnvOrExit(configSchema);
 const app = await buildApp(config);
 await runService(app, { host: config.HOST, port: config.PORT });

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { StockCache } from '../src/plugins/stock-cache.ts';
+import { StockCache } from '../src/persistence/stock-cache.ts';
 import { bearer, seedStock, setup } from './helpers.ts';
 
 t.test('stocks: create, list with filters, update with ETag / If-Match', async (t) => {

@@ -1,4 +1,4 @@
-// Which stock rows an order's lines are taken from. Pure: the consumer reads the rows, asks here, and
+// Which stock rows an order's lines are taken from. Pure: the use case reads the rows, asks here, and
 // writes the answer with a version check, so a concurrent change makes it ask again with fresh rows.
 
 export interface StockLevel {

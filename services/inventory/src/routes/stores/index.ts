@@ -1,107 +1,40 @@
 // Stores (warehouses) stock is kept in. Admin only.
 import {
   type App,
+  adminOnly,
   assertIfMatch,
+  bearer,
+  errorResponses,
   etag,
   IdParam,
+  IfMatchHeader,
   Page,
   PageQuery,
-  ProblemSchema,
-  problems,
 } from '@mercato/kit';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
-import { type Static, Type } from 'typebox';
-import { uuidv7 } from 'uuidv7';
-import type { InventoryContext } from '../../app.ts';
-import { Stock, Store } from '../../entities.ts';
+import { Type } from 'typebox';
+import { changeStore } from '../../use-cases/change-store.ts';
+import { createStore } from '../../use-cases/create-store.ts';
+import { deleteStore } from '../../use-cases/delete-store.ts';
+import { getStore, listStores } from '../../use-cases/stores.ts';
+import { CreateStore, PatchStore, ReplaceStore, StoreView } from './schemas.ts';
+import { storeView } from './view.ts';
 
-const Code = Type.String({ minLength: 1, maxLength: 40, pattern: '^[A-Za-z0-9_-]+$', examples: ['BER-1'] });
-const Name = Type.String({ minLength: 1, maxLength: 200 });
-const Address = Type.Union([Type.String({ minLength: 1, maxLength: 500 }), Type.Null()]);
+const errors = errorResponses(400, 401, 403, 404, 409, 412);
 
-export const StoreView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  code: Code,
-  name: Name,
-  address: Address,
-  active: Type.Boolean(),
-  version: Type.Integer(),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-});
-const CreateStore = Type.Object(
-  { code: Code, name: Name, address: Type.Optional(Address), active: Type.Optional(Type.Boolean()) },
-  { additionalProperties: false },
-);
-const ReplaceStore = Type.Object(
-  { code: Code, name: Name, address: Address, active: Type.Boolean() },
-  { additionalProperties: false },
-);
-const PatchStore = Type.Object(
-  {
-    code: Type.Optional(Code),
-    name: Type.Optional(Name),
-    address: Type.Optional(Address),
-    active: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false, minProperties: 1 },
-);
-const IfMatchHeader = Type.Object({ 'if-match': Type.Optional(Type.String()) });
-
-const errors = {
-  400: ProblemSchema,
-  401: ProblemSchema,
-  403: ProblemSchema,
-  404: ProblemSchema,
-  409: ProblemSchema,
-  412: ProblemSchema,
-};
-
-const view = (s: Store): Static<typeof StoreView> => ({
-  id: s.id,
-  code: s.code,
-  name: s.name,
-  address: s.address ?? null,
-  active: s.active,
-  version: s.version,
-  createdAt: s.createdAt.toISOString(),
-  updatedAt: s.updatedAt.toISOString(),
-});
-
-function isDuplicateCode(err: unknown): boolean {
-  return err instanceof UniqueConstraintViolationException;
-}
-
-export async function storeRoutes(app: App, { ctx }: { ctx: InventoryContext }): Promise<void> {
-  const { orm } = ctx;
+export default async function storeRoutes(app: App): Promise<void> {
   // onRequest: who asks is settled before what they sent is looked at (401/403 before 400).
-  app.addHook('onRequest', app.requireRole('admin'));
+  app.addHook('onRequest', app.authenticate);
+  app.addHook('onRequest', adminOnly);
   const tags = ['stores'];
-  const security = [{ bearerAuth: [] }];
+  const security = bearer;
 
   app.post(
     '/',
     { schema: { tags, security, body: CreateStore, response: { 201: StoreView, ...errors } } },
     async (request, reply) => {
-      const em = orm.em.fork();
-      const now = new Date();
-      const store = em.create(Store, {
-        id: uuidv7(),
-        code: request.body.code,
-        name: request.body.name,
-        address: request.body.address ?? null,
-        active: request.body.active ?? true,
-        createdAt: now,
-        updatedAt: now,
-      });
-      try {
-        await em.flush();
-      } catch (err) {
-        if (isDuplicateCode(err)) throw problems.conflict(`A store with code ${request.body.code} exists`);
-        throw err;
-      }
+      const store = await createStore(app.orm, request.body);
       reply.code(201).header('etag', etag(store.version)).header('location', `/stores/${store.id}`);
-      return view(store);
+      return storeView(store);
     },
   );
 
@@ -109,16 +42,9 @@ export async function storeRoutes(app: App, { ctx }: { ctx: InventoryContext }):
     '/',
     { schema: { tags, security, querystring: PageQuery, response: { 200: Page(StoreView), ...errors } } },
     async (request) => {
-      const page = request.query.page ?? 1;
-      const pageSize = request.query.pageSize ?? 20;
-      const [items, total] = await orm.em
-        .fork()
-        .findAndCount(
-          Store,
-          {},
-          { orderBy: { code: 'asc' }, limit: pageSize, offset: (page - 1) * pageSize },
-        );
-      return { items: items.map(view), page, pageSize, total };
+      const { page = 1, pageSize = 20 } = request.query;
+      const { items, total } = await listStores(app.orm, { page, pageSize });
+      return { items: items.map(storeView), page, pageSize, total };
     },
   );
 
@@ -126,75 +52,39 @@ export async function storeRoutes(app: App, { ctx }: { ctx: InventoryContext }):
     '/:id',
     { schema: { tags, security, params: IdParam, response: { 200: StoreView, ...errors } } },
     async (request, reply) => {
-      const store = await orm.em.fork().findOne(Store, { id: request.params.id });
-      if (!store) throw problems.notFound(`No store ${request.params.id}`);
+      const store = await getStore(app.orm, request.params.id);
       reply.header('etag', etag(store.version));
-      return view(store);
+      return storeView(store);
     },
   );
 
-  const update = async (
-    id: string,
-    request: Parameters<typeof assertIfMatch>[0],
-    changes: Partial<Static<typeof ReplaceStore>>,
-  ) => {
-    const em = orm.em.fork();
-    const store = await em.findOne(Store, { id });
-    if (!store) throw problems.notFound(`No store ${id}`);
-    assertIfMatch(request, store.version);
-    if (changes.code !== undefined) store.code = changes.code;
-    if (changes.name !== undefined) store.name = changes.name;
-    if (changes.address !== undefined) store.address = changes.address;
-    if (changes.active !== undefined) store.active = changes.active;
-    store.updatedAt = new Date();
-    try {
-      await em.flush();
-    } catch (err) {
-      if (isDuplicateCode(err)) throw problems.conflict(`A store with code ${changes.code} exists`);
-      if ((err as Error).name === 'OptimisticLockError')
-        throw problems.preconditionFailed('The store was changed meanwhile; read it again');
-      throw err;
-    }
-    return store;
-  };
-
-  app.put(
-    '/:id',
-    {
+  // PUT replaces (every field), PATCH changes some: the same change once the body is validated.
+  for (const [method, body] of [
+    ['PUT', ReplaceStore],
+    ['PATCH', PatchStore],
+  ] as const) {
+    app.route({
+      method,
+      url: '/:id',
       schema: {
         tags,
         security,
         params: IdParam,
         headers: IfMatchHeader,
-        body: ReplaceStore,
+        body,
         response: { 200: StoreView, ...errors },
       },
-    },
-    async (request, reply) => {
-      const store = await update(request.params.id, request, request.body);
-      reply.header('etag', etag(store.version));
-      return view(store);
-    },
-  );
-
-  app.patch(
-    '/:id',
-    {
-      schema: {
-        tags,
-        security,
-        params: IdParam,
-        headers: IfMatchHeader,
-        body: PatchStore,
-        response: { 200: StoreView, ...errors },
+      handler: async (request, reply) => {
+        const store = await changeStore(app.orm, {
+          id: request.params.id,
+          changes: request.body,
+          ifMatch: (version) => assertIfMatch(request, version),
+        });
+        reply.header('etag', etag(store.version));
+        return storeView(store);
       },
-    },
-    async (request, reply) => {
-      const store = await update(request.params.id, request, request.body);
-      reply.header('etag', etag(store.version));
-      return view(store);
-    },
-  );
+    });
+  }
 
   app.delete(
     '/:id',
@@ -208,20 +98,7 @@ export async function storeRoutes(app: App, { ctx }: { ctx: InventoryContext }):
       },
     },
     async (request, reply) => {
-      const em = orm.em.fork();
-      await em.transactional(async (tx) => {
-        const store = await tx.findOne(Store, { id: request.params.id });
-        if (!store) throw problems.notFound(`No store ${request.params.id}`);
-        assertIfMatch(request, store.version);
-        // Goods or holds still in the store: deleting it would make them vanish from the books.
-        const inUse = await tx.count(Stock, {
-          storeId: store.id,
-          $or: [{ onHand: { $gt: 0 } }, { reserved: { $gt: 0 } }],
-        });
-        if (inUse > 0) throw problems.conflict('The store still holds stock; move or write it off first');
-        await tx.nativeDelete(Stock, { storeId: store.id });
-        tx.remove(store);
-      });
+      await deleteStore(app.orm, { id: request.params.id, ifMatch: (v) => assertIfMatch(request, v) });
       reply.code(204);
     },
   );

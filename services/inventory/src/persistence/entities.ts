@@ -43,7 +43,7 @@ export type ReservationStatus = 'HELD' | 'REJECTED' | 'RELEASED' | 'COMMITTED';
 /**
  * The answer given to one revision of one order (unique), so a redelivery never reserves twice.
  * The event handlers write reservations in SQL, in the same statement as the stock change
- * (src/domain/stock-ledger.ts); the entities describe the tables for reads and for the ORM.
+ * (src/persistence/stock-ledger.ts); the entities describe the tables for reads and for the ORM.
  */
 export const ReservationSchema = defineEntity({
   name: 'Reservation',

@@ -1,0 +1,22 @@
+// Queries on stores (the admin's side; the hot path is stock-ledger.ts).
+import type { EntityManager } from '@mercato/db';
+import { Stock, Store } from './entities.ts';
+
+export const findStore = (em: EntityManager, id: string) => em.findOne(Store, { id });
+
+export function storePage(em: EntityManager, page: number, pageSize: number) {
+  return em.findAndCount(
+    Store,
+    {},
+    { orderBy: { code: 'asc' }, limit: pageSize, offset: (page - 1) * pageSize },
+  );
+}
+
+/** Goods or holds still in the store. */
+export async function storeHoldsStock(em: EntityManager, storeId: string): Promise<boolean> {
+  const inUse = await em.count(Stock, { storeId, $or: [{ onHand: { $gt: 0 } }, { reserved: { $gt: 0 } }] });
+  return inUse > 0;
+}
+
+/** Deletes the store's (empty) stock rows. */
+export const deleteStockOf = (em: EntityManager, storeId: string) => em.nativeDelete(Stock, { storeId });

@@ -1,0 +1,57 @@
+import { PageQuery } from '@mercato/kit';
+import { type Static, Type } from 'typebox';
+
+const Uuid = Type.String({ format: 'uuid' });
+const Quantity = Type.Integer({ minimum: 0, maximum: 1_000_000_000 });
+
+export const StockView = Type.Object({
+  id: Uuid,
+  productId: Uuid,
+  storeId: Uuid,
+  onHand: Type.Integer(),
+  reserved: Type.Integer(),
+  available: Type.Integer(),
+  lowStockThreshold: Type.Integer(),
+  version: Type.Integer(),
+  createdAt: Type.String({ format: 'date-time' }),
+  updatedAt: Type.String({ format: 'date-time' }),
+});
+export type StockView = Static<typeof StockView>;
+
+export const ProductStockView = Type.Object({
+  productId: Uuid,
+  onHand: Type.Integer(),
+  reserved: Type.Integer(),
+  available: Type.Integer(),
+  lowStockThreshold: Type.Integer({ description: 'the sum of the stores’ thresholds' }),
+  low: Type.Boolean({ description: 'available is at or below the threshold' }),
+  stores: Type.Array(
+    Type.Object({
+      stockId: Uuid,
+      storeId: Uuid,
+      onHand: Type.Integer(),
+      reserved: Type.Integer(),
+      available: Type.Integer(),
+      lowStockThreshold: Type.Integer(),
+    }),
+  ),
+});
+
+export const CreateStock = Type.Object(
+  { productId: Uuid, storeId: Uuid, onHand: Quantity, lowStockThreshold: Type.Optional(Quantity) },
+  { additionalProperties: false },
+);
+export const ReplaceStock = Type.Object(
+  { onHand: Quantity, lowStockThreshold: Quantity },
+  { additionalProperties: false },
+);
+export const PatchStock = Type.Object(
+  { onHand: Type.Optional(Quantity), lowStockThreshold: Type.Optional(Quantity) },
+  { additionalProperties: false, minProperties: 1 },
+);
+export const StockQuery = Type.Object({
+  ...PageQuery.properties,
+  productId: Type.Optional(Uuid),
+  storeId: Type.Optional(Uuid),
+});
+export const ProductParam = Type.Object({ productId: Uuid });

@@ -1,0 +1,58 @@
+// What the reservation use cases share: the optimistic read-decide-write loop over stock rows.
+// Each use case runs in the consumer's one transaction (with the inbox row and
+// the outbox rows), checks its own state first (DESIGN.md "Races the flow must survive"), and changes
+// stock rows only through this loop.
+import type { EntityManager } from '@mercato/db';
+import type { Envelope } from '@mercato/messaging';
+import { OptimisticLockError } from '@mikro-orm/core';
+import type { StockLevel } from '../domain/allocation.ts';
+import { type StockChanges, touchedProducts } from '../domain/stock-changes.ts';
+import { type NewReservation, readStock, writeIfUnchanged } from '../persistence/stock-ledger.ts';
+
+export interface LedgerDeps {
+  /** in-process tries of one optimistic write before the message goes the consumer's retry way */
+  maxAttempts?: number;
+  /** called with the products whose levels this transaction changed (the cache drops them on commit) */
+  touched(em: EntityManager, productIds: Iterable<string>): void;
+}
+
+const DEFAULT_MAX_ATTEMPTS = 50;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export type Decision<T> = {
+  changes: StockChanges;
+  outcome: T;
+  reservation?: NewReservation;
+  events?: Envelope[];
+};
+
+/**
+ * Read, decide, write-if-unchanged; on a version conflict read again after a short random pause so
+ * the competitors of a hot row spread out instead of colliding again in lockstep. Bounded: after
+ * `maxAttempts` the OptimisticLockError sends the message to the consumer's own retries.
+ * Tells `deps.touched` which products changed.
+ */
+export async function optimistically<T>(
+  em: EntityManager,
+  deps: LedgerDeps,
+  productIds: Iterable<string>,
+  decide: (rows: StockLevel[]) => Decision<T>,
+): Promise<Decision<T> & { rows: StockLevel[] }> {
+  const ids = [...new Set(productIds)];
+  const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
+  for (let attempt = 1; ; attempt++) {
+    const rows = await readStock(em, ids);
+    const decision = decide(rows);
+    if (await writeIfUnchanged(em, rows, decision.changes, decision.reservation, decision.events)) {
+      deps.touched(em, touchedProducts(rows, decision.changes));
+      return { rows, ...decision };
+    }
+    if (attempt >= maxAttempts) throw OptimisticLockError.lockFailed('Stock');
+    await sleep(Math.random() * Math.min(attempt, 10));
+  }
+}
+
+export const reservationIds = (held: { reservationId: string }[]) => [
+  ...new Set(held.map((l) => l.reservationId)),
+];
