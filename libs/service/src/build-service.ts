@@ -114,9 +114,10 @@ export interface BuildServiceOptions {
   redis?: RedisSetting;
   /**
    * Verifying access tokens: default the key set at JWKS_URL; `jwks` a fixed one (identity's own,
-   * tests' testAuth().jwks); false: no auth at all.
+   * tests' testAuth().jwks); false: no auth at all. `denyList: false` skips the logout deny-list
+   * in Redis (the gateway, which only keys its rate limits by user; each service behind it checks).
    */
-  auth?: false | { jwks?: JSONWebKeySet };
+  auth?: false | { jwks?: JSONWebKeySet; denyList?: boolean };
   /** More /readyz checks besides the database's and the broker's. */
   readiness?: Record<string, () => Promise<unknown>>;
   openapi?: ServiceOptions['openapi'];
@@ -174,12 +175,11 @@ export async function buildService(opts: BuildServiceOptions): Promise<App> {
       logLevel: config.LOG_LEVEL,
       bodyLimit: opts.bodyLimit,
       trustProxy: opts.trustProxy,
-      auth:
-        opts.auth === false
-          ? undefined
-          : opts.auth?.jwks
-            ? { jwks: opts.auth.jwks, redis: redis?.client }
-            : { jwksUrl: required(config, 'JWKS_URL', 'verifying tokens'), redis: redis?.client },
+      auth: authOptions(
+        opts.auth,
+        config,
+        opts.auth !== false && opts.auth?.denyList === false ? undefined : redis?.client,
+      ),
       readiness: {
         ...(orm ? { postgres: () => (orm as MikroORM).em.fork().execute('select 1') } : {}),
         ...(messaging ? { rabbitmq: async () => broker?.check() } : {}),
@@ -248,6 +248,16 @@ export async function buildService(opts: BuildServiceOptions): Promise<App> {
     await closeAll();
     throw err;
   }
+}
+
+function authOptions(
+  auth: BuildServiceOptions['auth'],
+  config: ServiceConfig,
+  denyList: Redis | undefined,
+): ServiceOptions['auth'] {
+  if (auth === false) return undefined;
+  if (auth?.jwks) return { jwks: auth.jwks, redis: denyList };
+  return { jwksUrl: required(config, 'JWKS_URL', 'verifying tokens'), redis: denyList };
 }
 
 interface OpenedRedis {

@@ -1,4 +1,5 @@
-import type { App } from '@mercato/kit';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import {
   mergeOpenApi,
   type OpenApiDocument,
@@ -7,16 +8,20 @@ import {
 } from '../domain/openapi.ts';
 import type { Upstream } from '../domain/routes.ts';
 
+export interface DocsOptions {
+  upstreams: Upstream[];
+  timeoutMs: number;
+  cacheTtlMs: number;
+}
+
 /**
  * Serves the aggregated OpenAPI document at /docs/json (where the kit's Swagger UI at /docs reads
  * it) and /docs/yaml. The kit's createService already owns those routes for the gateway's own
  * document (only its proxy wildcards) and offers no way to replace it, so the gateway answers them
- * from an onRequest hook before the kit's handlers run.
+ * from an onRequest hook before the kit's handlers run (fastify-plugin: the hook must reach the
+ * kit's routes, which live in the root context).
  */
-export function registerAggregatedDocs(
-  app: App,
-  opts: { upstreams: Upstream[]; timeoutMs: number; cacheTtlMs: number },
-): void {
+async function aggregatedDocs(app: FastifyInstance, opts: DocsOptions): Promise<void> {
   const docs = new AggregatedDocs(opts.upstreams, opts.timeoutMs, opts.cacheTtlMs);
   app.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.url;
@@ -29,6 +34,8 @@ export function registerAggregatedDocs(
     return reply.type('application/x-yaml').send(JSON.stringify(document, null, 2));
   });
 }
+
+export default fp(aggregatedDocs, { name: 'gateway-aggregated-docs' });
 
 class AggregatedDocs {
   private cached?: { document: OpenApiDocument; expiresAt: number };

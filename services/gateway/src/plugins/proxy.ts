@@ -1,8 +1,8 @@
 import proxy from '@fastify/http-proxy';
-import { type App, HttpProblem } from '@mercato/kit';
-import type { FastifyRequest } from 'fastify';
+import { HttpProblem, problems } from '@mercato/kit';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Upstream } from '../domain/routes.ts';
-import { upstreamProblem } from './upstream-errors.ts';
 
 export interface ProxyOptions {
   upstreams: Upstream[];
@@ -12,9 +12,10 @@ export interface ProxyOptions {
 
 /**
  * One reverse proxy per routed prefix. Bodies are streamed through untouched (the upstream parses
- * and validates them); only their declared size is checked here.
+ * and validates them); only their declared size is checked here. fastify-plugin so that it shares
+ * the context of the rate limiter registered before it.
  */
-export async function registerProxies(app: App, opts: ProxyOptions): Promise<void> {
+async function gatewayProxies(app: FastifyInstance, opts: ProxyOptions): Promise<void> {
   app.addHook('onRequest', async (request) => {
     const length = Number(request.headers['content-length'] ?? 0);
     if (length > opts.bodyLimit) throw payloadTooLarge(opts.bodyLimit);
@@ -52,6 +53,8 @@ export async function registerProxies(app: App, opts: ProxyOptions): Promise<voi
   }
 }
 
+export default fp(gatewayProxies, { name: 'gateway-proxies' });
+
 function forwardedFor(
   request: Pick<FastifyRequest, 'headers' | 'ip'> & { raw: { socket?: { remoteAddress?: string } } },
 ): string {
@@ -67,4 +70,20 @@ function payloadTooLarge(limit: number): HttpProblem {
     title: 'Payload Too Large',
     detail: `The request body is larger than ${limit} bytes`,
   });
+}
+
+const UNREACHABLE = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
+const TIMEOUT = new Set(['UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_CONNECT_TIMEOUT']);
+
+/**
+ * What the client is told when an upstream fails: 503 when it cannot be reached (not running),
+ * 504 when it did not answer in time, 502 when it broke the exchange (reset, garbage).
+ */
+function upstreamProblem(service: string, error: unknown, timeoutMs: number): HttpProblem {
+  const e = error as { code?: string; statusCode?: number; cause?: { code?: string } };
+  const code = e.cause?.code ?? e.code ?? '';
+  if (UNREACHABLE.has(code)) return problems.serviceUnavailable(`The ${service} service is unavailable`);
+  if (TIMEOUT.has(code) || e.statusCode === 504)
+    return problems.gatewayTimeout(`The ${service} service did not answer within ${timeoutMs} ms`);
+  return problems.badGateway(`The ${service} service failed to answer`);
 }

@@ -1,12 +1,11 @@
 import rateLimit from '@fastify/rate-limit';
-import { type App, HttpProblem, problems } from '@mercato/kit';
-import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import { HttpProblem, problems } from '@mercato/kit';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
 import { rateLimitKey } from '../domain/routes.ts';
 import { VerifiedTokenCache } from '../domain/token-cache.ts';
 
 export interface RateLimitOptions {
-  redis: Redis;
   ipMax: number;
   userMax: number;
   windowMs: number;
@@ -21,14 +20,16 @@ export interface RateLimitOptions {
 const TOKEN_CHECK_TIMEOUT_MS = 500;
 
 /**
- * Counts requests in Redis per user (a valid Bearer token's sub) or else per client IP. Registered
- * in the proxies' context only, so probes, metrics and docs are never limited.
+ * Counts requests in Redis (the builder's `app.redis`) per user (a valid Bearer token's sub) or else
+ * per client IP. Registered in the proxies' context only, so probes, metrics and docs are never
+ * limited; fastify-plugin so that its hooks and error handler cover the proxies registered beside it.
  */
-export async function registerRateLimit(app: App, opts: RateLimitOptions): Promise<void> {
+async function gatewayRateLimit(app: FastifyInstance, opts: RateLimitOptions): Promise<void> {
+  const redis = app.redis;
   if (!opts.failOpen) {
     // Fail closed: with Redis unreachable nothing can be counted, so nothing is let through.
     app.addHook('onRequest', async () => {
-      if (opts.redis.status !== 'ready') throw limiterUnavailable();
+      if (redis.status !== 'ready') throw limiterUnavailable();
     });
     // Redis may also fail between that check and the count; the limiter then throws a plain
     // error. Upstream failures arrive as HttpProblems, so a plain one here is the limiter's.
@@ -66,7 +67,7 @@ export async function registerRateLimit(app: App, opts: RateLimitOptions): Promi
   };
 
   await app.register(rateLimit, {
-    redis: opts.redis,
+    redis,
     nameSpace: opts.prefix,
     keyGenerator: clientKey,
     max: (_request, key) => (key.startsWith('user:') ? opts.userMax : opts.ipMax),
@@ -84,6 +85,11 @@ export async function registerRateLimit(app: App, opts: RateLimitOptions): Promi
   });
 }
 
+export default fp(gatewayRateLimit, {
+  name: 'gateway-rate-limit',
+  decorators: { fastify: ['authenticate', 'redis'] },
+});
+
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   return Promise.race([
@@ -98,7 +104,9 @@ function limiterUnavailable(): HttpProblem {
   return problems.serviceUnavailable('Rate limiting is unavailable; try again shortly');
 }
 
-// The kit's createService has no trustProxy option, so request.ip is always the socket's peer.
+// Not Fastify's trustProxy (the builder's option): that would also make request.protocol and
+// request.host follow X-Forwarded-Proto and -Host, which the proxies pass on to the upstreams.
+// TRUST_PROXY only decides who is counted; request.ip stays the socket's peer.
 function forwardedClient(request: FastifyRequest): string {
   const header = request.headers['x-forwarded-for'];
   const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
