@@ -1,13 +1,13 @@
-import type { MikroORM } from '@mercato/db';
 import type { App } from '@mercato/kit';
-import { buildEventService } from '@mercato/messaging';
+import { buildService } from '@mercato/service';
 import type { JSONWebKeySet } from 'jose';
 import { migrations } from '../migrations/index.ts';
 import type { Config } from './config.ts';
-import { startConsumers } from './consumers/index.ts';
-import { entities } from './entities.ts';
+import { registerConsumers } from './consumers/index.ts';
+import { entities } from './persistence/entities.ts';
+import orderUseCases from './plugins/order-use-cases.ts';
 import ordersRoutes from './routes/orders/index.ts';
-import { startSweeper } from './sweeper.ts';
+import { startSweeper } from './workers/sweeper.ts';
 
 export interface AppDeps {
   /** A fixed key set instead of JWKS_URL (tests: testAuth().jwks). */
@@ -16,33 +16,21 @@ export interface AppDeps {
   retryDelaysMs?: number[];
 }
 
-declare module 'fastify' {
-  interface FastifyInstance {
-    orm: MikroORM;
-  }
-}
-
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
-  return buildEventService({
+  return buildService({
     name: 'orders',
     config,
-    entities,
-    migrations,
-    jwks: deps.jwks,
+    database: { entities, migrations },
+    consumers: { retryDelaysMs: deps.retryDelaysMs },
+    auth: { jwks: deps.jwks },
     openapi: { description: 'Orders: placement, status, lines, history' },
-    async setup({ app, orm, broker, logger, stopOnClose }) {
-      app.decorate('orm', orm);
-      await app.register(ordersRoutes, { orm, paymentRetryWindowMs: config.PAYMENT_RETRY_WINDOW_MS });
-      const consumers = await startConsumers({
-        orm,
-        broker,
-        logger,
-        retryDelaysMs: deps.retryDelaysMs,
-        paymentRetryWindowMs: config.PAYMENT_RETRY_WINDOW_MS,
-      });
-      // Stopped together, each finishing the messages it holds; after the sweeper.
-      stopOnClose({ stop: () => Promise.all(consumers.map((c) => c.stop())) });
-      stopOnClose(
+    async setup(ctx) {
+      const { app, orm, logger } = ctx;
+      await app.register(orderUseCases, { paymentRetryWindowMs: config.PAYMENT_RETRY_WINDOW_MS });
+      await app.register(ordersRoutes);
+      await registerConsumers(ctx, { paymentRetryWindowMs: config.PAYMENT_RETRY_WINDOW_MS });
+      // Last registered, first stopped: the sweeper stops before the consumers.
+      ctx.stopOnClose(
         startSweeper({
           orm,
           logger,

@@ -1,5 +1,4 @@
 import t from 'tap';
-import { requestFingerprint } from '../src/domain/idempotency.ts';
 import { type KnownPrice, mergeLines, orderTotal, priceLines } from '../src/domain/pricing.ts';
 import {
   assertTransition,
@@ -10,6 +9,7 @@ import {
   ORDER_STATUSES,
   type OrderStatus,
 } from '../src/domain/status.ts';
+import { placementFingerprint as requestFingerprint } from '../src/use-cases/place-order.ts';
 
 t.test('the status machine allows exactly the transitions of DESIGN.md', async (t) => {
   const legal = new Set([

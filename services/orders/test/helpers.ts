@@ -2,7 +2,7 @@
 // local token signer, a queue that records every order.* event the service emits, and helpers to
 // publish the events of other services.
 import type { ProductSnapshot } from '@mercato/contracts';
-import { type Envelope, envelope } from '@mercato/messaging';
+import type { Envelope } from '@mercato/messaging';
 import {
   deleteConsumerTopology,
   isolatedSchema,
@@ -17,7 +17,7 @@ import {
 import { uuidv7 } from 'uuidv7';
 import { buildApp } from '../src/app.ts';
 import type { Config } from '../src/config.ts';
-import { handleProductEvent } from '../src/consumers/product-prices.ts';
+import { upsertProductPrice } from '../src/persistence/product-prices.ts';
 
 interface Tap {
   teardown(fn: () => unknown): void;
@@ -73,11 +73,7 @@ export async function setup(t: Tap, overrides: Partial<Config> = {}) {
       active: p.active ?? true,
       version: p.version ?? 1,
     };
-    await app.orm.em
-      .fork()
-      .transactional((em) =>
-        handleProductEvent(envelope('product.created', snapshot, { source: 'test' }), em),
-      );
+    await app.orm.em.fork().transactional((em) => upsertProductPrice(em, snapshot));
     return snapshot;
   };
 

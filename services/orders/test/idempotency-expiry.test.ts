@@ -5,10 +5,14 @@ import { loadConfig } from '@mercato/kit';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { configSchema } from '../src/config.ts';
-import { deleteExpiredIdempotencyKeys } from '../src/sweeper.ts';
+import { placementKeys } from '../src/persistence/idempotency.ts';
 import { eventually, setup } from './helpers.ts';
 
 type Setup = Awaited<ReturnType<typeof setup>>;
+
+const keys = placementKeys();
+const deleteExpiredIdempotencyKeys: typeof keys.deleteExpired = (orm, ttl, opts) =>
+  keys.deleteExpired(orm, ttl, opts);
 
 const card = { type: 'card' as const, token: 'tok_visa' };
 

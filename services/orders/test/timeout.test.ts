@@ -5,7 +5,8 @@ import { type Envelope, envelope } from '@mercato/messaging';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { buildApp } from '../src/app.ts';
-import { expiredBecause, sweepExpiredOrders } from '../src/sweeper.ts';
+import { expiredBecause } from '../src/domain/expiry.ts';
+import { sweepExpiredOrders } from '../src/use-cases/cancel-expired-orders.ts';
 import { eventually, placeOrder, setup, testConfig } from './helpers.ts';
 
 type Setup = Awaited<ReturnType<typeof setup>>;

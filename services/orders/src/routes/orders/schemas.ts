@@ -100,11 +100,10 @@ export const StatusView = Type.Object({
     }),
   ),
 });
+export type StatusView = Static<typeof StatusView>;
 
 export const SetStatusBody = Type.Object({ status: OrderStatusSchema }, { additionalProperties: false });
 
 export const AddItemBody = RequestedLineSchema;
 export const UpdateItemBody = Type.Object({ quantity: Quantity }, { additionalProperties: false });
 export const ItemParams = Type.Object({ id: Uuid, itemId: Uuid });
-
-export const IfMatchHeader = Type.Object({ 'if-match': Type.Optional(Type.String()) });

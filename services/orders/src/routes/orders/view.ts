@@ -1,6 +1,8 @@
 import { lineTotal, normalizeAmount } from '@mercato/contracts';
-import type { ItemFields, OrderFields } from '../../orders.ts';
-import type { OrderView, PaymentFailureView } from './schemas.ts';
+import type { ItemFields, OrderFields } from '../../domain/order.ts';
+import { retryUntil } from '../../domain/order.ts';
+import type { OrderStatus } from '../../domain/status.ts';
+import type { OrderView, PaymentFailureView, StatusView } from './schemas.ts';
 
 /** The recorded payment failure with its retry deadline, if the order has one. */
 export function paymentFailureView(
@@ -11,7 +13,7 @@ export function paymentFailureView(
   return {
     failedAt: order.paymentFailedAt.toISOString(),
     reason: order.paymentFailureReason ?? 'unknown',
-    retryUntil: new Date(order.paymentFailedAt.getTime() + paymentRetryWindowMs).toISOString(),
+    retryUntil: retryUntil(order.paymentFailedAt, paymentRetryWindowMs).toISOString(),
   };
 }
 
@@ -45,4 +47,24 @@ export function toOrderView(
   const payment = paymentFailureView(order, paymentRetryWindowMs);
   if (payment) view.payment = payment;
   return view;
+}
+
+export function toStatusView(
+  order: OrderFields,
+  history: readonly { fromStatus?: OrderStatus | null; toStatus: OrderStatus; at: Date; cause: string }[],
+  paymentRetryWindowMs: number,
+): StatusView {
+  const payment = paymentFailureView(order, paymentRetryWindowMs);
+  return {
+    orderId: order.id,
+    status: order.status,
+    ...(order.cancelReason ? { cancelReason: order.cancelReason } : {}),
+    ...(payment ? { payment } : {}),
+    history: history.map((h) => ({
+      from: h.fromStatus ?? null,
+      to: h.toStatus,
+      at: h.at.toISOString(),
+      cause: h.cause,
+    })),
+  };
 }

@@ -1,10 +1,11 @@
 // Orders' own tables. No `schema` here: the ORM's schema setting applies (orders, or a test schema).
+// (idempotency_key, created by the migrations, is @mercato/idempotency's: read and written as SQL.)
 // Items and history refer to their order by id rather than as ORM relations: every read of them is a
 // plain query by order id, and the order row is the one that carries the version (ETag).
 import type { CancelReason } from '@mercato/contracts';
 import { messagingEntities } from '@mercato/messaging';
 import { defineEntity, p } from '@mikro-orm/core';
-import type { OrderStatus } from './domain/status.ts';
+import type { OrderStatus } from '../domain/status.ts';
 
 export const OrderSchema = defineEntity({
   name: 'Order',
@@ -68,21 +69,6 @@ export const StatusChangeSchema = defineEntity({
 export class StatusChange extends StatusChangeSchema.class {}
 StatusChangeSchema.setClass(StatusChange);
 
-export const IdempotencyRecordSchema = defineEntity({
-  name: 'IdempotencyRecord',
-  tableName: 'idempotency_key',
-  properties: {
-    userId: p.uuid().primary(),
-    key: p.string().columnType('text').primary(),
-    fingerprint: p.string().columnType('text'),
-    statusCode: p.integer(),
-    response: p.json<Record<string, unknown>>(),
-    createdAt: p.datetime().columnType('timestamptz'),
-  },
-});
-export class IdempotencyRecord extends IdempotencyRecordSchema.class {}
-IdempotencyRecordSchema.setClass(IdempotencyRecord);
-
 /** The read model of catalog prices. A deleted product stays as a tombstone so that an older
  * `product.updated` arriving late cannot bring it back. */
 export const ProductPriceSchema = defineEntity({
@@ -107,7 +93,6 @@ export const entities = [
   OrderSchema,
   OrderItemSchema,
   StatusChangeSchema,
-  IdempotencyRecordSchema,
   ProductPriceSchema,
   ...messagingEntities,
 ];

@@ -1,0 +1,42 @@
+// The shape of an order and its lines as the rules, events and views see them: an ORM entity or a
+// plain row written by the hot path's SQL both fit.
+import type { CancelReason } from '@mercato/contracts';
+import type { OrderStatus } from './status.ts';
+
+export interface OrderFields {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  /** Grows with every line change; reservations and charges are for one revision. */
+  revision: number;
+  totalAmount: string;
+  currency: string;
+  shippingAddressId: string;
+  paymentMethod: { type: 'card'; token: string };
+  cancelReason?: CancelReason | null;
+  paymentFailedAt?: Date | null;
+  paymentFailureReason?: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  version: number;
+}
+
+export interface ItemFields {
+  id: string;
+  productId: string;
+  productName: string;
+  quantity: number;
+  unitAmount: string;
+  currency: string;
+}
+
+/** Why a status changed, as recorded in the history: 'customer', 'payment.succeeded', 'timeout'... */
+export type Cause = string;
+
+/** One line's quantity after merging: the same bound as a requested line. */
+export const MAX_LINE_QUANTITY = 10_000;
+
+/** The order awaits a payment retry until then (the window runs from the first declined payment). */
+export function retryUntil(paymentFailedAt: Date, paymentRetryWindowMs: number): Date {
+  return new Date(paymentFailedAt.getTime() + paymentRetryWindowMs);
+}
