@@ -1,6 +1,6 @@
 // How repeated failed logins are answered: a few are free, then each further attempt must wait a
 // growing delay, and past a limit the account (or client IP) is locked for a while. Pure policy; the
-// counters live in Redis (see ../login-throttle.ts).
+// counters live in Redis (see ../persistence/login-throttle.ts).
 export interface ThrottlePolicy {
   slowdownAfter: number;
   lockAfter: number;

@@ -1,10 +1,6 @@
-// Schemas and helpers shared by the resources.
-import type { EntityManager } from '@mercato/db';
-import { ProblemSchema, problems } from '@mercato/kit';
-import { OptimisticLockError } from '@mikro-orm/core';
-import type { FastifyRequest } from 'fastify';
+// Schemas and the user view shared by the resources.
 import { Type } from 'typebox';
-import { User } from '../entities.ts';
+import type { User } from '../persistence/entities.ts';
 
 export const Email = Type.String({ format: 'email', maxLength: 254, examples: ['ann@example.com'] });
 export const Username = Type.String({
@@ -39,27 +35,4 @@ export function userView(user: User) {
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
   };
-}
-
-/** OpenAPI entries for the problem answers a route can give. */
-export function problemResponses(...statuses: number[]) {
-  return Object.fromEntries(statuses.map((s) => [s, ProblemSchema]));
-}
-
-/** The caller's user row; a token of a user that is gone or deactivated is no longer good. */
-export async function currentUser(em: EntityManager, request: FastifyRequest): Promise<User> {
-  const user = await em.findOne(User, request.user.sub);
-  if (!user?.active) throw problems.unauthorized('The account does not exist or is deactivated');
-  return user;
-}
-
-/** A concurrent update between our read and our write is the same stale read If-Match guards. */
-export async function withVersionCheck<T>(work: () => Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (err) {
-    if (err instanceof OptimisticLockError)
-      throw problems.preconditionFailed('The resource was changed concurrently; read it again');
-    throw err;
-  }
 }

@@ -1,87 +1,30 @@
-import type { EntityManager } from '@mercato/db';
-import { type App, assertIfMatch, etag, IdParam, Page, PageQuery, problems } from '@mercato/kit';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import {
+  type App,
+  assertIfMatch,
+  bearer,
+  errorResponses,
+  etag,
+  IdParam,
+  IfMatchHeader,
+  Page,
+} from '@mercato/kit';
 import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import { uuidv7 } from 'uuidv7';
-import { Address } from '../../entities.ts';
-import { currentUser, problemResponses, withVersionCheck } from '../common.ts';
+import { addAddress } from '../../use-cases/add-address.ts';
+import type { Caller } from '../../use-cases/address-access.ts';
+import { deleteAddress } from '../../use-cases/delete-address.ts';
+import { getAddress } from '../../use-cases/get-address.ts';
+import { listAddresses } from '../../use-cases/list-addresses.ts';
+import { replaceAddress } from '../../use-cases/replace-address.ts';
+import { AddressBody, AddressView, ListQuery } from './schemas.ts';
+import { addressView } from './view.ts';
 
-const Text = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S' });
-const AddressBody = Type.Object(
-  {
-    street: Text(200),
-    city: Text(100),
-    postalCode: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9 -]{0,14}$', examples: ['10115'] }),
-    country: Type.String({ pattern: '^[A-Z]{2}$', description: 'ISO 3166-1 alpha-2', examples: ['DE'] }),
-    isDefault: Type.Optional(Type.Boolean()),
-  },
-  { additionalProperties: false },
-);
-const AddressView = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  userId: Type.String({ format: 'uuid' }),
-  street: Type.String(),
-  city: Type.String(),
-  postalCode: Type.String(),
-  country: Type.String(),
-  isDefault: Type.Boolean(),
-  createdAt: Type.String({ format: 'date-time' }),
-  updatedAt: Type.String({ format: 'date-time' }),
-});
-const ListQuery = Type.Object(
-  {
-    ...PageQuery.properties,
-    userId: Type.Optional(Type.String({ format: 'uuid', description: 'admins only: one user’s addresses' })),
-  },
-  { additionalProperties: false },
-);
-const bearer = [{ bearerAuth: [] }];
+const caller = (request: FastifyRequest): Caller => ({ userId: request.user.sub, role: request.user.role });
 
-function addressView(a: Address) {
-  return {
-    id: a.id,
-    userId: a.userId,
-    street: a.street,
-    city: a.city,
-    postalCode: a.postalCode,
-    country: a.country,
-    isDefault: a.isDefault,
-    createdAt: a.createdAt.toISOString(),
-    updatedAt: a.updatedAt.toISOString(),
-  };
-}
-
-/** A customer's view is their own addresses only: someone else's is "not found", not "forbidden". */
-async function visibleAddress(em: EntityManager, request: FastifyRequest, id: string): Promise<Address> {
-  const address = await em.findOne(Address, id);
-  if (!address || (request.user.role !== 'admin' && address.userId !== request.user.sub))
-    throw problems.notFound('No such address');
-  return address;
-}
-
-/** Makes `address` the user's only default (the partial unique index enforces "only"). */
-async function clearOtherDefaults(em: EntityManager, address: Address): Promise<void> {
-  await em.nativeUpdate(
-    Address,
-    { userId: address.userId, isDefault: true, id: { $ne: address.id } },
-    { isDefault: false },
-  );
-}
-
-async function flushDefault(em: EntityManager): Promise<void> {
-  try {
-    await em.flush();
-  } catch (err) {
-    if (err instanceof UniqueConstraintViolationException)
-      throw problems.conflict('The default address was changed concurrently; try again');
-    throw err;
-  }
-}
-
+/** Registered under /addresses. */
 export default async function addressRoutes(app: App): Promise<void> {
   app.post(
-    '/addresses',
+    '',
     {
       preHandler: app.authenticate,
       schema: {
@@ -89,35 +32,18 @@ export default async function addressRoutes(app: App): Promise<void> {
         summary: 'Add an address to the caller; the first one becomes the default',
         security: bearer,
         body: AddressBody,
-        response: { 201: AddressView, ...problemResponses(400, 401, 409) },
+        response: { 201: AddressView, ...errorResponses(400, 401, 409) },
       },
     },
     async (request, reply) => {
-      const em = app.orm.em.fork();
-      const address = await em.transactional(async (tx) => {
-        const user = await currentUser(tx, request);
-        const { isDefault, ...fields } = request.body;
-        const hasAny = (await tx.count(Address, { userId: user.id })) > 0;
-        const now = new Date();
-        const address = tx.create(Address, {
-          id: uuidv7(),
-          userId: user.id,
-          ...fields,
-          isDefault: isDefault ?? !hasAny,
-          createdAt: now,
-          updatedAt: now,
-        });
-        if (address.isDefault) await clearOtherDefaults(tx, address);
-        await flushDefault(tx);
-        return address;
-      });
+      const address = await addAddress(app.orm.em.fork(), request.user.sub, request.body);
       reply.code(201).header('location', `/addresses/${address.id}`).header('etag', etag(address.version));
       return addressView(address);
     },
   );
 
   app.get(
-    '/addresses',
+    '',
     {
       preHandler: app.authenticate,
       schema: {
@@ -125,23 +51,22 @@ export default async function addressRoutes(app: App): Promise<void> {
         summary: 'The caller’s addresses (admins: everyone’s, or one user’s with userId)',
         security: bearer,
         querystring: ListQuery,
-        response: { 200: Page(AddressView), ...problemResponses(400, 401) },
+        response: { 200: Page(AddressView), ...errorResponses(400, 401) },
       },
     },
     async (request) => {
       const { page = 1, pageSize = 20, userId } = request.query;
-      const where = request.user.role === 'admin' ? (userId ? { userId } : {}) : { userId: request.user.sub };
-      const [items, total] = await app.orm.em.fork().findAndCount(Address, where, {
-        orderBy: { isDefault: 'desc', id: 'asc' },
-        limit: pageSize,
-        offset: (page - 1) * pageSize,
+      const { items, total } = await listAddresses(app.orm.em.fork(), caller(request), {
+        userId,
+        page,
+        pageSize,
       });
       return { items: items.map(addressView), page, pageSize, total };
     },
   );
 
   app.get(
-    '/addresses/:id',
+    '/:id',
     {
       preHandler: app.authenticate,
       schema: {
@@ -149,18 +74,18 @@ export default async function addressRoutes(app: App): Promise<void> {
         summary: 'One address',
         security: bearer,
         params: IdParam,
-        response: { 200: AddressView, ...problemResponses(400, 401, 404) },
+        response: { 200: AddressView, ...errorResponses(400, 401, 404) },
       },
     },
     async (request, reply) => {
-      const address = await visibleAddress(app.orm.em.fork(), request, request.params.id);
+      const address = await getAddress(app.orm.em.fork(), caller(request), request.params.id);
       reply.header('etag', etag(address.version));
       return addressView(address);
     },
   );
 
   app.put(
-    '/addresses/:id',
+    '/:id',
     {
       preHandler: app.authenticate,
       schema: {
@@ -168,25 +93,18 @@ export default async function addressRoutes(app: App): Promise<void> {
         summary: 'Replace an address; If-Match guards against stale reads',
         security: bearer,
         params: IdParam,
+        headers: IfMatchHeader,
         body: AddressBody,
-        response: { 200: AddressView, ...problemResponses(400, 401, 404, 409, 412) },
+        response: { 200: AddressView, ...errorResponses(400, 401, 404, 409, 412) },
       },
     },
     async (request, reply) => {
-      const em = app.orm.em.fork();
-      const address = await withVersionCheck(() =>
-        em.transactional(async (tx) => {
-          const address = await visibleAddress(tx, request, request.params.id);
-          assertIfMatch(request, address.version);
-          const { isDefault, ...fields } = request.body;
-          Object.assign(address, fields);
-          // Omitting the flag keeps it: a client editing the street should not lose its default.
-          if (isDefault !== undefined) address.isDefault = isDefault;
-          address.updatedAt = new Date();
-          if (address.isDefault) await clearOtherDefaults(tx, address);
-          await flushDefault(tx);
-          return address;
-        }),
+      const address = await replaceAddress(
+        app.orm.em.fork(),
+        caller(request),
+        request.params.id,
+        request.body,
+        (version) => assertIfMatch(request, version),
       );
       reply.header('etag', etag(address.version));
       return addressView(address);
@@ -194,7 +112,7 @@ export default async function addressRoutes(app: App): Promise<void> {
   );
 
   app.delete(
-    '/addresses/:id',
+    '/:id',
     {
       preHandler: app.authenticate,
       schema: {
@@ -202,16 +120,14 @@ export default async function addressRoutes(app: App): Promise<void> {
         summary: 'Delete an address',
         security: bearer,
         params: IdParam,
-        response: { 204: Type.Null(), ...problemResponses(400, 401, 404, 412) },
+        headers: IfMatchHeader,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 404, 412) },
       },
     },
     async (request, reply) => {
-      const em = app.orm.em.fork();
-      await em.transactional(async (tx) => {
-        const address = await visibleAddress(tx, request, request.params.id);
-        assertIfMatch(request, address.version);
-        tx.remove(address);
-      });
+      await deleteAddress(app.orm.em.fork(), caller(request), request.params.id, (version) =>
+        assertIfMatch(request, version),
+      );
       return reply.code(204).send(null);
     },
   );

@@ -8,7 +8,7 @@ import type {
 } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import { addToOutbox, envelope } from '@mercato/messaging';
-import type { User } from './entities.ts';
+import type { User } from '../persistence/entities.ts';
 
 const source = 'identity';
 

@@ -1,9 +1,9 @@
 // Failed-login counters per account and per client IP, in Redis with a TTL. Redis is an accelerator:
 // when it is unreachable, logins are not throttled (a warning is logged) rather than refused.
 import { problems } from '@mercato/kit';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from '@mercato/messaging';
 import type { Redis } from 'ioredis';
-import { retryAfterSeconds, type ThrottlePolicy, verdictAfterFailures } from './domain/login-throttle.ts';
+import { retryAfterSeconds, type ThrottlePolicy, verdictAfterFailures } from '../domain/login-throttle.ts';
 
 const PREFIX = 'identity:login:';
 
@@ -18,7 +18,7 @@ export class LoginThrottle {
     private readonly redis: Redis,
     private readonly policies: { account: ThrottlePolicy; ip: ThrottlePolicy },
     private readonly windowSeconds: number,
-    private readonly log: FastifyBaseLogger,
+    private readonly log: Logger,
   ) {}
 
   private keys(s: ThrottleSubject) {

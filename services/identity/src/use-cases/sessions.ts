@@ -2,17 +2,29 @@
 // own; a refresh token is an opaque secret kept here (as a digest) and exchanged exactly once. Each
 // refresh row remembers the access token issued with it, so that ending a login (logout, reuse of a
 // rotated token, deactivation) can also put that login's live access tokens on the deny-list that
-// every service checks.
+// every service checks. Decorated as `app.sessions` (plugins/sessions.ts): its methods are the
+// refresh and logout use cases, and the revocations other use cases end with.
 import type { EntityManager } from '@mercato/db';
 import { problems } from '@mercato/kit';
-import type { FastifyBaseLogger } from 'fastify';
+import type { Logger } from '@mercato/messaging';
 import type { Redis } from 'ioredis';
 import { uuidv7 } from 'uuidv7';
-import { digest, newOpaqueToken } from './domain/secrets.ts';
-import { RefreshToken, User } from './entities.ts';
-import type { SigningKey } from './keys.ts';
-
-export const DENY_PREFIX = 'auth:denied:';
+import { digest, newOpaqueToken } from '../domain/secrets.ts';
+import type { SigningKey } from '../domain/signing-key.ts';
+import { denyAccessTokens } from '../persistence/deny-list.ts';
+import type { User } from '../persistence/entities.ts';
+import {
+  addRefreshToken,
+  findRefreshTokenByAccessJti,
+  findRefreshTokenByHash,
+  type LoginScope,
+  liveAccessTokens,
+  lockFamilies,
+  markRevoked,
+  openFamilies,
+  reloadRefreshToken,
+} from '../persistence/refresh-tokens.ts';
+import { findUser } from '../persistence/users.ts';
 
 export interface TokenPair {
   accessToken: string;
@@ -29,7 +41,7 @@ export class Sessions {
       key: SigningKey;
       accessTtlSeconds: number;
       refreshTtlSeconds: number;
-      log: FastifyBaseLogger;
+      log: Logger;
     },
   ) {}
 
@@ -39,7 +51,7 @@ export class Sessions {
     const now = Date.now();
     const jti = uuidv7();
     const refreshToken = newOpaqueToken();
-    em.create(RefreshToken, {
+    addRefreshToken(em, {
       id: uuidv7(),
       userId: user.id,
       familyId,
@@ -47,8 +59,6 @@ export class Sessions {
       accessJti: jti,
       accessExpiresAt: new Date(now + accessTtlSeconds * 1000),
       expiresAt: new Date(now + refreshTtlSeconds * 1000),
-      rotatedAt: null,
-      revokedAt: null,
       createdAt: new Date(now),
     });
     await em.flush();
@@ -67,27 +77,27 @@ export class Sessions {
 
   /** Exchanges a refresh token for a new pair. A token presented a second time ends its whole login. */
   async refresh(em: EntityManager, refreshToken: string): Promise<TokenPair> {
-    const found = await em.findOne(RefreshToken, { tokenHash: digest(refreshToken) });
+    const found = await findRefreshTokenByHash(em, digest(refreshToken));
     if (!found) throw problems.unauthorized('The refresh token is not valid');
     const outcome = await em.transactional(async (tx): Promise<TokenPair | string> => {
       // Rotation and revocation of one family take turns: otherwise a rotation in flight could add
       // a fresh token to a family that a concurrent reuse is revoking, and that token would survive.
       await lockFamilies(tx, [found.familyId]);
-      const row = await tx.findOneOrFail(RefreshToken, found.id, { refresh: true });
+      const row = await reloadRefreshToken(tx, found.id);
       const now = new Date();
       if (row.revokedAt) return 'The refresh token has been revoked';
       if (row.expiresAt <= now) return 'The refresh token has expired';
       if (row.rotatedAt) {
-        await this.revokeWhere(tx, { familyId: row.familyId });
+        await this.revoke(tx, { familyId: row.familyId });
         this.deps.log.warn(
           { familyId: row.familyId, userId: row.userId },
           'refresh token reused; family revoked',
         );
         return 'The refresh token was already used; every session of this login is revoked';
       }
-      const user = await tx.findOne(User, row.userId);
+      const user = await findUser(tx, row.userId);
       if (!user?.active) {
-        await this.revokeWhere(tx, { familyId: row.familyId });
+        await this.revoke(tx, { familyId: row.familyId });
         return 'The account is deactivated';
       }
       row.rotatedAt = now;
@@ -100,42 +110,30 @@ export class Sessions {
 
   /** Ends the login the access token `jti` belongs to (logout). */
   async endLoginOf(em: EntityManager, jti: string): Promise<void> {
-    const row = await em.findOne(RefreshToken, { accessJti: jti });
+    const row = await findRefreshTokenByAccessJti(em, jti);
     const expiresAt = row?.accessExpiresAt ?? new Date(Date.now() + this.deps.accessTtlSeconds * 1000);
     // The caller's own token first, and strictly: a logout that cannot deny its token must say so.
     await this.deny([{ jti, expiresAt }], { strict: true });
-    if (row) await this.revokeFamily(em, row.familyId);
-  }
-
-  async revokeFamily(em: EntityManager, familyId: string): Promise<void> {
-    await this.revokeWhere(em, { familyId });
+    if (row) await this.revoke(em, { familyId: row.familyId });
   }
 
   /** Every login of a user, optionally but one (a password change keeps the session that made it). */
   async revokeAllOf(em: EntityManager, userId: string, exceptFamilyOfJti?: string): Promise<void> {
-    let exceptFamily: string | undefined;
+    let exceptFamilyId: string | undefined;
     if (exceptFamilyOfJti) {
-      exceptFamily = (await em.findOne(RefreshToken, { accessJti: exceptFamilyOfJti }))?.familyId;
+      exceptFamilyId = (await findRefreshTokenByAccessJti(em, exceptFamilyOfJti))?.familyId;
     }
-    await this.revokeWhere(em, exceptFamily ? { userId, familyId: { $ne: exceptFamily } } : { userId });
+    await this.revoke(em, { userId, exceptFamilyId });
   }
 
-  private async revokeWhere(em: EntityManager, where: Record<string, unknown>): Promise<void> {
+  private async revoke(em: EntityManager, scope: LoginScope): Promise<void> {
     const live = await em.transactional(async (tx) => {
-      const open = await tx.find(RefreshToken, { ...where, revokedAt: null } as never, {
-        fields: ['familyId'],
-      });
-      await lockFamilies(
-        tx,
-        open.map((r) => r.familyId),
-      );
+      await lockFamilies(tx, await openFamilies(tx, scope));
       const now = new Date();
       // Read after the locks: a rotation that just committed has added a row that must go too.
-      const live = await tx.find(RefreshToken, { ...where, accessExpiresAt: { $gt: now } } as never, {
-        fields: ['accessJti', 'accessExpiresAt'],
-      });
-      await tx.nativeUpdate(RefreshToken, { ...where, revokedAt: null } as never, { revokedAt: now });
-      return live.map((r) => ({ jti: r.accessJti, expiresAt: r.accessExpiresAt }));
+      const live = await liveAccessTokens(tx, scope, now);
+      await markRevoked(tx, scope, now);
+      return live;
     });
     await this.deny(live);
   }
@@ -143,26 +141,11 @@ export class Sessions {
   /** Deny-lists access tokens until they would have expired anyway. */
   private async deny(tokens: { jti: string; expiresAt: Date }[], opts: { strict?: boolean } = {}) {
     if (tokens.length === 0) return;
-    const now = Date.now();
-    const pipeline = this.deps.redis.pipeline();
-    for (const t of tokens) {
-      const ttl = Math.ceil((t.expiresAt.getTime() - now) / 1000);
-      if (ttl > 0) pipeline.set(DENY_PREFIX + t.jti, '1', 'EX', ttl);
-    }
     try {
-      const results = (await pipeline.exec()) ?? [];
-      const failed = results.find(([err]) => err);
-      if (failed) throw failed[0];
+      await denyAccessTokens(this.deps.redis, tokens);
     } catch (err) {
       this.deps.log.error({ err, count: tokens.length }, 'cannot write the access-token deny-list');
       if (opts.strict) throw problems.serviceUnavailable('Logout is not possible right now; try again');
     }
-  }
-}
-
-/** Transaction-scoped locks on refresh families, taken in one order so that two callers cannot deadlock. */
-async function lockFamilies(tx: EntityManager, familyIds: string[]): Promise<void> {
-  for (const id of [...new Set(familyIds)].sort()) {
-    await tx.execute('select pg_advisory_xact_lock(hashtext(?))', [`mercato.refresh-family.${id}`]);
   }
 }

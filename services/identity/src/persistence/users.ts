@@ -1,0 +1,101 @@
+// The user rows: lookups, the uniqueness checks the database backs up, and the admin count that
+// guards the last admin.
+import type { EntityManager } from '@mercato/db';
+import { problems, type Role } from '@mercato/kit';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { User } from './entities.ts';
+
+const likeEscape = (s: string) => s.replace(/[\\%_]/g, '\\$&');
+
+/** Adds the row to em's unit of work (written by the caller's flush). */
+export function addUser(
+  em: EntityManager,
+  row: {
+    id: string;
+    email: string;
+    username: string;
+    name: string | null;
+    passwordHash: string;
+    role: Role;
+    active: boolean;
+    createdAt: Date;
+    updatedAt: Date;
+  },
+): User {
+  return em.create(User, row);
+}
+
+export function findUser(em: EntityManager, id: string): Promise<User | null> {
+  return em.findOne(User, id);
+}
+
+/** `email` already normalized (rows hold it lower-cased). */
+export function findUserByEmail(em: EntityManager, email: string): Promise<User | null> {
+  return em.findOne(User, { email });
+}
+
+/** Whether some user has this username in any case. */
+export async function usernameTaken(em: EntityManager, username: string): Promise<boolean> {
+  return (await em.findOne(User, { username: { $ilike: likeEscape(username) } })) !== null;
+}
+
+/** 409 when the e-mail or the username (any case) belongs to another user. */
+export async function assertUnique(
+  em: EntityManager,
+  fields: { email?: string; username?: string },
+  exceptUserId?: string,
+): Promise<void> {
+  const or: object[] = [];
+  if (fields.email) or.push({ email: fields.email });
+  if (fields.username) or.push({ username: { $ilike: likeEscape(fields.username) } });
+  if (or.length === 0) return;
+  const taken = await em.find(User, {
+    $or: or,
+    ...(exceptUserId ? { id: { $ne: exceptUserId } } : {}),
+  } as never);
+  if (taken.some((u) => u.email === fields.email))
+    throw problems.conflict('This e-mail address is already registered', { field: 'email' });
+  if (taken.length > 0) throw problems.conflict('This username is already taken', { field: 'username' });
+}
+
+/** Turns the database's uniqueness check (the race the pre-check cannot close) into a 409. */
+export async function flushUnique(em: EntityManager): Promise<void> {
+  try {
+    await em.flush();
+  } catch (err) {
+    if (err instanceof UniqueConstraintViolationException) {
+      const field = String(err.message).includes('username') ? 'username' : 'email';
+      throw problems.conflict(`This ${field === 'email' ? 'e-mail address' : 'username'} is already in use`, {
+        field,
+      });
+    }
+    throw err;
+  }
+}
+
+export function countOtherActiveAdmins(em: EntityManager, userId: string): Promise<number> {
+  return em.count(User, { role: 'admin', active: true, id: { $ne: userId } });
+}
+
+export interface UserFilter {
+  role?: Role;
+  active?: boolean;
+  /** substring, any case */
+  email?: string;
+}
+
+export function listUsers(
+  em: EntityManager,
+  filter: UserFilter,
+  page: { page: number; pageSize: number },
+): Promise<[User[], number]> {
+  const where: Record<string, unknown> = {};
+  if (filter.role !== undefined) where.role = filter.role;
+  if (filter.active !== undefined) where.active = filter.active;
+  if (filter.email !== undefined) where.email = { $ilike: `%${likeEscape(filter.email.toLowerCase())}%` };
+  return em.findAndCount(User, where, {
+    orderBy: { id: 'asc' },
+    limit: page.pageSize,
+    offset: (page.page - 1) * page.pageSize,
+  });
+}

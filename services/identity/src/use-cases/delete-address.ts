@@ -1,0 +1,17 @@
+import type { EntityManager } from '@mercato/db';
+import { removeAddress } from '../persistence/addresses.ts';
+import { type Caller, visibleAddress } from './address-access.ts';
+
+/** `assertVersion` is the caller's precondition on the row version (If-Match). */
+export async function deleteAddress(
+  em: EntityManager,
+  caller: Caller,
+  id: string,
+  assertVersion: (version: number) => void,
+): Promise<void> {
+  await em.transactional(async (tx) => {
+    const address = await visibleAddress(tx, caller, id);
+    assertVersion(address.version);
+    removeAddress(tx, address);
+  });
+}

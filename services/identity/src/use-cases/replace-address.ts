@@ -1,0 +1,30 @@
+import type { EntityManager } from '@mercato/db';
+import { clearOtherDefaults, flushDefault } from '../persistence/addresses.ts';
+import type { Address } from '../persistence/entities.ts';
+import { withVersionCheck } from '../persistence/version-check.ts';
+import type { AddressFields } from './add-address.ts';
+import { type Caller, visibleAddress } from './address-access.ts';
+
+/** Replaces an address. `assertVersion` is the caller's precondition on the row version (If-Match). */
+export function replaceAddress(
+  em: EntityManager,
+  caller: Caller,
+  id: string,
+  input: AddressFields,
+  assertVersion: (version: number) => void,
+): Promise<Address> {
+  return withVersionCheck(() =>
+    em.transactional(async (tx) => {
+      const address = await visibleAddress(tx, caller, id);
+      assertVersion(address.version);
+      const { isDefault, ...fields } = input;
+      Object.assign(address, fields);
+      // Omitting the flag keeps it: a client editing the street should not lose its default.
+      if (isDefault !== undefined) address.isDefault = isDefault;
+      address.updatedAt = new Date();
+      if (address.isDefault) await clearOtherDefaults(tx, address);
+      await flushDefault(tx);
+      return address;
+    }),
+  );
+}
