@@ -1,16 +1,15 @@
-import { afterCommitHooks } from '@mercato/db';
 import type { App } from '@mercato/kit';
-import { buildEventService, startConsumer } from '@mercato/messaging';
+import { buildService } from '@mercato/service';
 import type { JSONWebKeySet } from 'jose';
 import { migrations } from '../migrations/index.ts';
 import type { Config } from './config.ts';
-import { chargeOnStockReserved } from './consumers/charge-on-stock-reserved.ts';
-import { refundOnOrderCancelled } from './consumers/refund-on-order-cancelled.ts';
+import { registerConsumers } from './consumers/index.ts';
 import { httpPaymentProvider, type PaymentProvider } from './domain/provider.ts';
-import { entities } from './entities.ts';
-import { startIdempotencySweeper } from './idempotency-sweeper.ts';
-import { ProviderWorker } from './provider-worker.ts';
-import { paymentRoutes } from './routes/payments/index.ts';
+import { entities } from './persistence/entities.ts';
+import paymentWorker from './plugins/payment-worker.ts';
+import paymentsRoutes from './routes/payments/index.ts';
+import { startIdempotencySweeper } from './workers/idempotency-sweeper.ts';
+import { ProviderWorker } from './workers/provider-worker.ts';
 
 export interface AppDeps {
   /** a fixed key set instead of fetching JWKS_URL (tests: testAuth().jwks) */
@@ -26,14 +25,15 @@ export interface AppDeps {
  * consumers, the provider worker and the outbox relay, then closes the broker, Redis and the ORM.
  */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
-  return buildEventService({
+  return buildService({
     name: 'payments',
     config,
-    entities,
-    migrations,
-    jwks: deps.jwks,
+    database: { entities, migrations },
+    consumers: { retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS.split(',').map(Number) },
+    auth: { jwks: deps.jwks },
     openapi: { title: 'Mercato payments', description: 'Charges, retries and refunds of orders' },
-    async setup({ app, orm, broker, logger, stopOnClose }) {
+    async setup(ctx) {
+      const { app, orm, logger, stopOnClose } = ctx;
       const worker = new ProviderWorker({
         orm,
         provider:
@@ -52,28 +52,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
       // Registered before the consumers, so stopped after them: no new work, then it finishes the
       // provider calls in flight.
       stopOnClose(worker);
-      const common = {
-        broker,
-        orm,
-        logger,
-        retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS.split(',').map(Number),
-      };
-      stopOnClose(
-        await startConsumer({
-          ...common,
-          name: 'payments.charge',
-          events: ['stock.reserved'],
-          handle: chargeOnStockReserved({ logger, worker, afterCommit: afterCommitHooks(orm) }),
-        }),
-      );
-      stopOnClose(
-        await startConsumer({
-          ...common,
-          name: 'payments.refund-on-cancel',
-          events: ['order.cancelled'],
-          handle: refundOnOrderCancelled({ onRecorded: () => worker.kick() }),
-        }),
-      );
+      await app.register(paymentWorker, { worker });
+      await registerConsumers(ctx, { worker });
       worker.start();
       // Independent of the rest; registered last, so stopped first.
       stopOnClose(
@@ -84,7 +64,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
           intervalMs: deps.idempotencySweepIntervalMs,
         }),
       );
-      await app.register(paymentRoutes, { orm, worker });
+      await app.register(paymentsRoutes, { prefix: '/payments' });
     },
   });
 }

@@ -12,11 +12,16 @@ import { uuidv7 } from 'uuidv7';
 import { migrations } from '../migrations/index.ts';
 import { chargeOnStockReserved } from '../src/consumers/charge-on-stock-reserved.ts';
 import type { PaymentProvider, ProviderOutcome } from '../src/domain/provider.ts';
-import { entities, Payment } from '../src/entities.ts';
-import { ProviderWorker, type ProviderWorkerOptions } from '../src/provider-worker.ts';
+import { entities, Payment } from '../src/persistence/entities.ts';
+import { ProviderWorker, type ProviderWorkerOptions } from '../src/workers/provider-worker.ts';
 import { sleep } from './helpers.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
+/** As the consumer hands it to the handler: the type checked, so `data` is typed. */
+const stockReservedEvent = (data: StockReserved, correlationId?: string) => ({
+  ...envelope('stock.reserved', data, { source: 'test', correlationId }),
+  type: 'stock.reserved' as const,
+});
 
 t.test('stock.reserved hands its payment to the worker at commit', async (t) => {
   const schema = await isolatedSchema(t, 't_payh');
@@ -63,7 +68,7 @@ t.test('stock.reserved hands its payment to the worker at commit', async (t) => 
       total: { amount: '19.90', currency: 'EUR' },
       paymentMethod: { type: 'card', token: 'tok_visa' },
     };
-    return envelope('stock.reserved', data, { source: 'test', correlationId: orderId });
+    return stockReservedEvent(data, orderId);
   };
   const rows = (orderId: string) => orm.em.fork().find(Payment, { orderId });
   /** The row as its transaction inserted it: leased (`tries` 1, not due) or left to the poll. */
@@ -157,7 +162,7 @@ t.test('stock.reserved hands its payment to the worker at commit', async (t) => 
     const { keys, p } = provider();
     const handle = chargeOnStockReserved({ logger: silent, worker: worker(p), afterCommit });
     const first = stockReserved();
-    const copy = envelope('stock.reserved', first.data, { source: 'test' });
+    const copy = stockReservedEvent(first.data);
     let commitFirst = () => {};
     const firstDone = orm.em.fork().transactional(async (em) => {
       await handle(first, em);

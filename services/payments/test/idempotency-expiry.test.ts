@@ -10,8 +10,9 @@ import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { migrations } from '../migrations/index.ts';
 import { configSchema } from '../src/config.ts';
-import { entities } from '../src/entities.ts';
-import { deleteExpiredIdempotencyKeys, startIdempotencySweeper } from '../src/idempotency-sweeper.ts';
+import { entities } from '../src/persistence/entities.ts';
+import { deleteExpiredIdempotencyKeys } from '../src/persistence/idempotency.ts';
+import { startIdempotencySweeper } from '../src/workers/idempotency-sweeper.ts';
 import { PROVIDER, sleep, startPayments } from './helpers.ts';
 
 t.before(() => nock.disableNetConnect());

@@ -6,8 +6,9 @@ import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { migrations } from '../migrations/index.ts';
 import type { PaymentProvider, ProviderOutcome } from '../src/domain/provider.ts';
-import { entities, Payment } from '../src/entities.ts';
-import { DUE_AT_ONCE, ProviderWorker } from '../src/provider-worker.ts';
+import { entities, Payment } from '../src/persistence/entities.ts';
+import { DUE_AT_ONCE } from '../src/persistence/payments.ts';
+import { ProviderWorker } from '../src/workers/provider-worker.ts';
 
 const silent = { info() {}, warn() {}, error() {} };
 

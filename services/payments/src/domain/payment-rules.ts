@@ -70,3 +70,33 @@ export function checkRefund(
 export function retryDelayMs(triesSoFar: number, baseMs: number, capMs = 60_000): number {
   return Math.min(capMs, baseMs * 2 ** Math.max(0, triesSoFar - 1));
 }
+
+/** A payment as far as refunding it is concerned. */
+export interface Capture {
+  status: PaymentStatus;
+  revision: number;
+  amount: string;
+  /** as stored: char(3), maybe padded */
+  currency: string;
+  refundedAmount: string;
+}
+
+/**
+ * What is left to refund of each capture among `payments` whose revision is below `belowRevision`
+ * (all of them by default); captures already refunded in full are left out.
+ */
+export function refundsDue<T extends Capture>(
+  payments: readonly T[],
+  belowRevision = Number.POSITIVE_INFINITY,
+): { payment: T; amount: string }[] {
+  const due: { payment: T; amount: string }[] = [];
+  for (const payment of payments) {
+    if (payment.status !== 'succeeded' || payment.revision >= belowRevision) continue;
+    const check = checkRefund(
+      { amount: payment.amount, currency: payment.currency.trim() },
+      payment.refundedAmount,
+    );
+    if (check.ok) due.push({ payment, amount: check.amount });
+  }
+  return due;
+}

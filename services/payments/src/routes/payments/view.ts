@@ -1,5 +1,5 @@
 import { normalizeAmount } from '@mercato/contracts';
-import type { Payment, Refund } from '../../entities.ts';
+import type { Payment, Refund } from '../../persistence/entities.ts';
 import type { PaymentView, RefundView } from './schemas.ts';
 
 const money = (amount: string, currency: string) => ({

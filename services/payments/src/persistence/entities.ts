@@ -1,7 +1,7 @@
 // Payments' own tables. No `schema` here: the ORM's schema setting applies (payments, or a test's).
 import { messagingEntities } from '@mercato/messaging';
 import { defineEntity, p } from '@mikro-orm/core';
-import type { PaymentStatus } from './domain/payment-rules.ts';
+import type { PaymentStatus } from '../domain/payment-rules.ts';
 
 export type RefundStatus = 'pending' | 'succeeded' | 'failed';
 

@@ -20,16 +20,19 @@
 // once its transaction has committed, hands the row to `handOff` in this process — step 2 without a
 // poll, a lease query or a wait. Nobody else can take the row while that lease holds; if this process
 // dies first, the lease expires and the poll (here or in another replica) takes it like any other.
+//
+// Step 1 is use-cases/record-charge.ts (and retry-payment.ts), step 3 use-cases/record-payment-outcome.ts
+// (record-refund-outcome.ts for refunds); their SQL, and the lease's, is in persistence/payments.ts.
 
-import { fromUnits, normalizeAmount, toUnits } from '@mercato/contracts';
-import type { EntityManager, MikroORM } from '@mercato/db';
-import { type Logger, outboxRow } from '@mercato/messaging';
-import { LockMode } from '@mikro-orm/core';
-import { uuidv7 } from 'uuidv7';
-import { checkRefund, type PaymentResult, retryDelayMs } from './domain/payment-rules.ts';
-import type { PaymentProvider, ProviderOutcome } from './domain/provider.ts';
-import { Payment, Refund } from './entities.ts';
-import { emitRefunded, paymentOutcome } from './events.ts';
+import { normalizeAmount } from '@mercato/contracts';
+import type { MikroORM } from '@mercato/db';
+import type { Logger } from '@mercato/messaging';
+import { type PaymentResult, retryDelayMs } from '../domain/payment-rules.ts';
+import type { PaymentProvider, ProviderOutcome } from '../domain/provider.ts';
+import { Payment, Refund } from '../persistence/entities.ts';
+import { findPayment, leaseDue, postponeTry } from '../persistence/payments.ts';
+import { recordPaymentOutcome } from '../use-cases/record-payment-outcome.ts';
+import { type RefundResult, recordRefundOutcome } from '../use-cases/record-refund-outcome.ts';
 
 export interface ProviderWorkerOptions {
   orm: MikroORM;
@@ -45,64 +48,7 @@ export interface ProviderWorkerOptions {
   handOffLimit?: number;
 }
 
-const BATCH = 10;
 const HAND_OFF_LIMIT = 20;
-/** New work is due at once (the database's clock decides what is due, not this process's). */
-export const DUE_AT_ONCE = new Date(0);
-
-/** Reserves `amount` of the payment's capture for a new refund; the caller holds the payment row. */
-export function addRefund(
-  em: EntityManager,
-  payment: Payment,
-  amount: string,
-  reason: string,
-  causationId?: string,
-): Refund {
-  payment.refundedAmount = fromUnits(toUnits(payment.refundedAmount) + toUnits(amount));
-  payment.updatedAt = new Date();
-  const now = new Date();
-  return em.create(Refund, {
-    id: uuidv7(),
-    paymentId: payment.id,
-    orderId: payment.orderId,
-    userId: payment.userId,
-    amount,
-    currency: payment.currency.trim(),
-    reason,
-    status: 'pending',
-    failureReason: null,
-    providerRef: null,
-    tries: 0,
-    nextTryAt: DUE_AT_ONCE,
-    causationId: causationId ?? null,
-    createdAt: now,
-    updatedAt: now,
-  });
-}
-
-/**
- * Refunds what is left of every capture of a revision older than `revision` (the caller holds the
- * payment rows). Returns whether a refund was added.
- */
-export function refundSuperseded(
-  em: EntityManager,
-  payments: readonly Payment[],
-  revision: number,
-  causationId?: string,
-): boolean {
-  let added = false;
-  for (const payment of payments) {
-    if (payment.status !== 'succeeded' || payment.revision >= revision) continue;
-    const check = checkRefund(
-      { amount: payment.amount, currency: payment.currency.trim() },
-      payment.refundedAmount,
-    );
-    if (!check.ok) continue;
-    addRefund(em, payment, check.amount, 'revision_superseded', causationId);
-    added = true;
-  }
-  return added;
-}
 
 export class ProviderWorker {
   readonly #o: ProviderWorkerOptions;
@@ -204,23 +150,12 @@ export class ProviderWorker {
   }
 
   /** Leases due rows; the same statement returns them as leased (`tries` counted): no second read. */
-  async #lease<T extends Payment | Refund>(
+  #lease<T extends Payment | Refund>(
     entity: new () => T,
     table: 'payment' | 'refund',
     id?: string,
   ): Promise<T[]> {
-    const em = this.#o.orm.em.fork();
-    const params: unknown[] = [this.#o.leaseMs];
-    if (id) params.push(id);
-    params.push(BATCH);
-    const rows: Record<string, unknown>[] = await em.execute(
-      `update ${table} set tries = tries + 1, next_try_at = now() + (? * interval '1 millisecond')
-       where id in (select id from ${table} where status = 'pending' and next_try_at <= now()
-                    ${id ? 'and id = ?' : ''} order by next_try_at limit ? for update skip locked)
-       returning *`,
-      params,
-    );
-    return rows.map((row) => em.map(entity, row) as T);
+    return leaseDue(this.#o.orm.em.fork(), entity, table, this.#o.leaseMs, id);
   }
 
   /** Calls the provider for a payment leased to this process (`tries` includes this call). */
@@ -251,83 +186,21 @@ export class ProviderWorker {
 
   async #backoff(table: 'payment' | 'refund', id: string, tries: number): Promise<void> {
     const delay = retryDelayMs(tries, this.#o.retryBaseMs);
-    await this.#o.orm.em
-      .fork()
-      .execute(
-        `update ${table} set next_try_at = now() + (? * interval '1 millisecond') where id = ? and status = 'pending'`,
-        [delay, id],
-      );
+    await postponeTry(this.#o.orm.em.fork(), table, id, delay);
     const timer = setTimeout(() => this.kick(), delay + 10);
     timer.unref();
   }
 
-  /**
-   * Records the outcome and its event with ONE statement, and only while the row is still pending:
-   * if another worker got there first (this call outlived its lease), it matches nothing — one
-   * outcome, one event. The event comes from the leased row, which holds everything it says.
-   */
+  /** Records the outcome and its event (see recordPaymentOutcome); a late capture's refund is due at once. */
   async #finishPayment(payment: Payment, result: PaymentResult): Promise<void> {
-    const outbox = outboxRow(paymentOutcome(payment, result));
-    const record = async (em: EntityManager): Promise<boolean> => {
-      const rows = await em.execute(
-        `with recorded as (
-           update payment set status = ?, provider_ref = ?, failure_reason = ?, updated_at = ?
-            where id = ? and status = 'pending'
-           returning id)
-         insert into outbox (id, type, payload, headers)
-         select ?, ?, ?::jsonb, ?::jsonb from recorded
-         returning id`,
-        [
-          result.status,
-          result.status === 'succeeded' ? result.providerRef : null,
-          result.status === 'failed' ? result.reason : null,
-          new Date(),
-          payment.id,
-          outbox.id,
-          outbox.type,
-          JSON.stringify(outbox.payload),
-          JSON.stringify(outbox.headers),
-        ],
-      );
-      return rows.length === 1;
-    };
-    // A failure needs nothing more, and one statement is atomic without a transaction around it.
-    if (result.status === 'failed') {
-      await record(this.#o.orm.em.fork());
-      return;
-    }
-    let refundDue = false;
-    await this.#o.orm.em.fork().transactional(async (em) => {
-      if (!(await record(em))) return; // another worker recorded it first
-      // The payment row is updated (and locked) BEFORE the cancellation is read — by a later
-      // statement, so with a snapshot taken after any wait for that lock; the order.cancelled handler
-      // records the cancellation BEFORE it locks the payments. Whichever commits second sees the
-      // other's write, so a capture racing a cancellation is always refunded exactly once.
-      // Any cancellation counts, payment_failed included: a customer's retry that lands after the
-      // retry window closed (and orders cancelled the order) is refunded like any late capture.
-      // A newer revision's stock.reserved locks all of the order's payments (this row included) before
-      // it records its attempt: if it ran first, its attempt is visible here; if this runs first, it
-      // sees this capture once it gets the lock. Either way the superseded capture is refunded once.
-      const [late] = await em.execute<{ cancelled: string | null; newer: boolean }[]>(
-        `select (select reason from order_cancellation where order_id = ?) as cancelled,
-                exists (select 1 from payment where order_id = ? and revision > ?) as newer`,
-        [payment.orderId, payment.orderId, payment.revision],
-      );
-      if (!late?.cancelled && !late?.newer) return;
-      const captured = await em.findOneOrFail(Payment, { id: payment.id });
-      if (late.cancelled) {
-        addRefund(em, captured, normalizeAmount(captured.amount), `order_${late.cancelled}`);
-        refundDue = true;
-      } else if (refundSuperseded(em, [captured], captured.revision + 1)) refundDue = true;
-    });
-    if (refundDue) this.kick();
+    if (await recordPaymentOutcome(this.#o.orm, payment, result)) this.kick();
   }
 
   /** Calls the provider for a refund leased to this process (`tries` includes this call). */
   async #refund(refund: Refund): Promise<void> {
     const { refundMaxTries, logger } = this.#o;
     const { id, tries } = refund;
-    const payment = await this.#o.orm.em.fork().findOne(Payment, { id: refund.paymentId });
+    const payment = await findPayment(this.#o.orm.em.fork(), refund.paymentId);
     if (!payment?.providerRef) {
       return this.#finishRefund(id, { status: 'failed', reason: 'payment_not_captured' });
     }
@@ -353,32 +226,7 @@ export class ProviderWorker {
     return this.#finishRefund(id, { status: 'succeeded', providerRef: outcome.providerRef });
   }
 
-  async #finishRefund(
-    id: string,
-    result: { status: 'succeeded'; providerRef: string } | { status: 'failed'; reason: string },
-  ): Promise<void> {
-    await this.#o.orm.em.fork().transactional(async (em) => {
-      const refund = await em.findOne(Refund, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
-      if (refund?.status !== 'pending') return;
-      refund.status = result.status;
-      refund.updatedAt = new Date();
-      if (result.status === 'succeeded') {
-        refund.providerRef = result.providerRef;
-        await em.flush();
-        await emitRefunded(em, refund);
-        return;
-      }
-      refund.failureReason = result.reason;
-      // A refund that did not happen gives its amount back to what can still be refunded.
-      const payment = await em.findOne(
-        Payment,
-        { id: refund.paymentId },
-        { lockMode: LockMode.PESSIMISTIC_WRITE },
-      );
-      if (payment) {
-        payment.refundedAmount = fromUnits(toUnits(payment.refundedAmount) - toUnits(refund.amount));
-        payment.updatedAt = new Date();
-      }
-    });
+  #finishRefund(id: string, result: RefundResult): Promise<void> {
+    return recordRefundOutcome(this.#o.orm, id, result);
   }
 }

@@ -4,29 +4,13 @@
 //
 // Every replica runs it: each batch is one short DELETE of rows nobody else holds (SKIP LOCKED), so
 // replicas never wait on one another, and a row another replica deleted first is simply gone.
-// Not the provider's idempotency keys (`payment.idempotency_key`): those belong to the payments.
-import { deleteExpiredRows, type ExpiryOptions, type MikroORM } from '@mercato/db';
+import type { MikroORM } from '@mercato/db';
 import { startPeriodic } from '@mercato/kit';
 import type { Logger } from '@mercato/messaging';
+import { deleteExpiredIdempotencyKeys } from '../persistence/idempotency.ts';
 
 /** How often each replica looks for expired keys (the TTL is counted in hours). */
 export const IDEMPOTENCY_SWEEP_INTERVAL_MS = 60_000;
-
-export type KeyExpiryOptions = Pick<ExpiryOptions, 'batchSize' | 'maxBatches' | 'stopped'>;
-
-/** Deletes the Idempotency-Key records older than `ttlHours`; returns how many went. */
-export function deleteExpiredIdempotencyKeys(
-  orm: MikroORM,
-  ttlHours: number,
-  opts: KeyExpiryOptions = {},
-): Promise<number> {
-  return deleteExpiredRows(orm, {
-    table: 'idempotency_key',
-    column: 'created_at',
-    olderThanHours: ttlHours,
-    ...opts,
-  });
-}
 
 /** Runs `deleteExpiredIdempotencyKeys` every `intervalMs`; `stop()` ends it and waits for a pass in progress. */
 export function startIdempotencySweeper(opts: {

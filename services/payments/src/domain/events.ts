@@ -2,10 +2,8 @@
 // the statement) that records the outcome.
 import type { PaymentFailed, PaymentRefunded, PaymentSucceeded } from '@mercato/contracts';
 import { normalizeAmount } from '@mercato/contracts';
-import type { EntityManager } from '@mercato/db';
-import { addToOutbox, type Envelope, envelope } from '@mercato/messaging';
-import type { PaymentResult } from './domain/payment-rules.ts';
-import type { Payment, Refund } from './entities.ts';
+import { type Envelope, envelope } from '@mercato/messaging';
+import type { PaymentResult } from './payment-rules.ts';
 
 const SOURCE = 'payments';
 
@@ -14,11 +12,19 @@ const money = (amount: string, currency: string) => ({
   currency: currency.trim(),
 });
 
+/** What an outcome event says about the pending payment it was recorded on. */
+export interface ChargedPayment {
+  id: string;
+  orderId: string;
+  userId: string;
+  revision: number;
+  amount: string;
+  currency: string;
+  causationId?: string | null;
+}
+
 /** payment.succeeded or payment.failed: `result` recorded on the pending `payment`. */
-export function paymentOutcome(
-  payment: Pick<Payment, 'id' | 'orderId' | 'userId' | 'revision' | 'amount' | 'currency' | 'causationId'>,
-  result: PaymentResult,
-): Envelope {
+export function paymentOutcome(payment: ChargedPayment, result: PaymentResult): Envelope {
   const base = {
     paymentId: payment.id,
     orderId: payment.orderId,
@@ -39,7 +45,17 @@ export function paymentOutcome(
   return envelope('payment.failed', data, meta);
 }
 
-export async function emitRefunded(em: EntityManager, refund: Refund): Promise<void> {
+/** payment.refunded for a refund the provider confirmed. */
+export function paymentRefunded(refund: {
+  id: string;
+  paymentId: string;
+  orderId: string;
+  userId: string;
+  amount: string;
+  currency: string;
+  reason: string;
+  causationId?: string | null;
+}): Envelope<PaymentRefunded> {
   const data: PaymentRefunded = {
     paymentId: refund.paymentId,
     refundId: refund.id,
@@ -48,12 +64,9 @@ export async function emitRefunded(em: EntityManager, refund: Refund): Promise<v
     amount: money(refund.amount, refund.currency),
     reason: refund.reason,
   };
-  await addToOutbox(
-    em,
-    envelope('payment.refunded', data, {
-      source: SOURCE,
-      correlationId: refund.orderId,
-      causationId: refund.causationId ?? undefined,
-    }),
-  );
+  return envelope('payment.refunded', data, {
+    source: SOURCE,
+    correlationId: refund.orderId,
+    causationId: refund.causationId ?? undefined,
+  });
 }

@@ -1,0 +1,24 @@
+// Every consumer of payments. Queue names stay `<exchange>.payments.charge` and
+// `<exchange>.payments.refund-on-cancel` (the builder prefixes `payments.`).
+import { afterCommitHooks } from '@mercato/db';
+import type { ServiceContext } from '@mercato/service';
+import type { ProviderWorker } from '../workers/provider-worker.ts';
+import { chargeOnStockReserved } from './charge-on-stock-reserved.ts';
+import { refundOnOrderCancelled } from './refund-on-order-cancelled.ts';
+
+export async function registerConsumers(
+  ctx: ServiceContext,
+  deps: { worker: ProviderWorker },
+): Promise<void> {
+  const { worker } = deps;
+  await ctx.consume('charge', {
+    'stock.reserved': chargeOnStockReserved({
+      logger: ctx.logger,
+      worker,
+      afterCommit: afterCommitHooks(ctx.orm),
+    }),
+  });
+  await ctx.consume('refund-on-cancel', {
+    'order.cancelled': refundOnOrderCancelled({ onRecorded: () => worker.kick() }),
+  });
+}

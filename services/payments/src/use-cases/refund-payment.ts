@@ -1,0 +1,64 @@
+// POST /payments/{id}/refunds: an admin refunds all or part of a captured payment.
+import type { MikroORM } from '@mercato/db';
+import { problems } from '@mercato/kit';
+import { UniqueConstraintViolationException } from '@mikro-orm/core';
+import { checkRefund } from '../domain/payment-rules.ts';
+import type { Refund } from '../persistence/entities.ts';
+import { fingerprintOf, rememberKey, replayed } from '../persistence/idempotency.ts';
+import { lockPayment } from '../persistence/payments.ts';
+import { addRefund, findRefundOrFail } from '../persistence/refunds.ts';
+import type { Viewer } from './visibility.ts';
+
+export interface RefundPaymentDeps {
+  orm: MikroORM;
+  /** the provider worker: the refund is sent to the provider before this returns */
+  worker: { processRefund(id: string): Promise<void> };
+}
+
+export interface RefundPaymentInput {
+  paymentId: string;
+  /** omitted: everything still refundable */
+  amount?: string;
+  currency?: string;
+  reason?: string;
+  idempotencyKey?: string;
+}
+
+/**
+ * Reserves the amount on the payment and asks the provider for the refund. 404 unknown payment,
+ * 422 not captured or more than what is left. `replayed`: the Idempotency-Key's first request
+ * answered instead.
+ */
+export async function refundPayment(
+  { orm, worker }: RefundPaymentDeps,
+  viewer: Viewer,
+  { paymentId, amount, currency, reason = 'admin', idempotencyKey: key }: RefundPaymentInput,
+): Promise<{ refund: Refund; replayed: boolean }> {
+  const fingerprint = fingerprintOf(['refund', paymentId, amount ?? null, currency ?? null, reason]);
+  let refundId = await replayed(orm.em.fork(), viewer.sub, key, fingerprint);
+  const replay = refundId !== undefined;
+  if (!refundId) {
+    try {
+      refundId = await orm.em.fork().transactional(async (em) => {
+        const payment = await lockPayment(em, paymentId);
+        if (!payment) throw problems.notFound('No such payment');
+        if (payment.status !== 'succeeded') throw problems.unprocessable('The payment was not captured');
+        const check = checkRefund(
+          { amount: payment.amount, currency: payment.currency.trim() },
+          payment.refundedAmount,
+          amount === undefined ? undefined : { amount, currency },
+        );
+        if (!check.ok) throw problems.unprocessable(`Cannot refund: ${check.reason}`);
+        const refund = addRefund(em, payment, check.amount, reason);
+        rememberKey(em, viewer.sub, key, fingerprint, refund.id);
+        return refund.id;
+      });
+    } catch (err) {
+      if (!(err instanceof UniqueConstraintViolationException)) throw err;
+      refundId = await replayed(orm.em.fork(), viewer.sub, key, fingerprint);
+      if (!refundId) throw err;
+    }
+    await worker.processRefund(refundId);
+  }
+  return { refund: await findRefundOrFail(orm.em.fork(), refundId), replayed: replay };
+}
