@@ -53,7 +53,11 @@ export const idempotencyKeyHeader = Type.Object({
 });
 
 /** The If-Match request header of updates (see assertIfMatch). */
-export const IfMatchHeader = Type.Object({ 'if-match': Type.Optional(Type.String()) });
+export const IfMatchHeader = Type.Object({
+  'if-match': Type.Optional(
+    Type.String({ description: 'The ETag last read; a stale one is answered 412 (optimistic concurrency)' }),
+  ),
+});
 
 /** `response: { ...errorResponses(400, 404) }`: each status documented with the problem+json shape. */
 export function errorResponses(...codes: number[]): Record<number, typeof ProblemSchema> {

@@ -1,6 +1,6 @@
 // The demo catalog `npm start` seeds once (SEED_DEMO_CATALOG=true): a few categories, books with
 // author and ISBN, and some other goods. Prices are exact decimal strings.
-import type { ProductInput } from './catalog-store.ts';
+import type { ProductInput } from './domain/product-rules.ts';
 
 export const demoCategories: { slug: string; name: string }[] = [
   { slug: 'books', name: 'Books' },

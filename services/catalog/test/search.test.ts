@@ -3,7 +3,7 @@ import { TEST_DATABASE_URL, uniqueName } from '@mercato/testing';
 import pg from 'pg';
 import t from 'tap';
 import { migrations } from '../migrations/index.ts';
-import { entities } from '../src/entities.ts';
+import { entities } from '../src/persistence/entities.ts';
 import { createCategory, createProduct, startCatalog } from './helpers.ts';
 
 t.test('GET /products/search', async (t) => {

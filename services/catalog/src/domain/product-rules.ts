@@ -6,6 +6,16 @@ export const BOOKS_CATEGORY = 'books';
 
 export type ProductAttributes = Record<string, string | number | boolean | null>;
 
+/** A product's writable fields, as created or replaced. */
+export interface ProductInput {
+  name: string;
+  description: string;
+  category: string;
+  price: { amount: string; currency: string };
+  attributes: ProductAttributes;
+  active: boolean;
+}
+
 export interface ProductDraft {
   category: string;
   attributes: ProductAttributes;

@@ -1,9 +1,8 @@
 // One TypeBox schema per shape: it validates the request, types the handler and documents the route.
-import { IdParam, Page, PageQuery, ProblemSchema } from '@mercato/kit';
+import { Page, PageQuery } from '@mercato/kit';
 import { Type } from 'typebox';
 import { PRICE_PATTERN } from '../../domain/price.ts';
-
-const Slug = Type.String({ pattern: '^[a-z0-9]+(-[a-z0-9]+)*$', maxLength: 60, examples: ['books'] });
+import { Slug } from '../categories/schemas.ts';
 
 /** numeric(12,2): no sign, no exponent, at most two decimals ("12.50"; not 1e3, -1 or "12.345"). */
 const DecimalPrice = Type.String({ pattern: PRICE_PATTERN, examples: ['12.50'] });
@@ -108,25 +107,5 @@ export const SearchQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const IfMatchHeaders = Type.Object({
-  'if-match': Type.Optional(Type.String({ description: 'the ETag last read; 412 when stale' })),
-});
-
-export const Category = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  slug: Type.String(),
-  name: Type.String(),
-  createdAt: Type.String({ format: 'date-time' }),
-});
-
-export const CategoryBody = Type.Object(
-  {
-    slug: Slug,
-    name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
-  },
-  { additionalProperties: false },
-);
-
 export const ProductPage = Page(Product);
 export const SearchPage = Page(SearchHit);
-export { IdParam, ProblemSchema };

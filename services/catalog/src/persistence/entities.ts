@@ -2,7 +2,7 @@
 // product.search_vector (generated tsvector) is not mapped: only the search query reads it.
 import { messagingEntities } from '@mercato/messaging';
 import { defineEntity, p } from '@mikro-orm/core';
-import type { ProductAttributes } from './domain/product-rules.ts';
+import type { ProductAttributes } from '../domain/product-rules.ts';
 
 export const CategorySchema = defineEntity({
   name: 'Category',

@@ -2,19 +2,30 @@
 // every call here fails open — a miss, a logged warning — so the routes answer from PostgreSQL
 // while Redis is down, slow or unreachable.
 import { createHash } from 'node:crypto';
-import type { FastifyBaseLogger } from 'fastify';
-import { Redis } from 'ioredis';
+import type { Logger } from '@mercato/messaging';
+import type { Redis, RedisOptions } from 'ioredis';
 
-export interface ReadCacheOptions {
-  url: string;
+export interface ProductCacheOptions {
+  /** the service's client (app.redis), made with `productCacheRedisOptions` */
+  redis: Redis;
   /** key prefix; the service's schema, so tests with their own schema never share entries */
   namespace: string;
   ttlSeconds: number;
-  logger: FastifyBaseLogger;
+  logger: Logger;
 }
 
 // A cache lookup that takes longer than this costs more than going to PostgreSQL.
 const COMMAND_TIMEOUT_MS = 200;
+
+/** The Redis client this cache needs (buildService's `redis.options`). */
+export const productCacheRedisOptions: RedisOptions = {
+  // Fail fast instead of queueing commands until Redis comes back: a miss is cheap, a wait is not.
+  enableOfflineQueue: false,
+  maxRetriesPerRequest: 0,
+  commandTimeout: COMMAND_TIMEOUT_MS,
+  connectTimeout: 2_000,
+  retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
+};
 
 // One round trip: the generation, and the entry stored under it.
 const GET_VERSIONED = `
@@ -22,30 +33,23 @@ local generation = redis.call('GET', KEYS[1]) or '0'
 return { generation, redis.call('GET', ARGV[1] .. generation) }
 `;
 
-export class ReadCache {
+export class ProductCache {
   readonly redis: Redis;
   readonly #prefix: string;
   readonly #ttl: number;
-  logger: FastifyBaseLogger;
+  readonly logger: Logger;
   #warnedDown = false;
   // Invalidations that could not reach Redis: replayed as soon as it is back, so entries cached
   // before an outage do not outlive a write made during it (a crash loses them: TTL bounds that).
   readonly #missedProducts = new Set<string>();
   #missedPages = false;
 
-  constructor(opts: ReadCacheOptions) {
+  constructor(opts: ProductCacheOptions) {
     this.#prefix = `catalog:${opts.namespace}`;
     this.#ttl = opts.ttlSeconds;
     this.logger = opts.logger;
-    this.redis = new Redis(opts.url, {
-      // Fail fast instead of queueing commands until Redis comes back: a miss is cheap, a wait is not.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: COMMAND_TIMEOUT_MS,
-      connectTimeout: 2_000,
-      retryStrategy: (attempt) => Math.min(attempt * 200, 5_000),
-    });
-    // Without a listener ioredis prints every failed reconnect; one warning per outage is enough.
+    this.redis = opts.redis;
+    // One warning per outage is enough (the builder's own listener logs every error at debug).
     this.redis.on('error', (err) => {
       if (!this.#warnedDown) this.logger.warn({ err }, 'cache: Redis unavailable, reading from PostgreSQL');
       this.#warnedDown = true;
@@ -129,10 +133,6 @@ export class ReadCache {
     if (done === undefined || done === null) return; // kept for the next 'ready'
     for (const id of ids) this.#missedProducts.delete(id);
     this.#missedPages = false;
-  }
-
-  async close(): Promise<void> {
-    this.redis.disconnect();
   }
 
   async #set(key: string, value: unknown): Promise<void> {
