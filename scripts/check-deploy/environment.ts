@@ -1,13 +1,13 @@
 // Each Deployment's environment against what the code says: the variables of the service's own
-// config schema (services/<name>/src/config.ts), the Dockerfile's ENV, the chart's Secret, and the
-// production rules of identity.
+// config schema (services/<name>/src/config.ts), the ENV of the Dockerfile every image is built
+// from, the chart's Secret, and the production rules of identity.
 import { createPrivateKey } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Rendered } from './helm.ts';
 import { id, type Obj } from './objects.ts';
-import { repoRoot } from './repo.ts';
+import { DOCKERFILE, repoRoot } from './repo.ts';
 import { expectNone, fail } from './report.ts';
 
 interface ServiceCode {
@@ -27,9 +27,8 @@ async function serviceCode(name: string): Promise<ServiceCode | null> {
     ([k, v]) => /configSchema$/i.test(k) && v && typeof v === 'object' && 'properties' in v,
   )?.[1];
   const imageEnv: Record<string, string> = {};
-  const dockerfile = path.join(repoRoot, 'services', name, 'Dockerfile');
-  if (fs.existsSync(dockerfile)) {
-    for (const m of fs.readFileSync(dockerfile, 'utf8').matchAll(/^ENV\s+([A-Z0-9_]+)[=\s]"?([^"\n]*)"?$/gm))
+  if (fs.existsSync(DOCKERFILE)) {
+    for (const m of fs.readFileSync(DOCKERFILE, 'utf8').matchAll(/^ENV\s+([A-Z0-9_]+)[=\s]"?([^"\n]*)"?$/gm))
       imageEnv[m[1]!] = m[2]!.trim();
   }
   const code = schema ? { schema, imageEnv } : null;

