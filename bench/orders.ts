@@ -2,12 +2,15 @@
 // prints: orders placed per second, p50/p99 of POST /orders, orders confirmed per second, p50/p99 of
 // the time from placement to CONFIRMED; then pgbench on the same PostgreSQL and the ratio of
 // confirmed orders/s to pgbench TPS. Every service runs as its own process, as in production.
+// Also the database work per order during the run: transactions, rows written and read, WAL
+// (pg_stat_database / pg_stat_wal of the benchmark's database; autovacuum as the server has it).
 //   BENCH_ORDERS (default 2000)  BENCH_CONCURRENCY (default 50)  BENCH_PRODUCTS (default 20)
 //   BENCH_CUSTOMERS (default 50)  PGBENCH_SECONDS (default 10)
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { TEST_AMQP_URL, TEST_DATABASE_URL } from '@mercato/testing';
 import amqp from 'amqplib';
+import pg from 'pg';
 import { adminClient, type Customer, newCustomer, stockedProduct } from '../test/support/client.ts';
 import { startSystem } from '../test/support/system.ts';
 
@@ -68,6 +71,7 @@ async function main() {
     await new Promise((r) => setTimeout(r, 1000));
     confirmedAt.clear();
 
+    const dbBefore = await databaseWork();
     const cpuBefore = cpuSeconds(system.services);
     const infraBefore = infraCpuSeconds();
     const benchBefore = process.cpuUsage();
@@ -106,6 +110,10 @@ async function main() {
     const cpuAfter = cpuSeconds(system.services);
     const infraAfter = infraCpuSeconds();
     const bench = process.cpuUsage(benchBefore);
+    // Invoices are issued just after confirmation, and backends report their counters about once a
+    // second: let both settle before reading them.
+    await new Promise((r) => setTimeout(r, 2000));
+    const dbAfter = await databaseWork();
     const confirmTimes: number[] = [];
     let lastConfirm = started;
     for (const [id, t0] of placedAt) {
@@ -143,6 +151,13 @@ async function main() {
       `CPU seconds of the rest: ${infra.join(', ')}, this load generator ${((bench.user + bench.system) / 1e6).toFixed(1)}`,
     );
 
+    const perOrder = (k: Exclude<keyof DatabaseWork, 'autovacuum'>) => ((dbAfter[k] - dbBefore[k]) / placedAt.size).toFixed(1);
+    console.log(
+      `database work per order: ${perOrder('xacts')} transactions, ${perOrder('written')} rows written, ` +
+        `${perOrder('read')} rows read, ${perOrder('walRecords')} WAL records, ${perOrder('walBytes')} WAL bytes ` +
+        `(autovacuum ${dbAfter.autovacuum})`,
+    );
+
     const tps = pgbench();
     if (tps) {
       console.log(`pgbench:    ${tps.toFixed(0)} tps (TPC-B, 8 clients, ${PGBENCH_SECONDS} s)`);
@@ -152,6 +167,39 @@ async function main() {
     }
   } finally {
     await system.stop();
+  }
+}
+
+interface DatabaseWork {
+  xacts: number;
+  written: number;
+  read: number;
+  walRecords: number;
+  walBytes: number;
+  autovacuum: string;
+}
+
+/** The server's counters for the benchmark's database so far (every schema: all services and the outboxes). */
+async function databaseWork(): Promise<DatabaseWork> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `select d.xact_commit + d.xact_rollback as xacts, d.tup_inserted + d.tup_updated + d.tup_deleted as written,
+              d.tup_returned + d.tup_fetched as read, w.wal_records, w.wal_bytes, current_setting('autovacuum') as autovacuum
+         from pg_stat_database d, pg_stat_wal w where d.datname = current_database()`,
+    );
+    const r = rows[0];
+    return {
+      xacts: Number(r.xacts),
+      written: Number(r.written),
+      read: Number(r.read),
+      walRecords: Number(r.wal_records),
+      walBytes: Number(r.wal_bytes),
+      autovacuum: r.autovacuum,
+    };
+  } finally {
+    await client.end();
   }
 }
 

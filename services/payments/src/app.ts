@@ -6,9 +6,9 @@ import type { Config } from './config.ts';
 import { registerConsumers } from './consumers/index.ts';
 import { httpPaymentProvider, type PaymentProvider } from './domain/provider.ts';
 import { entities } from './persistence/entities.ts';
+import { paymentKeys } from './persistence/idempotency.ts';
 import paymentWorker from './plugins/payment-worker.ts';
 import paymentsRoutes from './routes/payments/index.ts';
-import { startIdempotencySweeper } from './workers/idempotency-sweeper.ts';
 import { ProviderWorker } from './workers/provider-worker.ts';
 
 export interface AppDeps {
@@ -55,9 +55,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
       await app.register(paymentWorker, { worker });
       await registerConsumers(ctx, { worker });
       worker.start();
-      // Independent of the rest; registered last, so stopped first.
+      // Forgets Idempotency-Key records older than IDEMPOTENCY_KEY_TTL_HOURS, on every replica (short
+      // SKIP LOCKED batches: replicas never wait on one another). Independent of the rest; registered
+      // last, so stopped first.
       stopOnClose(
-        startIdempotencySweeper({
+        paymentKeys.startSweeper({
           orm,
           logger,
           ttlHours: config.IDEMPOTENCY_KEY_TTL_HOURS,

@@ -11,8 +11,7 @@ import { uuidv7 } from 'uuidv7';
 import { migrations } from '../migrations/index.ts';
 import { configSchema } from '../src/config.ts';
 import { entities } from '../src/persistence/entities.ts';
-import { deleteExpiredIdempotencyKeys } from '../src/persistence/idempotency.ts';
-import { startIdempotencySweeper } from '../src/workers/idempotency-sweeper.ts';
+import { paymentKeys } from '../src/persistence/idempotency.ts';
 import { PROVIDER, sleep, startPayments } from './helpers.ts';
 
 t.before(() => nock.disableNetConnect());
@@ -111,7 +110,7 @@ t.test(
 
     // 23 hours old: younger than the TTL (24), kept by a sweep, and it still replays.
     await age(svc, key, 23);
-    t.equal(await deleteExpiredIdempotencyKeys(orm, 24), 0, 'nothing past the TTL');
+    t.equal(await paymentKeys.deleteExpired(orm, 24), 0, 'nothing past the TTL');
     t.ok(await stored(svc, key), 'kept');
     const replay = await pay();
     t.equal(replay.statusCode, 201);
@@ -127,7 +126,7 @@ t.test(
 
     // 25 hours old: one sweep deletes it, and the same key is a new request — attempt 3.
     await age(svc, key, 25);
-    t.equal(await deleteExpiredIdempotencyKeys(orm, 24), 1, 'one sweep deletes the expired record');
+    t.equal(await paymentKeys.deleteExpired(orm, 24), 1, 'one sweep deletes the expired record');
     t.notOk(await stored(svc, key), 'forgotten');
     const charged = nock(PROVIDER)
       .post('/v1/charges')
@@ -178,7 +177,7 @@ t.test('replicas sweeping at once delete each record once; a stopped job runs no
   await insert(2500, 30, 'old-');
   await insert(40, 20, 'young-');
   const deleted = await Promise.all(
-    [1, 2, 3].map(() => deleteExpiredIdempotencyKeys(orm, 24, { batchSize: 100 })),
+    [1, 2, 3].map(() => paymentKeys.deleteExpired(orm, 24, { batchSize: 100 })),
   );
   t.equal(
     deleted.reduce((a, b) => a + b, 0),
@@ -187,7 +186,7 @@ t.test('replicas sweeping at once delete each record once; a stopped job runs no
   );
   t.equal(await countKeys(svc, 'old-'), 0, 'none left');
   t.equal(await countKeys(svc, 'young-'), 40, 'the younger ones all kept');
-  t.equal(await deleteExpiredIdempotencyKeys(orm, 24, { batchSize: 1000, maxBatches: 1 }), 0, 'nothing more');
+  t.equal(await paymentKeys.deleteExpired(orm, 24, { batchSize: 1000, maxBatches: 1 }), 0, 'nothing more');
 
   const problems: unknown[] = [];
   const logger = {
@@ -195,7 +194,7 @@ t.test('replicas sweeping at once delete each record once; a stopped job runs no
     warn: (o: unknown) => problems.push(o),
     error: (o: unknown) => problems.push(o),
   };
-  const job = startIdempotencySweeper({ orm, logger, ttlHours: 24, intervalMs: 20 });
+  const job = paymentKeys.startSweeper({ orm, logger, ttlHours: 24, intervalMs: 20 });
   await insert(5, 30, 'while-running-');
   await eventually(async () => {
     if ((await countKeys(svc, 'while-running-')) > 0) throw new Error('not deleted yet');

@@ -75,25 +75,5 @@ export const OrderCancellationSchema = defineEntity({
 export class OrderCancellation extends OrderCancellationSchema.class {}
 OrderCancellationSchema.setClass(OrderCancellation);
 
-/** An HTTP Idempotency-Key and the payment or refund its first request created. */
-export const IdempotencyRecordSchema = defineEntity({
-  name: 'IdempotencyRecord',
-  tableName: 'idempotency_key',
-  properties: {
-    userId: p.uuid().primary(),
-    key: p.string().columnType('text').primary(),
-    fingerprint: p.string().columnType('text'),
-    resourceId: p.uuid(),
-    createdAt: p.datetime().columnType('timestamptz'),
-  },
-});
-export class IdempotencyRecord extends IdempotencyRecordSchema.class {}
-IdempotencyRecordSchema.setClass(IdempotencyRecord);
-
-export const entities = [
-  PaymentSchema,
-  RefundSchema,
-  OrderCancellationSchema,
-  IdempotencyRecordSchema,
-  ...messagingEntities,
-];
+// No entity for idempotency_key: @mercato/idempotency reads and writes it with SQL (./idempotency.ts).
+export const entities = [PaymentSchema, RefundSchema, OrderCancellationSchema, ...messagingEntities];

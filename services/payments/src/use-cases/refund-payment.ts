@@ -1,10 +1,10 @@
 // POST /payments/{id}/refunds: an admin refunds all or part of a captured payment.
 import type { MikroORM } from '@mercato/db';
+import { fingerprint, idempotentRequest } from '@mercato/idempotency';
 import { problems } from '@mercato/kit';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { checkRefund } from '../domain/payment-rules.ts';
 import type { Refund } from '../persistence/entities.ts';
-import { fingerprintOf, rememberKey, replayed } from '../persistence/idempotency.ts';
+import { paymentKeys } from '../persistence/idempotency.ts';
 import { lockPayment } from '../persistence/payments.ts';
 import { addRefund, findRefundOrFail } from '../persistence/refunds.ts';
 import type { Viewer } from './visibility.ts';
@@ -34,8 +34,12 @@ export async function refundPayment(
   viewer: Viewer,
   { paymentId, amount, currency, reason = 'admin', idempotencyKey: key }: RefundPaymentInput,
 ): Promise<{ refund: Refund; replayed: boolean }> {
-  const fingerprint = fingerprintOf(['refund', paymentId, amount ?? null, currency ?? null, reason]);
-  let refundId = await replayed(orm.em.fork(), viewer.sub, key, fingerprint);
+  const keyed = idempotentRequest(viewer.sub, key, () =>
+    fingerprint(['refund', paymentId, amount ?? null, currency ?? null, reason]),
+  );
+  // lookup/insert/raceWinner rather than execute: a request that lost the race to the same key
+  // answers with the winner's refund after processing it, as a first answer (not marked replayed).
+  let refundId = keyed && (await paymentKeys.lookup(orm.em.fork(), keyed))?.resourceId;
   const replay = refundId !== undefined;
   if (!refundId) {
     try {
@@ -50,12 +54,11 @@ export async function refundPayment(
         );
         if (!check.ok) throw problems.unprocessable(`Cannot refund: ${check.reason}`);
         const refund = addRefund(em, payment, check.amount, reason);
-        rememberKey(em, viewer.sub, key, fingerprint, refund.id);
+        if (keyed) await paymentKeys.insert(em, keyed, { resourceId: refund.id });
         return refund.id;
       });
     } catch (err) {
-      if (!(err instanceof UniqueConstraintViolationException)) throw err;
-      refundId = await replayed(orm.em.fork(), viewer.sub, key, fingerprint);
+      refundId = keyed && (await paymentKeys.raceWinner(orm.em.fork(), keyed, err))?.resourceId;
       if (!refundId) throw err;
     }
     await worker.processRefund(refundId);

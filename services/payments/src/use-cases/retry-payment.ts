@@ -1,11 +1,17 @@
 // POST /payments: a customer pays again an order whose payment failed, and waits for the provider.
 import type { MikroORM } from '@mercato/db';
+import {
+  fingerprint,
+  idempotentRequest,
+  isUniqueViolation,
+  type Outcome,
+  type StoredResource,
+} from '@mercato/idempotency';
 import { problems } from '@mercato/kit';
-import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { decideRetry } from '../domain/payment-rules.ts';
 import { findCancellation } from '../persistence/cancellations.ts';
 import type { Payment } from '../persistence/entities.ts';
-import { fingerprintOf, rememberKey, replayed } from '../persistence/idempotency.ts';
+import { paymentKeys } from '../persistence/idempotency.ts';
 import { addAttempt, findPaymentOrFail, lockOrderPayments, refundsOf } from '../persistence/payments.ts';
 import type { PaymentWithRefunds } from './list-payments.ts';
 import { type Viewer, visible } from './visibility.ts';
@@ -32,54 +38,55 @@ export async function retryPayment(
   viewer: Viewer,
   { orderId, paymentMethod, idempotencyKey: key }: RetryPaymentInput,
 ): Promise<PaymentWithRefunds & { replayed: boolean }> {
-  const fingerprint = fingerprintOf(['pay', orderId, paymentMethod.type, paymentMethod.token]);
-  const earlier = await replayed(orm.em.fork(), viewer.sub, key, fingerprint);
-  if (earlier) return { ...(await load(orm, earlier)), replayed: true };
-
-  let payment: Payment;
+  const keyed = idempotentRequest(viewer.sub, key, () =>
+    fingerprint(['pay', orderId, paymentMethod.type, paymentMethod.token]),
+  );
+  let outcome: Outcome<StoredResource, Payment>;
   try {
-    payment = await orm.em.fork().transactional(async (em) => {
-      // Every attempt of the order, locked: two concurrent retries cannot both start a charge.
-      const attempts = await lockOrderPayments(em, orderId);
-      visible(attempts[0], viewer, 'order payment');
-      // Any cancellation ends the order, payment_failed included: orders keeps a declined order
-      // PENDING for its retry window and cancels it only once that has passed. Charging it now
-      // would only lead to a refund.
-      const cancellation = await findCancellation(em, orderId);
-      if (cancellation)
-        throw problems.conflict(`The order was cancelled (${cancellation.reason}); place it again`, {
-          cancelReason: cancellation.reason,
+    // A stored key answers with its payment; the same key sent twice at once: the second waits for
+    // the first and answers like it.
+    outcome = await paymentKeys.execute(orm.em.fork(), keyed, (remember) =>
+      orm.em.fork().transactional(async (em) => {
+        // Every attempt of the order, locked: two concurrent retries cannot both start a charge.
+        const attempts = await lockOrderPayments(em, orderId);
+        visible(attempts[0], viewer, 'order payment');
+        // Any cancellation ends the order, payment_failed included: orders keeps a declined order
+        // PENDING for its retry window and cancels it only once that has passed. Charging it now
+        // would only lead to a refund.
+        const cancellation = await findCancellation(em, orderId);
+        if (cancellation)
+          throw problems.conflict(`The order was cancelled (${cancellation.reason}); place it again`, {
+            cancelReason: cancellation.reason,
+          });
+        const decision = decideRetry(attempts);
+        if (decision.kind === 'already_paid') throw problems.conflict('The order is already paid');
+        if (decision.kind !== 'retry') throw problems.conflict('A payment of this order is in progress');
+        const failed = attempts.find((a) => a.revision === decision.revision)!;
+        const attempt = addAttempt(em, {
+          orderId,
+          userId: failed.userId,
+          revision: decision.revision,
+          attempt: decision.attempt,
+          amount: failed.amount,
+          currency: failed.currency.trim(),
+          paymentMethod,
+          causationId: null,
+          // Leased to this request from the start, so the worker's poll leaves it alone while the
+          // request charges it (the answer carries the outcome); if the process dies, the lease
+          // expires and the poll charges it with the same idempotency key.
+          leaseMs: worker.leaseMs,
         });
-      const decision = decideRetry(attempts);
-      if (decision.kind === 'already_paid') throw problems.conflict('The order is already paid');
-      if (decision.kind !== 'retry') throw problems.conflict('A payment of this order is in progress');
-      const failed = attempts.find((a) => a.revision === decision.revision)!;
-      const attempt = addAttempt(em, {
-        orderId,
-        userId: failed.userId,
-        revision: decision.revision,
-        attempt: decision.attempt,
-        amount: failed.amount,
-        currency: failed.currency.trim(),
-        paymentMethod,
-        causationId: null,
-        // Leased to this request from the start, so the worker's poll leaves it alone while the
-        // request charges it (the answer carries the outcome); if the process dies, the lease
-        // expires and the poll charges it with the same idempotency key.
-        leaseMs: worker.leaseMs,
-      });
-      rememberKey(em, viewer.sub, key, fingerprint, attempt.id);
-      return attempt;
-    });
+        await remember(em, { resourceId: attempt.id });
+        return attempt;
+      }),
+    );
   } catch (err) {
-    // The same key sent twice at once: the second waits for the first and answers like it.
-    if (err instanceof UniqueConstraintViolationException) {
-      const first = await replayed(orm.em.fork(), viewer.sub, key, fingerprint);
-      if (first) return { ...(await load(orm, first)), replayed: true };
-      throw problems.conflict('A payment of this order is in progress');
-    }
+    // Another attempt of the order committed first (a concurrent request under another key, or none).
+    if (isUniqueViolation(err)) throw problems.conflict('A payment of this order is in progress');
     throw err;
   }
+  if (outcome.replayed) return { ...(await load(orm, outcome.answer.resourceId)), replayed: true };
+  const payment = outcome.result;
   await worker.chargeLeased(payment);
   return { ...(await load(orm, payment.id)), replayed: false };
 }

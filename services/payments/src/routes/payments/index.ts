@@ -1,4 +1,5 @@
 // /payments: a customer's payments, paying again after a failure, and admin refunds.
+import { IDEMPOTENT_REPLAYED_HEADER } from '@mercato/idempotency';
 import { type App, adminOnly, bearer, errorResponses, IdParam, idempotencyKeyHeader } from '@mercato/kit';
 import { getPayment } from '../../use-cases/get-payment.ts';
 import { listPayments } from '../../use-cases/list-payments.ts';
@@ -74,7 +75,7 @@ export default async function paymentsRoutes(app: App) {
         idempotencyKey: request.headers['idempotency-key'],
       });
       reply.code(201).header('location', `/payments/${payment.id}`);
-      if (replayed) reply.header('idempotent-replayed', 'true');
+      if (replayed) reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
       return toPaymentView(payment, refunds);
     },
   );
@@ -100,7 +101,7 @@ export default async function paymentsRoutes(app: App) {
         idempotencyKey: request.headers['idempotency-key'],
       });
       reply.code(201).header('location', `/payments/${refund.paymentId}`);
-      if (replayed) reply.header('idempotent-replayed', 'true');
+      if (replayed) reply.header(IDEMPOTENT_REPLAYED_HEADER, 'true');
       return toRefundView(refund);
     },
   );
