@@ -151,7 +151,8 @@ async function main() {
       `CPU seconds of the rest: ${infra.join(', ')}, this load generator ${((bench.user + bench.system) / 1e6).toFixed(1)}`,
     );
 
-    const perOrder = (k: Exclude<keyof DatabaseWork, 'autovacuum'>) => ((dbAfter[k] - dbBefore[k]) / placedAt.size).toFixed(1);
+    const perOrder = (k: Exclude<keyof DatabaseWork, 'autovacuum'>) =>
+      ((dbAfter[k] - dbBefore[k]) / placedAt.size).toFixed(1);
     console.log(
       `database work per order: ${perOrder('xacts')} transactions, ${perOrder('written')} rows written, ` +
         `${perOrder('read')} rows read, ${perOrder('walRecords')} WAL records, ${perOrder('walBytes')} WAL bytes ` +
