@@ -24,9 +24,9 @@ export function chargeOnStockReserved(opts: {
         opts.afterCommit(em, () => worker.handOff(recorded.payment));
         return;
       case 'due':
-        // Woken a moment later: by then this transaction has normally committed; if not, the poll
-        // finds it.
-        setTimeout(() => worker.kick(), 20).unref();
+        // Woken once this transaction has committed, so the worker finds the row (a fixed delay
+        // lost that race on a loaded machine and left the row to the next poll).
+        opts.afterCommit(em, () => worker.kick());
         return;
       case 'cancelled':
         opts.logger.info(

@@ -11,14 +11,11 @@ export async function registerConsumers(
   deps: { worker: ProviderWorker },
 ): Promise<void> {
   const { worker } = deps;
+  const afterCommit = afterCommitHooks(ctx.orm);
   await ctx.consume('charge', {
-    'stock.reserved': chargeOnStockReserved({
-      logger: ctx.logger,
-      worker,
-      afterCommit: afterCommitHooks(ctx.orm),
-    }),
+    'stock.reserved': chargeOnStockReserved({ logger: ctx.logger, worker, afterCommit }),
   });
   await ctx.consume('refund-on-cancel', {
-    'order.cancelled': refundOnOrderCancelled({ onRecorded: () => worker.kick() }),
+    'order.cancelled': refundOnOrderCancelled({ afterCommit, onRecorded: () => worker.kick() }),
   });
 }
