@@ -1,6 +1,8 @@
 // `npm start`: the whole system on one machine. Checks PostgreSQL, RabbitMQ and Redis, starts every
 // service that exists (each runs its own migrations), the gateway last, waits until each is ready,
 // seeds a demo catalog once, and stops everything on Ctrl-C. Output is prefixed per service.
+// A service that exits once the system runs (a crash, a kill, a database restart it could not ride
+// out) is started again after a backoff, as an orchestrator would; the others keep running.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
@@ -19,11 +21,23 @@ const ADMIN_PASSWORD = process.env.MERCATO_ADMIN_PASSWORD ?? 'Mercato-Admin-2026
 const GATEWAY_PORT = Number(process.env.GATEWAY_PORT ?? 8080);
 const READY_TIMEOUT_MS = Number(process.env.START_READY_TIMEOUT_MS ?? 120_000);
 const STOP_GRACE_MS = 25_000;
+// Restart backoff: 1 s, doubling up to 30 s; a run that stayed up 60 s starts over at 1 s.
+const RESTART_FIRST_DELAY_MS = 1_000;
+const RESTART_MAX_DELAY_MS = 30_000;
+const RESTART_RESET_AFTER_MS = 60_000;
+// START_SERVICES=identity,catalog,gateway starts only those (the gateway, and the demo seeding, only
+// when listed); START_PORT_OFFSET moves every service's port (3001 → 3001 + offset), not the gateway's.
+const ONLY = process.env.START_SERVICES?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
+const PORT_OFFSET = Number(process.env.START_PORT_OFFSET ?? 0);
 
 /** Every service the system can have; those without a folder under services/ are left out. */
 const SERVICES: { name: string; port: number; gatewayVar?: string; env?: Record<string, string> }[] = [
   { name: 'fake-payment-provider', port: 3099 },
-  { name: 'identity', port: 3001, gatewayVar: 'IDENTITY_URL' },
+  // The gateway runs on this machine: identity believes its X-Forwarded-For (the client's address,
+  // for login throttling) and nobody else's.
+  { name: 'identity', port: 3001, gatewayVar: 'IDENTITY_URL', env: { TRUST_PROXY: '127.0.0.1' } },
   { name: 'catalog', port: 3002, gatewayVar: 'CATALOG_URL' },
   { name: 'inventory', port: 3003, gatewayVar: 'INVENTORY_URL' },
   { name: 'cart', port: 3004, gatewayVar: 'CART_URL' },
@@ -32,7 +46,7 @@ const SERVICES: { name: string; port: number; gatewayVar?: string; env?: Record<
     name: 'payments',
     port: 3006,
     gatewayVar: 'PAYMENTS_URL',
-    env: { PAYMENT_PROVIDER_URL: 'http://127.0.0.1:3099' },
+    env: { PAYMENT_PROVIDER_URL: `http://127.0.0.1:${3099 + PORT_OFFSET}` },
   },
   { name: 'invoices', port: 3007, gatewayVar: 'INVOICES_URL' },
   { name: 'notifications', port: 3008, gatewayVar: 'NOTIFICATIONS_URL' },
@@ -83,6 +97,8 @@ interface Running {
   lastLines: string[];
   exited: Promise<number | null>;
   exitCode?: number | null;
+  exitSignal?: NodeJS.Signals | null;
+  startedAt: number;
 }
 const running: Running[] = [];
 let stopping = false;
@@ -168,9 +184,11 @@ function launch(name: string, color: number, env: Record<string, string>): Runni
     name,
     child,
     lastLines: [],
+    startedAt: Date.now(),
     exited: new Promise((resolve) =>
       child.once('exit', (code, signal) => {
         entry.exitCode = code ?? (signal ? null : 0);
+        entry.exitSignal = signal;
         resolve(code);
       }),
     ),
@@ -186,7 +204,56 @@ function launch(name: string, color: number, env: Record<string, string>): Runni
     entry.lastLines.push(`could not start: ${err.message}`);
   });
   running.push(entry);
+  say(`${name} started (pid ${child.pid})`);
   return entry;
+}
+
+/** A service kept running: started again, after a backoff, whenever it exits. */
+interface Supervised {
+  name: string;
+  port: number;
+  color: number;
+  env: Record<string, string>;
+  entry: Running;
+  /** the wait before the next restart */
+  delayMs: number;
+  restarts: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function describeExit(entry: Running): string {
+  return entry.exitSignal ? `killed by ${entry.exitSignal}` : `exit code ${entry.exitCode}`;
+}
+
+/**
+ * From now on, whenever the service exits (and we are not stopping), starts it again: after 1 s,
+ * then 2, 4 … up to 30 s while it keeps dying, back to 1 s once a run lasted 60 s. The others keep
+ * running meanwhile; only Ctrl-C / SIGTERM stops everything.
+ */
+function supervise(s: Supervised): void {
+  void s.entry.exited.then(async () => {
+    if (stopping) return;
+    const upMs = Date.now() - s.entry.startedAt;
+    if (upMs >= RESTART_RESET_AFTER_MS) s.delayMs = RESTART_FIRST_DELAY_MS;
+    const delay = s.delayMs;
+    s.delayMs = Math.min(delay * 2, RESTART_MAX_DELAY_MS);
+    say(
+      `${s.name} stopped unexpectedly (${describeExit(s.entry)}, up ${Math.round(upMs / 1000)} s); ` +
+        `restarting it in ${delay / 1000} s`,
+    );
+    await sleep(delay);
+    if (stopping) return;
+    running.splice(running.indexOf(s.entry), 1);
+    s.entry = launch(s.name, s.color, s.env);
+    s.restarts++;
+    const restart = s.restarts;
+    supervise(s);
+    waitReady(s.entry, s.port).then(
+      () => say(`${s.name} is ready again (restart ${restart})`),
+      () => {}, // it died again or we are stopping: supervise has it
+    );
+  });
 }
 
 async function waitReady(entry: Running, port: number): Promise<void> {
@@ -266,10 +333,16 @@ async function main(): Promise<void> {
 
   if (!(await checkInfrastructure())) process.exit(1);
 
-  const present = SERVICES.filter((s) => existsSync(join(ROOT, 'services', s.name, 'src', 'server.ts')));
-  const missing = SERVICES.filter((s) => !present.includes(s)).map((s) => s.name);
+  const present = SERVICES.filter((s) => existsSync(join(ROOT, 'services', s.name, 'src', 'server.ts')))
+    .filter((s) => !ONLY || ONLY.includes(s.name))
+    .map((s) => ({ ...s, port: s.port + PORT_OFFSET }));
+  const missing = SERVICES.filter((s) => !present.some((p) => p.name === s.name) && !ONLY).map((s) => s.name);
+  const withGateway = !ONLY || ONLY.includes('gateway');
   const busy = [];
-  for (const { name, port } of [...present, { name: 'gateway', port: GATEWAY_PORT }]) {
+  for (const { name, port } of [
+    ...present,
+    ...(withGateway ? [{ name: 'gateway', port: GATEWAY_PORT }] : []),
+  ]) {
     if (await canConnect('127.0.0.1', port, 500)) busy.push(`${port} (${name})`);
   }
   if (busy.length > 0) {
@@ -277,7 +350,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   say(
-    `PostgreSQL, RabbitMQ and Redis answer. Starting ${present.map((s) => s.name).join(', ')} and the gateway.`,
+    `PostgreSQL, RabbitMQ and Redis answer. Starting ${present.map((s) => s.name).join(', ')}${withGateway ? ' and the gateway' : ''}.`,
   );
   if (missing.length > 0) say(`not in this checkout yet (skipped): ${missing.join(', ')}`);
 
@@ -285,39 +358,38 @@ async function main(): Promise<void> {
     DATABASE_URL,
     AMQP_URL,
     REDIS_URL,
-    JWKS_URL: 'http://127.0.0.1:3001/auth/.well-known/jwks.json',
+    JWKS_URL: `http://127.0.0.1:${3001 + PORT_OFFSET}/auth/.well-known/jwks.json`,
     MERCATO_ADMIN_EMAIL: ADMIN_EMAIL,
     MERCATO_ADMIN_PASSWORD: ADMIN_PASSWORD,
   };
 
-  const watchForDeath = (entry: Running) => {
-    void entry.exited.then(() => {
-      if (stopping) return;
-      reportDeath(entry, `stopped unexpectedly (exit code ${entry.exitCode})`);
-      void stopAll(1);
-    });
+  // A service that fails to START is reported and stops the start (a configuration error would only
+  // fail again); once it has been ready, an exit means a restart (supervise).
+  const start = async (name: string, port: number, color: number, env: Record<string, string>) => {
+    const entry = launch(name, color, env);
+    await waitReady(entry, port);
+    supervise({ name, port, color, env, entry, delayMs: RESTART_FIRST_DELAY_MS, restarts: 0 });
   };
 
   try {
-    const services = present.map((s, i) => {
-      const entry = launch(s.name, COLORS[i % COLORS.length]!, { ...common, ...s.env, PORT: String(s.port) });
-      return { spec: s, entry };
-    });
-    await Promise.all(services.map(({ spec, entry }) => waitReady(entry, spec.port)));
-    for (const { entry } of services) watchForDeath(entry);
-    say('every service is ready; starting the gateway');
-
-    const routes = Object.fromEntries(
-      present.filter((s) => s.gatewayVar).map((s) => [s.gatewayVar!, `http://127.0.0.1:${s.port}`]),
+    await Promise.all(
+      present.map((s, i) =>
+        start(s.name, s.port, COLORS[i % COLORS.length]!, { ...common, ...s.env, PORT: String(s.port) }),
+      ),
     );
-    const gateway = launch('gateway', 97, {
-      ...common,
-      ...routes,
-      PORT: String(GATEWAY_PORT),
-      CORS_ORIGINS: process.env.CORS_ORIGINS ?? '*',
-    });
-    await waitReady(gateway, GATEWAY_PORT);
-    watchForDeath(gateway);
+    if (withGateway) {
+      say('every service is ready; starting the gateway');
+      const routes = Object.fromEntries(
+        present.filter((s) => s.gatewayVar).map((s) => [s.gatewayVar!, `http://127.0.0.1:${s.port}`]),
+      );
+      await start('gateway', GATEWAY_PORT, 97, {
+        ...common,
+        ...routes,
+        PORT: String(GATEWAY_PORT),
+        // An allow-list (the gateway refuses `*`): a front end on the usual local dev ports.
+        CORS_ORIGINS: process.env.CORS_ORIGINS ?? 'http://localhost:3000,http://127.0.0.1:3000',
+      });
+    }
   } catch (err) {
     if (!(err instanceof ServiceDied)) throw err;
     // Stopped by Ctrl-C while starting: that is not a death to report.
@@ -327,6 +399,12 @@ async function main(): Promise<void> {
   }
 
   if (stopping) return;
+  if (!withGateway) {
+    say(
+      `${present.map((s) => s.name).join(', ')} running (no gateway: START_SERVICES). Ctrl-C stops everything.`,
+    );
+    return;
+  }
   const gatewayUrl = `http://127.0.0.1:${GATEWAY_PORT}`;
   try {
     await seedDemoCatalog({ gatewayUrl, adminEmail: ADMIN_EMAIL, adminPassword: ADMIN_PASSWORD, log: say });

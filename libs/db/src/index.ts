@@ -5,6 +5,7 @@ import type { AnyEntity, EntityClass, EntitySchema, MigrationObject } from '@mik
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
+import { releaseBrokenClients } from './broken-connections.ts';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
 export { MikroORM };
@@ -44,7 +45,11 @@ export async function createOrm(opts: CreateOrmOptions): Promise<MikroORM> {
     pool: { max: opts.poolMax ?? 10 },
     // search_path as a startup parameter: raw SQL (`em.execute`) finds the service's tables unqualified
     // too, and it survives the migrator's `reset search_path` (a reset returns to the startup value).
-    driverOptions: { options: `-c search_path=${opts.schema},public` },
+    driverOptions: {
+      options: `-c search_path=${opts.schema},public`,
+      // A database restart must not leak the connections of the transactions it cut short.
+      onPoolCreated: (pool: pg.Pool) => releaseBrokenClients(pool),
+    },
     migrations: {
       schema: opts.schema,
       tableName: 'mikro_orm_migrations',
@@ -72,6 +77,7 @@ export async function createOrm(opts: CreateOrmOptions): Promise<MikroORM> {
  */
 async function migrate(orm: MikroORM, url: string, schema: string): Promise<void> {
   const lock = new pg.Client({ connectionString: url });
+  ignoreDrops(lock);
   await lock.connect();
   try {
     await lock.query('select pg_advisory_lock(hashtext($1))', [`mercato.migrate.${schema}`]);
@@ -82,9 +88,19 @@ async function migrate(orm: MikroORM, url: string, schema: string): Promise<void
   }
 }
 
+/**
+ * A pg Client whose server goes away emits 'error', and an 'error' event nobody listens to ends the
+ * process. The query in flight rejects on its own (and that is what callers handle), so the event
+ * itself needs nothing more than a listener.
+ */
+function ignoreDrops(client: pg.Client): void {
+  client.on('error', () => {});
+}
+
 /** Drops a schema and everything in it (tests, and tearing down a preview environment). */
 export async function dropSchema(url: string, schema: string): Promise<void> {
   const client = new pg.Client({ connectionString: url });
+  ignoreDrops(client);
   await client.connect();
   try {
     await client.query(`drop schema if exists ${quote(schema)} cascade`);

@@ -8,7 +8,8 @@ export interface Periodic {
 /**
  * Runs `pass` every `intervalMs` (first after one interval). A pass still running when the next is
  * due is not overlapped; `stopped()` lets a long pass end early once stop() was called. A pass that
- * throws is handed to `onError` and the timer goes on.
+ * throws (the database is down, say) is handed to `onError` and the timer goes on: the next pass
+ * tries again, so the job resumes by itself once what it needs is back.
  */
 export function startPeriodic(
   intervalMs: number,
@@ -21,7 +22,13 @@ export function startPeriodic(
   const timer = setInterval(() => {
     if (!running || current) return;
     current = pass(stopped)
-      .catch(onError)
+      .catch((err) => {
+        // An onError that throws must not become an unhandled rejection: that would end the
+        // process, and a pass that failed (the database restarting) is only ever retried later.
+        try {
+          onError(err);
+        } catch {}
+      })
       .finally(() => {
         current = undefined;
       });

@@ -53,3 +53,26 @@ t.test('startPeriodic: a long pass sees stopped() once stop() was called', async
   t.ok(sawStop, 'the pass saw the stop');
   t.ok(steps < 1000, `it ended early, after ${steps} of 1000 steps`);
 });
+
+t.test('startPeriodic: an onError that throws ends nothing; the next pass runs', async (t) => {
+  let passes = 0;
+  const rejections: unknown[] = [];
+  const onRejection = (err: unknown) => rejections.push(err);
+  process.on('unhandledRejection', onRejection);
+  t.teardown(() => process.off('unhandledRejection', onRejection));
+  const job = startPeriodic(
+    10,
+    async () => {
+      passes++;
+      throw new Error('the database is down');
+    },
+    () => {
+      throw new Error('the logger failed too');
+    },
+  );
+  t.teardown(() => job.stop());
+  while (passes < 3) await sleep(10);
+  await job.stop();
+  t.same(rejections, [], 'no unhandled rejection (which would end a service)');
+  t.ok(passes >= 3, 'the timer went on after failing passes');
+});

@@ -5,6 +5,7 @@
 import type { EventMap } from '@mercato/contracts';
 import { validateEvent } from '@mercato/contracts';
 import type { EntityManager, MikroORM } from '@mercato/db';
+import { isConnectionError } from '@mercato/kit';
 import { OptimisticLockError } from '@mikro-orm/core';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
@@ -93,6 +94,8 @@ export async function startConsumer<M extends object = EventMap>(
   let channel: Channel | undefined;
   let consumerTag: string | undefined;
   const inflight = new Set<Promise<void>>();
+  // The database is unreachable (a restart, a failover): warned once per outage, not per message.
+  let databaseDown = false;
 
   const handleInTransaction = async (event: Envelope): Promise<'handled' | 'duplicate'> => {
     for (let attempt = 1; ; attempt++) {
@@ -212,9 +215,14 @@ export async function startConsumer<M extends object = EventMap>(
       const outcome = await context.with(trace.setSpan(parent, span), () => handleInTransaction(event));
       span.setAttribute('mercato.inbox.duplicate', outcome === 'duplicate');
       ack(ch, msg);
+      if (databaseDown) {
+        databaseDown = false;
+        logger.info({ consumer: name }, 'database reachable again; messages handled');
+      }
     } catch (err) {
       span.recordException(err as Error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
+      if (isConnectionError(err)) return await retryWhileDatabaseDown(ch, msg, event.id, err);
       const failed = Number(msg.properties.headers?.[HEADERS.attempt] ?? 0);
       const message = truncate(String((err as Error)?.message ?? err));
       if (failed < topo.retryQueues.length) {
@@ -235,6 +243,32 @@ export async function startConsumer<M extends object = EventMap>(
       }
     } finally {
       span.end();
+    }
+  };
+
+  /**
+   * The handler failed because the database could not be reached: nothing is wrong with the message,
+   * so it must not use up its retries or end in the dead-letter queue, however long the outage. It
+   * goes round the shortest retry delay with its attempt count unchanged (a copy, so the quorum
+   * queue's delivery limit does not count it either) until the database is back.
+   */
+  const retryWhileDatabaseDown = async (ch: Channel, msg: ConsumeMessage, id: string, err: unknown) => {
+    if (!databaseDown) {
+      databaseDown = true;
+      logger.warn(
+        { err, consumer: name, messageId: id },
+        'database unavailable; messages wait until it is back',
+      );
+    } else logger.debug?.({ err, consumer: name, messageId: id }, 'database still unavailable');
+    const retry = topo.retryQueues[0];
+    const message = truncate(String((err as Error)?.message ?? err));
+    if (retry) return forward(ch, msg, topo.queue, { [HEADERS.lastError]: message }, retry.exchange);
+    // No delayed retry configured: hand it back after a pause instead.
+    await sleep(1000);
+    try {
+      ch.nack(msg, false, true);
+    } catch {
+      // channel gone: redelivered anyway
     }
   };
 

@@ -49,7 +49,15 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
   // Its own small pool: the relay needs plain BEGIN / FOR UPDATE SKIP LOCKED / COMMIT with native
   // parameters, and must not compete with request handlers for the ORM's connections.
   const pool = new pg.Pool({ connectionString: url, max: 2 });
+  // A restart or failover of PostgreSQL ends every connection. pg-pool listens for that on idle
+  // clients only (re-emitted as the pool's 'error'); a client the relay holds — waiting for the
+  // broker's confirms inside its transaction — emits it on itself, and with no listener that 'error'
+  // would end the process. The statement in flight fails anyway, the batch rolls back and the loop
+  // retries with backoff, so logging is all either listener does.
   pool.on('error', (err) => logger.warn({ err }, 'outbox relay: idle database connection failed'));
+  pool.on('connect', (client) =>
+    client.on('error', (err) => logger.debug?.({ err }, 'outbox relay: database connection failed')),
+  );
 
   let running = true;
   let wakeUp: (() => void) | undefined;

@@ -26,6 +26,7 @@
 
 import { normalizeAmount } from '@mercato/contracts';
 import type { MikroORM } from '@mercato/db';
+import { isConnectionError } from '@mercato/kit';
 import type { Logger } from '@mercato/messaging';
 import { type PaymentResult, retryDelayMs } from '../domain/payment-rules.ts';
 import type { PaymentProvider, ProviderOutcome } from '../domain/provider.ts';
@@ -81,7 +82,10 @@ export class ProviderWorker {
         try {
           while (!this.#stopped && (await this.#runBatch()) > 0) {}
         } catch (err) {
-          this.#o.logger.error({ err }, 'provider worker run failed');
+          // The database restarting is no bug: the rows wait and the next poll takes them.
+          if (isConnectionError(err))
+            this.#o.logger.warn({ err }, 'provider worker: database unavailable; retrying next poll');
+          else this.#o.logger.error({ err }, 'provider worker run failed');
         }
       } while (this.#again && !this.#stopped);
     })().finally(() => {
@@ -118,7 +122,11 @@ export class ProviderWorker {
     if (this.#stopped) return;
     const run = this.#charge(payment)
       .catch((err: unknown) =>
-        this.#o.logger.error({ err, paymentId: payment.id }, 'handed-off charge failed'),
+        // Unrecorded, the row stays leased: once the lease expires a poll calls the provider again
+        // with the same idempotency key, which answers with the same charge.
+        isConnectionError(err)
+          ? this.#o.logger.warn({ err, paymentId: payment.id }, 'handed-off charge: database unavailable')
+          : this.#o.logger.error({ err, paymentId: payment.id }, 'handed-off charge failed'),
       )
       .finally(() => this.#handedOff.delete(run));
     this.#handedOff.add(run);
