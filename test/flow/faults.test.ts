@@ -5,46 +5,13 @@
 // TCP proxy that the test cuts, which is what the services see when the broker goes down.
 import { eventually, startTcpProxy } from '@mercato/testing';
 import t, { type Test } from 'tap';
-import {
-  adminClient,
-  type Client,
-  type Customer,
-  newCustomer,
-  stockedProduct,
-  waitForStatus,
-} from '../support/client.ts';
-import { type System, startSystem } from '../support/system.ts';
+import { type Client, type Customer, waitForStatus } from '../support/client.ts';
+import { cardFor, openShop, placeOrder } from '../support/order-stream.ts';
+import { startSystem } from '../support/system.ts';
 
-async function setup(system: System, onHand: number) {
-  const admin = await adminClient(system.gatewayUrl);
-  const { productId } = await stockedProduct(admin, { onHand, price: '3.10' });
-  const customers: Customer[] = [];
-  for (let i = 0; i < 5; i++) customers.push(await newCustomer(system.gatewayUrl));
-  // Wait until the orders service knows the product (its read model is fed by events).
-  const c = customers[0];
-  for (let i = 0; i < 150; i++) {
-    const r = await c.client.post('/orders', {
-      lines: [{ productId, quantity: 1 }],
-      shippingAddressId: c.addressId,
-      paymentMethod: { type: 'card', token: 'tok_visa' },
-    });
-    if (r.status === 201) {
-      await waitForStatus(c.client, r.body.id, undefined, 60_000);
-      break;
-    }
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  return { admin, productId, customers };
-}
-
-function order(c: Customer, productId: string, i: number) {
-  return c.client.post('/orders', {
-    lines: [{ productId, quantity: 1 }],
-    shippingAddressId: c.addressId,
-    // Every tenth order is declined, so the undo path runs under the fault too.
-    paymentMethod: { type: 'card', token: i % 10 === 9 ? 'tok_chargeDeclined' : 'tok_visa' },
-  });
-}
+// The shop and the order-with-card helpers are shared with infra-restarts.test.ts.
+const setup = openShop;
+const order = (c: Customer, productId: string, i: number) => placeOrder(c, productId, cardFor(i));
 
 async function assertSettled(t: Test, admin: Client, orders: { id: string; c: Customer }[]) {
   const finals = await Promise.all(

@@ -3,13 +3,20 @@
 // Services run in this process (fast start, one debugger) or as child processes (so a test can kill
 // one with SIGKILL, and a benchmark gets more than one event loop on a 2-core machine).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { dropSchema } from '@mercato/db';
 import { loadConfig } from '@mercato/kit';
-import { TEST_AMQP_URL, TEST_DATABASE_URL, TEST_REDIS_URL, uniqueName } from '@mercato/testing';
+import {
+  onProcessExit,
+  TEST_AMQP_URL,
+  TEST_DATABASE_URL,
+  TEST_REDIS_URL,
+  uniqueName,
+} from '@mercato/testing';
 import amqp from 'amqplib';
 
 const execFileAsync = promisify(execFile);
@@ -34,6 +41,8 @@ interface Running {
   pid?: number;
   stop(): Promise<void>;
   kill?(): Promise<void>;
+  /** Child processes only: how the process ended if it exited without being asked to. */
+  unexpectedExit?(): { code: number | null; signal: string | null; stderr: string } | undefined;
 }
 
 export interface SystemOptions {
@@ -41,13 +50,25 @@ export interface SystemOptions {
   childProcesses?: ServiceName[] | 'all';
   /** How many inventory instances compete on the same queue and schema. */
   inventoryReplicas?: number;
-  /** The broker URL every service uses (a TCP proxy in fault tests). */
+  /** The broker URL every service uses (a TCP proxy in fault tests, a private node in infra-restarts). */
   amqpUrl?: string;
+  /** The PostgreSQL every service uses (default the shared one; a private server in infra-restarts). */
+  databaseUrl?: string;
+  /** The Redis every service uses (default the shared one; a private server in infra-restarts). */
+  redisUrl?: string;
   /** Extra environment per service. */
   env?: Partial<Record<ServiceName, Record<string, string>>>;
   logLevel?: string;
   /** Keep the schemas after stop (benchmarks inspect them); default drops them. */
   keepSchemas?: boolean;
+  /**
+   * Start catalog, inventory, orders, payments and invoices at the same time (they depend only on
+   * identity and the payment provider, started first); default one after the other. Each child then
+   * has 180 s instead of 60 s to become healthy: five processes compiling at once on two cores.
+   */
+  parallelStart?: boolean;
+  /** Child processes append their stdout and stderr to `<logDir>/<service>.log` (default: discarded). */
+  logDir?: string;
 }
 
 export const ADMIN_EMAIL = 'admin@mercato.test';
@@ -63,6 +84,11 @@ export interface System {
   stopService(name: ServiceName, opts?: { kill?: boolean; index?: number }): Promise<void>;
   /** Starts one more instance of a service with the same schema and exchange. */
   startService(name: ServiceName): Promise<void>;
+  /**
+   * Child processes that exited on their own since the last call (a crash, a fatal error): they are
+   * removed from `services`, and `startService` gives them their port back.
+   */
+  takeExitedServices(): { name: ServiceName; code: number | null; signal: string | null; stderr: string }[];
   stop(): Promise<void>;
 }
 
@@ -110,23 +136,38 @@ async function startChild(
   name: ServiceName,
   env: Record<string, string>,
   reusePort?: number,
+  logDir?: string,
+  startTimeoutMs?: number,
 ): Promise<Running> {
   const port = reusePort ?? (await freePort());
   const childEnv = { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' };
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', path.join(root, 'services', name, 'src', 'server.ts')],
-    { cwd: root, env: childEnv, stdio: ['ignore', 'ignore', 'pipe'] },
+    { cwd: root, env: childEnv, stdio: ['ignore', logDir ? 'pipe' : 'ignore', 'pipe'] },
   );
+  const log = logDir ? createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' }) : undefined;
+  if (log) child.stdout?.pipe(log, { end: false });
   let stderr = '';
   child.stderr?.on('data', (d) => {
     stderr = (stderr + d.toString()).slice(-4000);
+    log?.write(d);
   });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  let asked = false;
+  // A test process that ends without stopping the system (a crash, a failed setup) takes its
+  // children with it instead of leaving them running on a shared machine.
+  const cancelKillOnExit = onProcessExit(() => child.kill('SIGKILL'));
+  const exited = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      cancelKillOnExit();
+      log?.end();
+      resolve();
+    }),
+  );
   const url = `http://127.0.0.1:${port}`;
   try {
     await Promise.race([
-      waitReady(url),
+      waitReady(url, startTimeoutMs),
       exited.then(() => {
         throw new Error(`${name} exited at start: ${stderr}`);
       }),
@@ -136,6 +177,7 @@ async function startChild(
     throw err;
   }
   const signal = async (sig: NodeJS.Signals) => {
+    asked = true;
     if (child.exitCode === null && child.signalCode === null) child.kill(sig);
     await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
@@ -149,6 +191,10 @@ async function startChild(
     pid: child.pid,
     stop: () => signal('SIGTERM'),
     kill: () => signal('SIGKILL'),
+    unexpectedExit: () =>
+      !asked && (child.exitCode !== null || child.signalCode !== null)
+        ? { code: child.exitCode, signal: child.signalCode, stderr }
+        : undefined,
   };
 }
 
@@ -156,6 +202,8 @@ async function startChild(
 export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const exchange = uniqueName('flow');
   const amqpUrl = opts.amqpUrl ?? TEST_AMQP_URL;
+  const databaseUrl = opts.databaseUrl ?? TEST_DATABASE_URL;
+  const redisUrl = opts.redisUrl ?? TEST_REDIS_URL;
   const logLevel = opts.logLevel ?? 'silent';
   const asChild = (name: ServiceName) =>
     opts.childProcesses === 'all' || (opts.childProcesses ?? []).includes(name);
@@ -169,11 +217,11 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       LOG_LEVEL: logLevel,
       HOST: '127.0.0.1',
       PORT: '0',
-      DATABASE_URL: TEST_DATABASE_URL,
+      DATABASE_URL: databaseUrl,
       DATABASE_SCHEMA: schemas[name],
       AMQP_URL: amqpUrl,
       AMQP_EXCHANGE: exchange,
-      REDIS_URL: TEST_REDIS_URL,
+      REDIS_URL: redisUrl,
       JWKS_URL: urls.identity ? `${urls.identity}/auth/.well-known/jwks.json` : 'http://127.0.0.1:1/none',
       PAYMENT_PROVIDER_URL: urls['fake-payment-provider'] ?? 'http://127.0.0.1:1',
       MERCATO_ADMIN_EMAIL: ADMIN_EMAIL,
@@ -193,7 +241,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     const env = envFor(name);
     const reuse = stoppedPorts.get(name);
     stoppedPorts.delete(name);
-    const running = asChild(name) ? await startChild(name, env, reuse) : await startInProcess(name, env);
+    const running = asChild(name)
+      ? await startChild(name, env, reuse, opts.logDir, opts.parallelStart ? 180_000 : undefined)
+      : await startInProcess(name, env);
     services.push(running);
     urls[name] ??= running.url;
     return running;
@@ -210,8 +260,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     await deleteExchangeTopology(TEST_AMQP_URL, exchange).catch(() => {});
     debug('deleted topology');
     if (!opts.keepSchemas) {
-      for (const schema of Object.values(schemas))
-        await dropSchema(TEST_DATABASE_URL, schema).catch(() => {});
+      for (const schema of Object.values(schemas)) await dropSchema(databaseUrl, schema).catch(() => {});
     }
     debug('dropped schemas');
   };
@@ -219,11 +268,21 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   try {
     await start('identity');
     await start('fake-payment-provider');
-    await start('catalog');
-    for (let i = 0; i < (opts.inventoryReplicas ?? 1); i++) await start('inventory');
-    await start('orders');
-    await start('payments');
-    await start('invoices');
+    const middle: ServiceName[] = [
+      'catalog',
+      ...Array.from({ length: opts.inventoryReplicas ?? 1 }, () => 'inventory' as const),
+      'orders',
+      'payments',
+      'invoices',
+    ];
+    if (opts.parallelStart) {
+      // All settle before we go on, so a failed start leaves nothing half-registered behind.
+      const started = await Promise.allSettled(middle.map((name) => start(name)));
+      const failed = started.find((r) => r.status === 'rejected');
+      if (failed) throw failed.reason;
+    } else {
+      for (const name of middle) await start(name);
+    }
     const gatewayEnv = {
       IDENTITY_URL: urls.identity,
       CATALOG_URL: urls.catalog,
@@ -264,6 +323,17 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     },
     async startService(name) {
       await start(name);
+    },
+    takeExitedServices() {
+      const gone = [];
+      for (const s of [...services]) {
+        const exit = s.unexpectedExit?.();
+        if (!exit) continue;
+        services.splice(services.indexOf(s), 1);
+        stoppedPorts.set(s.name, s.port);
+        gone.push({ name: s.name, ...exit });
+      }
+      return gone;
     },
     stop,
   };
