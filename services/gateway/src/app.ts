@@ -4,8 +4,9 @@ import type { App } from '@mercato/kit';
 import { buildService } from '@mercato/service';
 import type { JSONWebKeySet } from 'jose';
 import type { GatewayConfig } from './config.ts';
-import { configuredUpstreams, corsOrigins, type Upstream } from './domain/routes.ts';
+import { configuredUpstreams, corsAllowList, type Upstream } from './domain/routes.ts';
 import aggregatedDocs from './plugins/docs.ts';
+import noStore from './plugins/no-store.ts';
 import proxies from './plugins/proxy.ts';
 import rateLimit from './plugins/rate-limit.ts';
 
@@ -20,6 +21,7 @@ const REDIS_CONNECT_WAIT_MS = 2_000;
 /** The gateway owns no data and handles no events: no database, no broker; Redis for the limiter. */
 export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): Promise<App> {
   const upstreams = configuredUpstreams(config);
+  const corsOrigins = corsAllowList(config.CORS_ORIGINS);
 
   return buildService({
     name: config.SERVICE_NAME ?? 'gateway',
@@ -37,7 +39,9 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
         enableAutoPipelining: true,
       },
       wait: REDIS_CONNECT_WAIT_MS,
-      readiness: true,
+      // Not in /readyz: the gateway serves without Redis (the limiter fails open or answers 503 by
+      // RATE_LIMIT_FAIL_OPEN), so a lost cache must not take the entry point out of rotation.
+      readiness: false,
     },
     // Each service behind the gateway checks the logout deny-list itself; here the token only keys
     // the per-user rate limit, so no Redis lookup per new token.
@@ -54,9 +58,10 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
           directives: { upgradeInsecureRequests: null },
         },
       });
-      await app.register(cors, {
-        origin: corsOrigins(config.CORS_ORIGINS),
-        credentials: true,
+      // Only a listed origin gets a grant (echoed, with Vary: Origin) and credentials; any other,
+      // `null` included, gets no CORS header at all.
+      const allowed = new Set(corsOrigins);
+      const grant = {
         exposedHeaders: [
           'x-request-id',
           'etag',
@@ -67,7 +72,15 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
           'ratelimit-reset',
         ],
         maxAge: 600,
+      };
+      await app.register(cors, {
+        delegator: (request, callback) => {
+          const origin = request.headers.origin;
+          const listed = origin !== undefined && allowed.has(origin);
+          callback(null, { ...grant, origin: listed ? origin : false, credentials: listed });
+        },
       });
+      await app.register(noStore);
 
       await app.register(aggregatedDocs, {
         upstreams,
@@ -90,6 +103,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
           upstreams,
           timeoutMs: config.UPSTREAM_TIMEOUT_MS,
           bodyLimit: config.BODY_LIMIT_BYTES,
+          trustProxy: config.TRUST_PROXY,
         });
       });
 

@@ -30,11 +30,14 @@ export const gatewayConfigSchema = Type.Object({
 
   /** An upstream that does not answer (headers or body) within this gets a 504. */
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000 }),
-  /** Comma-separated origins allowed by CORS; empty: no cross-origin access. '*' allows any. */
+  /** Comma-separated exact origins allowed by CORS; empty: no cross-origin access. `*` and `null` are refused. */
   CORS_ORIGINS: Type.String({ default: '' }),
   /** Largest request body accepted (by Content-Length) before it reaches an upstream. */
   BODY_LIMIT_BYTES: Type.Integer({ minimum: 1, default: 1024 * 1024 }),
-  /** Count anonymous clients by the first X-Forwarded-For address (only behind a trusted ingress). */
+  /**
+   * Take the client's address from the first X-Forwarded-For entry (only behind a trusted ingress that
+   * sets it): for anonymous rate limits and for the X-Forwarded-For the services behind get.
+   */
   TRUST_PROXY: Type.Boolean({ default: false }),
 
   /** Requests per window for a client without a valid token, keyed by IP. */

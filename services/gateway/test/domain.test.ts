@@ -1,6 +1,7 @@
 import t from 'tap';
+import { clientAddress } from '../src/domain/client-address.ts';
 import { mergeOpenApi } from '../src/domain/openapi.ts';
-import { configuredUpstreams, corsOrigins, rateLimitKey } from '../src/domain/routes.ts';
+import { configuredUpstreams, corsAllowList, rateLimitKey } from '../src/domain/routes.ts';
 import { VerifiedTokenCache } from '../src/domain/token-cache.ts';
 import { gatewayConfig } from './helpers.ts';
 
@@ -15,10 +16,22 @@ t.test('only configured upstreams are routed, with their prefixes', async (t) =>
   t.same(configuredUpstreams(gatewayConfig({})), []);
 });
 
-t.test('CORS origins setting', async (t) => {
-  t.equal(corsOrigins(''), false);
-  t.equal(corsOrigins(' * '), true);
-  t.same(corsOrigins('https://a.example, https://b.example,'), ['https://a.example', 'https://b.example']);
+t.test('CORS origins setting: exact origins only', async (t) => {
+  t.same(corsAllowList(''), []);
+  t.same(corsAllowList('https://a.example, http://localhost:3000,'), [
+    'https://a.example',
+    'http://localhost:3000',
+  ]);
+  t.throws(() => corsAllowList(' * '), /CORS_ORIGINS must list exact origins/, 'no wildcard');
+  t.throws(() => corsAllowList('https://a.example,null'), /not 'null'/, 'no opaque origin');
+  t.throws(() => corsAllowList('https://a.example/'), /not an origin/, 'no trailing slash');
+  t.throws(() => corsAllowList('a.example'), /not an origin/, 'no bare host');
+});
+
+t.test('client address: the peer, unless a trusted ingress named the client', async (t) => {
+  t.equal(clientAddress('198.51.100.7', '203.0.113.9', false), '198.51.100.7', 'a claim is ignored');
+  t.equal(clientAddress('10.0.0.2', '203.0.113.9, 10.0.0.1', true), '203.0.113.9');
+  t.equal(clientAddress('10.0.0.2', undefined, true), '10.0.0.2');
 });
 
 t.test('rate limit key: the user when proven, else the address', async (t) => {
@@ -56,7 +69,20 @@ t.test('merging keeps routed paths only, first schema of a name wins, notes skip
     [{ service: 'orders', reason: 'timed out' }],
   );
   t.same(Object.keys(merged.paths ?? {}), ['/auth/login', '/products/{id}', '/users']);
-  t.same(merged.paths?.['/auth/login'], { post: {} }, 'a path not routed to catalog is not taken from it');
+  const login = merged.paths?.['/auth/login'] as Record<
+    string,
+    { responses: Record<string, { headers: object }> }
+  >;
+  t.same(Object.keys(login), ['post'], 'a path not routed to catalog is not taken from it');
+  // What the gateway adds to every operation: its rate limit (429, Retry-After, RateLimit-*) and servers.
+  t.match(login.post.responses['429'], { headers: { 'Retry-After': { required: true } } });
+  t.same(merged.servers, [
+    {
+      url: '/',
+      description: (merged.servers as { description: string }[])[0]?.description,
+      'x-internal': false,
+    },
+  ]);
   t.same(merged.components?.schemas, { User: { type: 'object' }, Shared: { title: 'from identity' } });
   t.same(
     merged.tags?.map((tag) => tag.name),

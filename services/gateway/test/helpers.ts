@@ -46,6 +46,12 @@ export async function startIdentityLike(t: Teardownable): Promise<FakeUpstream> 
       return { received: request.body };
     },
   );
+  // What an invoice looks like to the gateway: a PDF the upstream would let caches keep.
+  app.get('/auth/pdf', { schema: { hide: true } }, async (_request, reply) => {
+    count('pdf');
+    reply.header('content-type', 'application/pdf').header('cache-control', 'public, max-age=3600');
+    return reply.send(Buffer.from('%PDF-1.4\n%%EOF\n'));
+  });
   app.get('/users/:id', { schema: { params: Type.Object({ id: Type.String() }) } }, async (request) => {
     count('user');
     return { service: 'identity', id: request.params.id };

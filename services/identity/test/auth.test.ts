@@ -2,16 +2,17 @@ import { createHash } from 'node:crypto';
 import { uniqueName } from '@mercato/testing';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify } from 'jose';
 import t from 'tap';
+import { hashPassword } from '../src/domain/passwords.ts';
+import { register } from '../src/use-cases/register.ts';
 import { GOOD_PASSWORD, isProblem, startIdentity } from './helpers.ts';
 
 t.test('identity auth', async (t) => {
   const s = await startIdentity(t);
 
-  t.test('register: 201, then duplicates are 409 and weak passwords 400 with the reason', async (t) => {
+  t.test('register: 202; a taken e-mail or username gets the same answer and creates nothing', async (t) => {
     const before = await s.counts();
     const user = await s.register({ name: 'Ann' });
     t.match(user, { id: /^[0-9a-f-]{36}$/, role: 'customer', active: true, name: 'Ann' });
-    t.notOk('passwordHash' in user, 'no hash on the wire');
     const after = await s.counts();
     t.equal(after.app_user, before.app_user + 1);
     const [stored] = await s.sql<{ password_hash: string }>(
@@ -19,22 +20,58 @@ t.test('identity auth', async (t) => {
       [user.id],
     );
     t.match(stored!.password_hash, /^\$argon2id\$/, 'the password is kept as an argon2id hash');
+    await s.login(user.email, user.password);
 
+    const fresh = await s.inject({
+      method: 'POST',
+      url: '/auth/register',
+      body: {
+        email: `fresh-${user.email}`,
+        username: `f${user.username}`.slice(0, 32),
+        password: GOOD_PASSWORD,
+      },
+    });
     const dupEmail = await s.inject({
       method: 'POST',
       url: '/auth/register',
       body: { email: user.email.toUpperCase(), username: 'someone_else', password: GOOD_PASSWORD },
     });
-    t.ok(isProblem(dupEmail, 409), 'same e-mail, other case');
-    t.match(dupEmail.json(), { field: 'email' });
     const dupUsername = await s.inject({
       method: 'POST',
       url: '/auth/register',
       body: { email: `x${user.email}`, username: user.username.toUpperCase(), password: GOOD_PASSWORD },
     });
-    t.ok(isProblem(dupUsername, 409), 'same username, other case');
-    t.match(dupUsername.json(), { field: 'username' });
+    for (const [res, what] of [
+      [dupEmail, 'same e-mail, other case'],
+      [dupUsername, 'same username, other case'],
+    ] as const) {
+      t.equal(res.statusCode, fresh.statusCode, `${what}: the status of a new account`);
+      t.equal(res.body, fresh.body, `${what}: the body of a new account`);
+      t.equal(res.headers['content-type'], fresh.headers['content-type']);
+      t.equal(res.headers.location, undefined, 'no link to an account');
+    }
+    t.equal(fresh.statusCode, 202);
+    t.same(fresh.json(), { status: 'accepted' });
+    const users = await s.sql('select id from app_user where email in (?, ?)', [
+      `someone_else@example.com`,
+      `x${user.email}`,
+    ]);
+    t.same(users, [], 'neither refused registration created an account');
+    await s.login(user.email, user.password);
 
+    const refused = await s.outboxEvents('user.registration_refused');
+    t.match(
+      refused.find((e) => e.data.email === user.email)?.data,
+      { reason: 'email-taken', userId: user.id, username: 'someone_else' },
+      'the owner of the address can be told (notifications, issue #11)',
+    );
+    t.match(
+      refused.find((e) => e.data.email === `x${user.email}`)?.data,
+      { reason: 'username-taken', username: user.username.toUpperCase() },
+      'the registrant can be told to choose another username',
+    );
+
+    const middle = await s.counts();
     for (const [password, why] of [
       ['Short1!', /at least 10 characters/],
       ['abcdefghijkl', /two kinds of characters/],
@@ -49,7 +86,60 @@ t.test('identity auth', async (t) => {
       t.match(res.json().detail, why);
       t.match(res.json().errors, [{ path: 'body/password' }]);
     }
-    t.same(await s.counts(), after, 'rejected registrations changed nothing');
+    t.same(await s.counts(), middle, 'weak passwords changed nothing');
+  });
+
+  t.test(
+    'register does the same work whether or not the account exists: the password is hashed',
+    async (t) => {
+      const user = await s.register();
+      const hashed: string[] = [];
+      const hash = async (password: string) => {
+        hashed.push(password);
+        return hashPassword(password);
+      };
+      const tag = uniqueName('h').slice(0, 24);
+      const outcomes = [
+        await register(
+          s.app.orm.em,
+          { email: `${tag}@example.com`, username: tag, password: 'New-one-Pass-1' },
+          hash,
+        ),
+        await register(
+          s.app.orm.em,
+          { email: user.email, username: `${tag}x`, password: 'Taken-mail-Pass-2' },
+          hash,
+        ),
+        await register(
+          s.app.orm.em,
+          { email: `n${tag}@example.com`, username: user.username, password: 'Taken-name-Pass-3' },
+          hash,
+        ),
+      ];
+      t.same(outcomes, ['created', 'email-taken', 'username-taken']);
+      t.same(hashed, ['New-one-Pass-1', 'Taken-mail-Pass-2', 'Taken-name-Pass-3'], 'one hash on every path');
+    },
+  );
+
+  t.test('two registrations racing for one e-mail: one account, the other refused, both 202', async (t) => {
+    const tag = uniqueName('r').slice(0, 24);
+    const body = (n: number) => ({
+      email: `${tag}@example.com`,
+      username: `${tag}${n}`,
+      password: GOOD_PASSWORD,
+    });
+    const answers = await Promise.all(
+      [1, 2].map((n) => s.inject({ method: 'POST', url: '/auth/register', body: body(n) })),
+    );
+    t.same(
+      answers.map((r) => r.statusCode),
+      [202, 202],
+    );
+    t.equal((await s.sql('select id from app_user where email = ?', [`${tag}@example.com`])).length, 1);
+    const refused = (await s.outboxEvents('user.registration_refused')).filter(
+      (e) => e.data.email === `${tag}@example.com`,
+    );
+    t.equal(refused.length, 1, 'the loser is recorded as refused');
   });
 
   t.test(
@@ -219,7 +309,8 @@ t.test('identity auth', async (t) => {
       token: c.accessToken,
       body: { password: 'New-password-42' },
     });
-    t.ok(isProblem(missing, 400), 'without currentPassword');
+    t.ok(isProblem(missing, 403), 'without currentPassword');
+    t.equal(missing.json().type, 'https://mercato.dev/problems/reauthentication-required');
     const wrong = await s.inject({
       method: 'PATCH',
       url: '/auth/me',
@@ -227,6 +318,7 @@ t.test('identity auth', async (t) => {
       body: { password: 'New-password-42', currentPassword: 'Wrong-password-1' },
     });
     t.ok(isProblem(wrong, 403), 'with a wrong currentPassword');
+    t.equal(wrong.json().type, 'https://mercato.dev/problems/reauthentication-required');
     const weak = await s.inject({
       method: 'PATCH',
       url: '/auth/me',
@@ -290,9 +382,67 @@ t.test('identity auth', async (t) => {
       method: 'PATCH',
       url: '/auth/me',
       token: c.accessToken,
-      body: { email: other2.email },
+      body: { email: other2.email, currentPassword: 'New-password-42' },
     });
     t.ok(isProblem(taken, 409), 'an e-mail of another user');
+  });
+
+  t.test('changing the e-mail needs the current password: a token alone is not enough', async (t) => {
+    const c = await s.customer();
+    const before = await s.counts();
+    const newEmail = `moved-${c.email}`;
+    const bare = await s.inject({
+      method: 'PATCH',
+      url: '/auth/me',
+      token: c.accessToken,
+      body: { email: newEmail },
+    });
+    t.ok(isProblem(bare, 403), 'an access token alone');
+    t.equal(bare.json().type, 'https://mercato.dev/problems/reauthentication-required');
+    const wrong = await s.inject({
+      method: 'PATCH',
+      url: '/auth/me',
+      token: c.accessToken,
+      body: { email: newEmail, currentPassword: 'Wrong-password-1' },
+    });
+    t.ok(isProblem(wrong, 403), 'a wrong current password');
+    t.equal(wrong.json().type, 'https://mercato.dev/problems/reauthentication-required');
+    t.same(await s.counts(), before, 'nothing changed');
+    t.equal((await s.sql('select 1 from app_user where email = ?', [newEmail])).length, 0);
+
+    const same = await s.inject({
+      method: 'PATCH',
+      url: '/auth/me',
+      token: c.accessToken,
+      body: { email: c.email, name: 'Same' },
+    });
+    t.equal(same.statusCode, 200, 'the unchanged e-mail in a body needs no password');
+
+    const moved = await s.inject({
+      method: 'PATCH',
+      url: '/auth/me',
+      token: c.accessToken,
+      body: { email: newEmail, currentPassword: c.password },
+    });
+    t.equal(moved.statusCode, 200);
+    t.equal(moved.json().email, newEmail);
+  });
+
+  t.test('wrong current passwords count as failed logins of the client', async (t) => {
+    const strict = await startIdentity(t, { LOGIN_SLOWDOWN_AFTER: '2', LOGIN_SLOWDOWN_BASE_MS: '60000' });
+    const c = await strict.customer();
+    const guess = () =>
+      strict.inject({
+        method: 'PATCH',
+        url: '/auth/me',
+        token: c.accessToken,
+        body: { password: 'New-password-42', currentPassword: 'Wrong-password-1' },
+      });
+    t.ok(isProblem(await guess(), 403));
+    t.ok(isProblem(await guess(), 403));
+    const throttled = await guess();
+    t.ok(isProblem(throttled, 429), 'a stolen token is no password oracle');
+    t.ok(Number(throttled.headers['retry-after']) >= 1);
   });
 
   t.test('DELETE /auth/me deactivates; its tokens stop working', async (t) => {

@@ -66,6 +66,9 @@ export async function startIdentity(t: Tap, env: Record<string, string> = {}, de
       ...(opts.body !== undefined ? { payload: opts.body as object } : {}),
     });
 
+  const sql = async <T = Record<string, unknown>>(query: string, params: unknown[] = []) =>
+    (await app.orm.em.fork().getConnection().execute(query, params)) as T[];
+  // Registration answers 202 and nothing else (no enumeration): the new account is looked up here.
   const register = async (overrides: Record<string, unknown> = {}) => {
     const name = uniqueName('u');
     const body = {
@@ -75,11 +78,17 @@ export async function startIdentity(t: Tap, env: Record<string, string> = {}, de
       ...overrides,
     };
     const res = await inject({ method: 'POST', url: '/auth/register', body });
-    if (res.statusCode !== 201) throw new Error(`register: ${res.statusCode} ${res.body}`);
-    return {
-      ...(res.json() as { id: string; email: string; username: string }),
-      password: body.password as string,
-    };
+    if (res.statusCode !== 202) throw new Error(`register: ${res.statusCode} ${res.body}`);
+    const [user] = await sql<{
+      id: string;
+      email: string;
+      username: string;
+      role: string;
+      active: boolean;
+      name: string | null;
+    }>('select id, email, username, role, active, name from app_user where email = lower(?)', [body.email]);
+    if (!user) throw new Error(`register: no account was created for ${String(body.email)}`);
+    return { ...user, password: body.password as string };
   };
   const login = async (email: string, password: string) => {
     const res = await inject({ method: 'POST', url: '/auth/login', body: { email, password } });
@@ -93,8 +102,6 @@ export async function startIdentity(t: Tap, env: Record<string, string> = {}, de
   };
   const admin = async () => login(adminEmail, ADMIN_PASSWORD);
 
-  const sql = async <T = Record<string, unknown>>(query: string, params: unknown[] = []) =>
-    (await app.orm.em.fork().getConnection().execute(query, params)) as T[];
   /** Row counts of every table, to show a rejected request changed nothing. */
   const counts = async () => {
     const tables = ['app_user', 'refresh_token', 'password_reset', 'address', 'outbox'];

@@ -1,13 +1,27 @@
+import { eventually } from '@mercato/testing';
 import t from 'tap';
+import { requestPasswordReset } from '../src/use-cases/request-password-reset.ts';
 import { isProblem, startIdentity } from './helpers.ts';
 
+// The request only queues the address; the worker (every PASSWORD_RESET_POLL_MS) makes the token.
+const FAST = { PASSWORD_RESET_POLL_MS: '20' };
+
 t.test('password reset', async (t) => {
-  const s = await startIdentity(t);
-  const tokenFor = async (userId: string) => {
-    const events = await s.outboxEvents('user.password_reset_requested');
-    const mine = events.filter((e) => e.data.userId === userId);
-    return mine.at(-1)?.data as { token: string; email: string; expiresAt: string } | undefined;
-  };
+  const s = await startIdentity(t, FAST);
+  const resetEvents = async (userId: string) =>
+    (await s.outboxEvents('user.password_reset_requested')).filter((e) => e.data.userId === userId);
+  /** The newest token of the user, once the worker has made `count` of them. */
+  const tokenFor = async (userId: string, count = 1) =>
+    eventually(async () => {
+      const mine = await resetEvents(userId);
+      if (mine.length < count) throw new Error(`${mine.length} reset events so far`);
+      return mine.at(-1)!.data as { token: string; email: string; expiresAt: string };
+    });
+  const queueDrained = () =>
+    eventually(async () => {
+      const [row] = await s.sql<{ n: number }>('select count(*)::int as n from password_reset_request');
+      if (row!.n > 0) throw new Error('requests still queued');
+    });
 
   t.test('always 202; only a registered address gets a token, delivered by the event', async (t) => {
     const c = await s.customer();
@@ -18,13 +32,14 @@ t.test('password reset', async (t) => {
       body: { email: 'nobody-at-all@example.com' },
     });
     t.equal(unknown.statusCode, 202, 'an unknown address looks the same');
-    t.same(await s.counts(), before, 'and leaves no trace');
+    await queueDrained();
+    t.same(await s.counts(), before, 'and, once the worker has been, leaves no trace');
 
     const known = await s.inject({ method: 'POST', url: '/auth/password-reset', body: { email: c.email } });
     t.equal(known.statusCode, 202);
     t.same(known.json(), unknown.json(), 'same body: no enumeration');
     const event = await tokenFor(c.id);
-    t.ok(event, 'user.password_reset_requested is in the outbox');
+    t.ok(event, 'user.password_reset_requested is in the outbox, made by the worker');
     t.equal(event!.email, c.email);
     t.ok(Date.parse(event!.expiresAt) > Date.now());
     const [row] = await s.sql<{ token_hash: string }>(
@@ -38,7 +53,7 @@ t.test('password reset', async (t) => {
   t.test('confirm sets the new password once; the token is single-use and sessions end', async (t) => {
     const c = await s.customer();
     await s.inject({ method: 'POST', url: '/auth/password-reset', body: { email: c.email } });
-    const { token } = (await tokenFor(c.id))!;
+    const { token } = await tokenFor(c.id);
 
     const before = await s.counts();
     const weak = await s.inject({
@@ -83,7 +98,7 @@ t.test('password reset', async (t) => {
   t.test('an expired or made-up token is refused', async (t) => {
     const c = await s.customer();
     await s.inject({ method: 'POST', url: '/auth/password-reset', body: { email: c.email } });
-    const { token } = (await tokenFor(c.id))!;
+    const { token } = await tokenFor(c.id);
     await s.sql("update password_reset set expires_at = now() - interval '1 second' where user_id = ?", [
       c.id,
     ]);
@@ -103,14 +118,44 @@ t.test('password reset', async (t) => {
   });
 });
 
+t.test('the request does the same work whether or not the address is registered', async (t) => {
+  const s = await startIdentity(t, { PASSWORD_RESET_POLL_MS: '600000' });
+  const c = await s.customer();
+  // With the worker asleep, each request's whole effect is visible: one queued row, nothing else.
+  const statements: string[] = [];
+  const em = s.app.orm.em.fork();
+  const execute = em.execute.bind(em);
+  em.execute = ((query: string, ...rest: unknown[]) => {
+    statements.push(String(query));
+    return (execute as (...a: unknown[]) => unknown)(query, ...rest);
+  }) as typeof em.execute;
+  const before = await s.counts();
+  await requestPasswordReset(em, 'nobody-at-all@example.com');
+  await requestPasswordReset(em, c.email);
+  t.equal(statements.length, 2);
+  t.equal(statements[0], statements[1], 'the same statement for an unknown and a registered address');
+  t.same(await s.counts(), before, 'no token, no event on the request path');
+  const queued = await s.sql<{ email: string }>('select email from password_reset_request order by id');
+  t.same(
+    queued.map((r) => r.email),
+    ['nobody-at-all@example.com', c.email],
+  );
+});
+
 t.test('a newer reset request voids the older token', async (t) => {
-  const s = await startIdentity(t);
+  const s = await startIdentity(t, FAST);
   const c = await s.customer();
   const tokens: string[] = [];
-  for (let i = 0; i < 2; i++) {
+  for (let i = 1; i <= 2; i++) {
     await s.inject({ method: 'POST', url: '/auth/password-reset', body: { email: c.email } });
-    const events = await s.outboxEvents('user.password_reset_requested');
-    tokens.push(events.at(-1)!.data.token as string);
+    const mine = await eventually(async () => {
+      const events = (await s.outboxEvents('user.password_reset_requested')).filter(
+        (e) => e.data.userId === c.id,
+      );
+      if (events.length < i) throw new Error('not yet');
+      return events;
+    });
+    tokens.push(mine.at(-1)!.data.token as string);
   }
   const old = await s.inject({
     method: 'POST',

@@ -1,8 +1,14 @@
+import { createOrm } from '@mercato/db';
 import { ConfigError, createService, loadConfig } from '@mercato/kit';
 import { isolatedSchema, TEST_AMQP_URL, TEST_DATABASE_URL, TEST_REDIS_URL } from '@mercato/testing';
 import t from 'tap';
+import { Type } from 'typebox';
+import { migrations } from '../migrations/index.ts';
 import { buildApp } from '../src/app.ts';
 import { configSchema } from '../src/config.ts';
+import { generatePem } from '../src/domain/signing-key.ts';
+import { entities } from '../src/persistence/entities.ts';
+import { developmentKeyPem } from '../src/persistence/signing-keys.ts';
 import { ADMIN_PASSWORD, startIdentity } from './helpers.ts';
 
 const baseEnv = {
@@ -41,7 +47,9 @@ t.test('listens, is ready, documents its routes; the first admin is created once
   const address = await s.app.listen({ port: 0, host: '127.0.0.1' });
   const ready = await fetch(`${address}/readyz`);
   t.equal(ready.status, 200);
-  t.match(await ready.json(), { checks: { postgres: 'ok', rabbitmq: 'ok', redis: 'ok' } });
+  const body = await ready.json();
+  t.match(body, { checks: { postgres: 'ok', rabbitmq: 'ok' } });
+  t.notMatch(body, { checks: { redis: String } }, 'Redis, a cache, is not a readiness check');
   const doc = (await (await fetch(`${address}/docs/json`)).json()) as { paths: Record<string, unknown> };
   for (const path of [
     '/auth/register',
@@ -80,7 +88,14 @@ t.test(
       logLevel: 'silent',
       auth: { jwksUrl: `${address}/auth/.well-known/jwks.json`, redis: s.app.redis },
     });
-    other.get('/whoami', { preHandler: other.authenticate }, async (request) => request.user);
+    other.get(
+      '/whoami',
+      {
+        preHandler: other.authenticate,
+        schema: { response: { 200: Type.Object({}, { additionalProperties: true }) } },
+      },
+      async (request) => request.user,
+    );
     t.teardown(() => other.close());
     const c = await s.customer();
     const before = await other.inject({
@@ -99,3 +114,43 @@ t.test(
     t.equal(after.statusCode, 401, 'the deny-list entry is honoured elsewhere at once');
   },
 );
+
+t.test(
+  'without JWT_PRIVATE_KEY the development key lives in the database: restarts and replicas share it',
+  async (t) => {
+    const s = await startIdentity(t);
+    const c = await s.customer();
+    // A second build on the same schema: a restart, or a second replica.
+    const other = await buildApp({ ...s.config, AMQP_EXCHANGE: s.exchange });
+    t.teardown(() => other.close());
+    const me = await other.inject({
+      method: 'GET',
+      url: '/auth/me',
+      headers: { authorization: `Bearer ${c.accessToken}` },
+    });
+    t.equal(me.statusCode, 200, 'a token of the first is good at the second');
+    const tokens = (
+      await other.inject({
+        method: 'POST',
+        url: '/auth/login',
+        payload: { email: c.email, password: c.password },
+      })
+    ).json();
+    t.equal(
+      (await s.inject({ method: 'GET', url: '/auth/me', token: tokens.accessToken })).statusCode,
+      200,
+      'and the other way round',
+    );
+    t.same(other.signingKey.jwks, s.app.signingKey.jwks, 'one key set');
+    t.equal((await s.sql('select name from signing_key')).length, 1);
+  },
+);
+
+t.test('two replicas making the development key at once agree on one', async (t) => {
+  const schema = await isolatedSchema(t, 't_idn');
+  const orm = await createOrm({ url: TEST_DATABASE_URL, schema, entities, migrations });
+  t.teardown(() => orm.close(true));
+  const pems = await Promise.all([0, 1, 2].map(() => developmentKeyPem(orm.em.fork(), generatePem)));
+  t.equal(new Set(pems).size, 1, 'every caller reads the one stored key');
+  t.match(pems[0], /BEGIN PRIVATE KEY/);
+});

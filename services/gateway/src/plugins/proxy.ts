@@ -1,13 +1,16 @@
 import proxy from '@fastify/http-proxy';
 import { HttpProblem, problems } from '@mercato/kit';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { clientAddress } from '../domain/client-address.ts';
 import type { Upstream } from '../domain/routes.ts';
 
 export interface ProxyOptions {
   upstreams: Upstream[];
   timeoutMs: number;
   bodyLimit: number;
+  /** TRUST_PROXY: an ingress in front names the client in X-Forwarded-For */
+  trustProxy: boolean;
 }
 
 /**
@@ -38,7 +41,13 @@ async function gatewayProxies(app: FastifyInstance, opts: ProxyOptions): Promise
           rewriteRequestHeaders: (request, headers) => ({
             ...headers,
             'x-request-id': String(request.id),
-            'x-forwarded-for': forwardedFor(request),
+            // Set, never appended to: identity throttles logins per client by this header and trusts
+            // it from the gateway only, so a client's own X-Forwarded-For must not get through.
+            'x-forwarded-for': clientAddress(
+              request.raw.socket?.remoteAddress ?? request.ip,
+              request.headers['x-forwarded-for'],
+              opts.trustProxy,
+            ),
             'x-forwarded-proto': request.protocol,
             'x-forwarded-host': request.host,
           }),
@@ -54,14 +63,6 @@ async function gatewayProxies(app: FastifyInstance, opts: ProxyOptions): Promise
 }
 
 export default fp(gatewayProxies, { name: 'gateway-proxies' });
-
-function forwardedFor(
-  request: Pick<FastifyRequest, 'headers' | 'ip'> & { raw: { socket?: { remoteAddress?: string } } },
-): string {
-  const previous = request.headers['x-forwarded-for'];
-  const peer = request.raw.socket?.remoteAddress ?? request.ip;
-  return previous ? `${previous}, ${peer}` : peer;
-}
 
 function payloadTooLarge(limit: number): HttpProblem {
   return new HttpProblem({

@@ -2,6 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import { HttpProblem, problems } from '@mercato/kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { clientAddress } from '../domain/client-address.ts';
 import { rateLimitKey } from '../domain/routes.ts';
 import { VerifiedTokenCache } from '../domain/token-cache.ts';
 
@@ -11,7 +12,11 @@ export interface RateLimitOptions {
   windowMs: number;
   prefix: string;
   failOpen: boolean;
-  /** Take the client address from X-Forwarded-For (only behind a proxy that sets it). */
+  /**
+   * Take the client address from X-Forwarded-For (only behind an ingress that sets it). Not Fastify's
+   * trustProxy: that would also make request.protocol and request.host follow X-Forwarded-Proto and
+   * -Host, which the proxies pass on; request.ip stays the socket's peer.
+   */
   trustProxy: boolean;
 }
 
@@ -63,7 +68,10 @@ async function gatewayRateLimit(app: FastifyInstance, opts: RateLimitOptions): P
         }
       }
     }
-    return rateLimitKey({ sub, ip: opts.trustProxy ? forwardedClient(request) : request.ip });
+    return rateLimitKey({
+      sub,
+      ip: clientAddress(request.ip, request.headers['x-forwarded-for'], opts.trustProxy),
+    });
   };
 
   await app.register(rateLimit, {
@@ -102,13 +110,4 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 
 function limiterUnavailable(): HttpProblem {
   return problems.serviceUnavailable('Rate limiting is unavailable; try again shortly');
-}
-
-// Not Fastify's trustProxy (the builder's option): that would also make request.protocol and
-// request.host follow X-Forwarded-Proto and -Host, which the proxies pass on to the upstreams.
-// TRUST_PROXY only decides who is counted; request.ip stays the socket's peer.
-function forwardedClient(request: FastifyRequest): string {
-  const header = request.headers['x-forwarded-for'];
-  const first = (Array.isArray(header) ? header[0] : header)?.split(',')[0]?.trim();
-  return first || request.ip;
 }

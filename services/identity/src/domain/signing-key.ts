@@ -18,33 +18,46 @@ export class SigningKeyError extends Error {
   override name = 'SigningKeyError';
 }
 
+/** A new Ed25519 private key as PKCS8 PEM. */
+export function generatePem(): string {
+  return generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }) as string;
+}
+
+function parsePrivateKey(pem: string, what: string): KeyObject {
+  let key: KeyObject;
+  try {
+    key = createPrivateKey({ key: pem, format: 'pem' });
+  } catch (err) {
+    throw new SigningKeyError(`config: ${what} is not a PKCS8 PEM private key (${(err as Error).message})`);
+  }
+  if (key.asymmetricKeyType !== 'ed25519')
+    throw new SigningKeyError(`config: ${what} must be an Ed25519 key (got ${key.asymmetricKeyType})`);
+  return key;
+}
+
 /**
- * Loads the PKCS8 PEM, or — only outside production — generates a key for this process. A generated
- * key is fine for one local replica; tokens it signed die with the process.
+ * Loads the configured PKCS8 PEM. Without one — only outside production — the development key that
+ * `developmentKey` keeps (identity stores it in its database: tokens survive a restart and replicas
+ * share it, where a key per process logged everyone out on every restart).
  */
 export async function loadSigningKey(
   pem: string | undefined,
-  opts: { production: boolean; warn: (msg: string) => void },
+  opts: {
+    production: boolean;
+    warn: (msg: string) => void;
+    /** the stored development key, `generate()` stored first when there is none */
+    developmentKey: (generate: () => string) => Promise<string>;
+  },
 ): Promise<SigningKey> {
   let privateKey: KeyObject;
   if (pem) {
-    try {
-      privateKey = createPrivateKey({ key: pem.replace(/\\n/g, '\n'), format: 'pem' });
-    } catch (err) {
-      throw new SigningKeyError(
-        `config: JWT_PRIVATE_KEY is not a PKCS8 PEM private key (${(err as Error).message})`,
-      );
-    }
-    if (privateKey.asymmetricKeyType !== 'ed25519')
-      throw new SigningKeyError(
-        `config: JWT_PRIVATE_KEY must be an Ed25519 key (got ${privateKey.asymmetricKeyType})`,
-      );
+    privateKey = parsePrivateKey(pem.replace(/\\n/g, '\n'), 'JWT_PRIVATE_KEY');
   } else {
     if (opts.production) throw new SigningKeyError('config: JWT_PRIVATE_KEY is required in production');
     opts.warn(
-      'JWT_PRIVATE_KEY is not set: generated an Ed25519 key for this process; tokens will not survive a restart',
+      'JWT_PRIVATE_KEY is not set: signing with the development key kept in the database (never in production)',
     );
-    privateKey = generateKeyPairSync('ed25519').privateKey;
+    privateKey = parsePrivateKey(await opts.developmentKey(generatePem), 'the stored development key');
   }
   const publicJwk: JWK = await exportJWK(createPublicKey(privateKey));
   const kid = await calculateJwkThumbprint(publicJwk);

@@ -1,5 +1,6 @@
 // The access-token deny-list every service checks (kit's auth): `auth:denied:<jti>` in Redis, kept
-// until the token would have expired anyway.
+// until the token would have expired anyway. A copy: the source of truth is identity's refresh_token
+// rows (revoked, access token still live), from which workers/deny-list-resync.ts refills Redis.
 import type { Redis } from 'ioredis';
 
 export const DENY_PREFIX = 'auth:denied:';

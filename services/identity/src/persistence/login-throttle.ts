@@ -1,15 +1,23 @@
-// Failed-login counters per account and per client IP, in Redis with a TTL. Redis is an accelerator:
-// when it is unreachable, logins are not throttled (a warning is logged) rather than refused.
+// Failed-login counters in Redis with a TTL, kept per (account, client address) and per client address.
+// Never per account alone: a counter anyone can raise for an account is a way to lock its owner out, so
+// a stranger hammering an account only slows down and locks themselves (their pair, and past the
+// higher per-client cap, every account from their address); the owner, from their own address, logs
+// in as usual. Redis is an accelerator: when it is unreachable, logins are not throttled (a warning is
+// logged) rather than refused.
 import { problems } from '@mercato/kit';
 import type { Logger } from '@mercato/messaging';
 import type { Redis } from 'ioredis';
 import { retryAfterSeconds, type ThrottlePolicy, verdictAfterFailures } from '../domain/login-throttle.ts';
 
-const PREFIX = 'identity:login:';
+// Counters belong to the accounts they count against: one Redis may serve several identity
+// deployments (each on its own schema, as every test system is), and one's strangers must not
+// throttle the other's clients.
+const prefixFor = (schema: string) => `identity:login:${schema}:`;
 
 export interface ThrottleSubject {
   /** the lower-cased e-mail attempted (whether or not such a user exists: no enumeration) */
   account: string;
+  /** the client's address (behind the gateway: the one it passed in X-Forwarded-For) */
   ip: string;
 }
 
@@ -19,20 +27,31 @@ export class LoginThrottle {
     private readonly policies: { account: ThrottlePolicy; ip: ThrottlePolicy },
     private readonly windowSeconds: number,
     private readonly log: Logger,
-  ) {}
+    schema: string,
+  ) {
+    this.prefix = prefixFor(schema);
+  }
+
+  private readonly prefix: string;
 
   private keys(s: ThrottleSubject) {
+    // An e-mail holds no space (the schema's format), so the pair's key cannot be forged by another pair.
+    const pair = `${s.ip} ${s.account}`;
     return [
       {
         kind: 'account' as const,
-        fails: `${PREFIX}fails:acct:${s.account}`,
-        block: `${PREFIX}block:acct:${s.account}`,
+        fails: `${this.prefix}fails:pair:${pair}`,
+        block: `${this.prefix}block:pair:${pair}`,
       },
-      { kind: 'ip' as const, fails: `${PREFIX}fails:ip:${s.ip}`, block: `${PREFIX}block:ip:${s.ip}` },
+      {
+        kind: 'ip' as const,
+        fails: `${this.prefix}fails:ip:${s.ip}`,
+        block: `${this.prefix}block:ip:${s.ip}`,
+      },
     ];
   }
 
-  /** Throws 429 (with Retry-After) while the account or the IP has to wait. */
+  /** Throws 429 (with Retry-After) while this client has to wait, for this account or for any. */
   async assertAllowed(s: ThrottleSubject): Promise<void> {
     let waits: { ms: number; why: string | null }[];
     try {
@@ -78,7 +97,10 @@ export class LoginThrottle {
     }
   }
 
-  /** A successful login clears the account's counter (not the IP's: one good password proves little). */
+  /**
+   * A successful login clears the account's counter for this client (not the client's cap across
+   * accounts: one good password proves little about the others it tried).
+   */
   async recordSuccess(s: ThrottleSubject): Promise<void> {
     const [account] = this.keys(s);
     await this.redis.del(account!.fails, account!.block).catch((err: unknown) => {

@@ -73,3 +73,18 @@ export async function liveAccessTokens(
 export async function markRevoked(tx: EntityManager, scope: LoginScope, now: Date): Promise<void> {
   await tx.nativeUpdate(RefreshToken, { ...where(scope), revokedAt: null } as never, { revokedAt: now });
 }
+
+/**
+ * Every access token revoked and not expired yet: the deny-list's source of truth (Redis holds a copy
+ * that a restart may empty). Bounded by the access-token lifetime, read through a partial index.
+ */
+export async function revokedLiveAccessTokens(
+  em: EntityManager,
+  now: Date,
+): Promise<{ jti: string; expiresAt: Date }[]> {
+  const rows = await em.execute<{ access_jti: string; access_expires_at: Date }[]>(
+    'select access_jti, access_expires_at from refresh_token where revoked_at is not null and access_expires_at > ?',
+    [now],
+  );
+  return rows.map((r) => ({ jti: r.access_jti, expiresAt: new Date(r.access_expires_at) }));
+}

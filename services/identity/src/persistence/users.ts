@@ -58,6 +58,26 @@ export async function assertUnique(
   if (taken.length > 0) throw problems.conflict('This username is already taken', { field: 'username' });
 }
 
+/**
+ * Who holds this e-mail or (any case) username, for a registration that must not say so: the e-mail's
+ * owner first, since that is who is told.
+ */
+export async function takenBy(
+  em: EntityManager,
+  fields: { email: string; username: string },
+): Promise<{ reason: 'email-taken'; userId: string } | { reason: 'username-taken' } | undefined> {
+  const taken = await em.find(User, {
+    $or: [{ email: fields.email }, { username: { $ilike: likeEscape(fields.username) } }],
+  } as never);
+  const owner = taken.find((u) => u.email === fields.email);
+  if (owner) return { reason: 'email-taken', userId: owner.id };
+  return taken.length > 0 ? { reason: 'username-taken' } : undefined;
+}
+
+export function isUniqueViolation(err: unknown): boolean {
+  return err instanceof UniqueConstraintViolationException;
+}
+
 /** Turns the database's uniqueness check (the race the pre-check cannot close) into a 409. */
 export async function flushUnique(em: EntityManager): Promise<void> {
   try {

@@ -1,4 +1,4 @@
-// Failed-login counters per account and per client IP (in app.redis), with the configured policy.
+// Failed-login counters per (account, client) and per client (in app.redis), with the configured policy.
 import fp from 'fastify-plugin';
 import { LoginThrottle } from '../persistence/login-throttle.ts';
 
@@ -17,7 +17,7 @@ export default fp(
       slowdownBaseMs: config.LOGIN_SLOWDOWN_BASE_MS,
       lockMs: config.LOGIN_LOCK_SECONDS * 1000,
     };
-    // Per client IP the thresholds are higher: one IP may be a whole office.
+    // Per client across accounts the thresholds are higher: one address may be a whole office.
     const ip = {
       ...account,
       slowdownAfter: account.slowdownAfter * config.LOGIN_IP_FACTOR,
@@ -25,7 +25,13 @@ export default fp(
     };
     app.decorate(
       'loginThrottle',
-      new LoginThrottle(app.redis, { account, ip }, config.LOGIN_WINDOW_SECONDS, app.log),
+      new LoginThrottle(
+        app.redis,
+        { account, ip },
+        config.LOGIN_WINDOW_SECONDS,
+        app.log,
+        config.DATABASE_SCHEMA,
+      ),
     );
   },
   { name: 'identity-login-throttle', dependencies: ['identity-config'] },

@@ -4,6 +4,7 @@ import type {
   UserDeactivated,
   UserPasswordResetRequested,
   UserRegistered,
+  UserRegistrationRefused,
   UserUpdated,
 } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
@@ -21,6 +22,11 @@ export async function userRegistered(em: EntityManager, user: User): Promise<voi
     ...(user.name ? { name: user.name } : {}),
   };
   await addToOutbox(em, envelope('user.registered', data, { source, correlationId: user.id }));
+}
+
+/** The hook for notifications (issue #11): tell `data.email` that this registration created nothing. */
+export async function registrationRefused(em: EntityManager, data: UserRegistrationRefused): Promise<void> {
+  await addToOutbox(em, envelope('user.registration_refused', data, { source, correlationId: data.userId }));
 }
 
 export async function userUpdated(em: EntityManager, user: User, changed: string[]): Promise<void> {

@@ -108,13 +108,18 @@ export class Sessions {
     return outcome;
   }
 
-  /** Ends the login the access token `jti` belongs to (logout). */
+  /**
+   * Ends the login the access token `jti` belongs to (logout). The revocation is committed in the
+   * database (the deny-list's source of truth) before Redis is told; if Redis cannot take it now, the
+   * logout still stands and the resync worker copies it there once Redis is back.
+   */
   async endLoginOf(em: EntityManager, jti: string): Promise<void> {
     const row = await findRefreshTokenByAccessJti(em, jti);
-    const expiresAt = row?.accessExpiresAt ?? new Date(Date.now() + this.deps.accessTtlSeconds * 1000);
-    // The caller's own token first, and strictly: a logout that cannot deny its token must say so.
+    if (row) return this.revoke(em, { familyId: row.familyId });
+    // Every token identity signs has its row; without one there is nothing durable to record, so a
+    // logout that cannot deny the token must say so.
+    const expiresAt = new Date(Date.now() + this.deps.accessTtlSeconds * 1000);
     await this.deny([{ jti, expiresAt }], { strict: true });
-    if (row) await this.revoke(em, { familyId: row.familyId });
   }
 
   /** Every login of a user, optionally but one (a password change keeps the session that made it). */
@@ -144,7 +149,10 @@ export class Sessions {
     try {
       await denyAccessTokens(this.deps.redis, tokens);
     } catch (err) {
-      this.deps.log.error({ err, count: tokens.length }, 'cannot write the access-token deny-list');
+      this.deps.log.error(
+        { err, count: tokens.length },
+        'cannot write the access-token deny-list now; the resync copies it from the database later',
+      );
       if (opts.strict) throw problems.serviceUnavailable('Logout is not possible right now; try again');
     }
   }

@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mercato/db';
-import { problems } from '@mercato/kit';
+import { HttpProblem } from '@mercato/kit';
 import { normalizeEmail } from '../domain/accounts.ts';
 import { assertStrongPassword, hashPassword, verifyPassword } from '../domain/passwords.ts';
 import type { User } from '../persistence/entities.ts';
+import type { LoginThrottle } from '../persistence/login-throttle.ts';
 import { assertUnique, flushUnique } from '../persistence/users.ts';
 import { withVersionCheck } from '../persistence/version-check.ts';
 import { currentUser } from './accounts.ts';
@@ -18,35 +19,53 @@ export interface ProfileChanges {
 }
 
 /**
- * The caller changes their own profile; a new password needs the current one and ends the caller's
- * other logins. `assertVersion` is the caller's precondition on the row version (If-Match).
+ * 403 for a sensitive change without proof: an access token alone (perhaps stolen) must not be enough
+ * to take the account over by changing where its reset e-mails go, or its password.
+ */
+export function reauthenticationRequired(detail: string): HttpProblem {
+  return new HttpProblem({
+    status: 403,
+    slug: 'reauthentication-required',
+    title: 'Reauthentication Required',
+    detail,
+  });
+}
+
+/**
+ * The caller changes their own profile. A new e-mail or a new password needs the current password
+ * (wrong guesses count as failed logins of this client); a new password ends the caller's other
+ * logins. `assertVersion` is the caller's precondition on the row version (If-Match).
  */
 export async function updateProfile(
-  deps: { em: EntityManager; sessions: Sessions },
-  caller: { userId: string; jti: string },
+  deps: { em: EntityManager; sessions: Sessions; loginThrottle: LoginThrottle },
+  caller: { userId: string; jti: string; ip: string },
   body: ProfileChanges,
   assertVersion: (version: number) => void,
 ): Promise<User> {
-  const { em, sessions } = deps;
+  const { em, sessions, loginThrottle } = deps;
   const { user, changed } = await withVersionCheck(() =>
     em.transactional(async (tx) => {
       const user = await currentUser(tx, caller.userId);
       assertVersion(user.version);
       const changed: string[] = [];
       const email = body.email === undefined ? undefined : normalizeEmail(body.email);
-      if (body.password !== undefined) {
+      const newEmail = email !== undefined && email !== user.email ? email : undefined;
+      if (newEmail !== undefined || body.password !== undefined) {
         if (body.currentPassword === undefined)
-          throw problems.badRequest('Changing the password needs currentPassword', {
-            errors: [{ path: 'body/currentPassword', message: 'is required to change the password' }],
-          });
-        if (!(await verifyPassword(user.passwordHash, body.currentPassword)))
-          throw problems.forbidden('The current password is not correct');
+          throw reauthenticationRequired('Changing the e-mail address or the password needs currentPassword');
+        const subject = { account: user.email, ip: caller.ip };
+        await loginThrottle.assertAllowed(subject);
+        if (!(await verifyPassword(user.passwordHash, body.currentPassword))) {
+          await loginThrottle.recordFailure(subject);
+          throw reauthenticationRequired('The current password is not correct');
+        }
+      }
+      if (body.password !== undefined) {
         assertStrongPassword(body.password, {
           email: email ?? user.email,
           username: body.username ?? user.username,
         });
       }
-      const newEmail = email !== undefined && email !== user.email ? email : undefined;
       const newUsername =
         body.username !== undefined && body.username !== user.username ? body.username : undefined;
       await assertUnique(tx, { email: newEmail, username: newUsername }, user.id);

@@ -26,7 +26,7 @@ export default async function addressRoutes(app: App): Promise<void> {
   app.post(
     '',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['addresses'],
         summary: 'Add an address to the caller; the first one becomes the default',
@@ -45,7 +45,7 @@ export default async function addressRoutes(app: App): Promise<void> {
   app.get(
     '',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['addresses'],
         summary: 'The caller’s addresses (admins: everyone’s, or one user’s with userId)',
@@ -68,7 +68,7 @@ export default async function addressRoutes(app: App): Promise<void> {
   app.get(
     '/:id',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['addresses'],
         summary: 'One address',
@@ -87,7 +87,7 @@ export default async function addressRoutes(app: App): Promise<void> {
   app.put(
     '/:id',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['addresses'],
         summary: 'Replace an address; If-Match guards against stale reads',
@@ -114,7 +114,7 @@ export default async function addressRoutes(app: App): Promise<void> {
   app.delete(
     '/:id',
     {
-      preHandler: app.authenticate,
+      onRequest: app.authenticate,
       schema: {
         tags: ['addresses'],
         summary: 'Delete an address',
@@ -128,7 +128,7 @@ export default async function addressRoutes(app: App): Promise<void> {
       await deleteAddress(app.orm.em.fork(), caller(request), request.params.id, (version) =>
         assertIfMatch(request, version),
       );
-      return reply.code(204).send(null);
+      reply.code(204);
     },
   );
 }

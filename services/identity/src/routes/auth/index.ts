@@ -1,15 +1,16 @@
 import { type App, assertIfMatch, bearer, errorResponses, etag, IfMatchHeader } from '@mercato/kit';
 import { Type } from 'typebox';
-import { clientIp } from '../../domain/client-ip.ts';
 import { currentUser } from '../../use-cases/accounts.ts';
 import { confirmPasswordReset } from '../../use-cases/confirm-password-reset.ts';
-import { createUser } from '../../use-cases/create-user.ts';
 import { deactivateAccount } from '../../use-cases/deactivate-account.ts';
 import { login } from '../../use-cases/login.ts';
+import { register } from '../../use-cases/register.ts';
 import { requestPasswordReset } from '../../use-cases/request-password-reset.ts';
 import { updateProfile } from '../../use-cases/update-profile.ts';
 import { UserView, userView } from '../common.ts';
 import {
+  ACCEPTED,
+  Accepted,
   Jwks,
   LoginBody,
   RefreshBody,
@@ -22,7 +23,7 @@ import {
 
 /** Registered under /auth. */
 export default async function authRoutes(app: App): Promise<void> {
-  const { sessions, loginThrottle, identityConfig: config } = app;
+  const { sessions, loginThrottle } = app;
 
   app.post(
     '/register',
@@ -30,14 +31,19 @@ export default async function authRoutes(app: App): Promise<void> {
       schema: {
         tags: ['auth'],
         summary: 'Register a customer account',
+        description:
+          'Always 202 with the same body, whether or not the e-mail or the username is taken, so that ' +
+          'the answer does not reveal who is registered: log in to use the new account. When either is ' +
+          'taken nothing is created and a user.registration_refused event lets notifications tell the ' +
+          'address. 400 only for what the request alone decides (a weak password, a malformed field).',
         body: RegisterBody,
-        response: { 201: UserView, ...errorResponses(400, 409, 413, 415) },
+        response: { 202: Accepted, ...errorResponses(400, 413, 415) },
       },
     },
     async (request, reply) => {
-      const user = await createUser(app.orm.em.fork(), { ...request.body, role: 'customer' });
-      reply.code(201).header('location', '/auth/me').header('etag', etag(user.version));
-      return userView(user);
+      const outcome = await register(app.orm.em, request.body);
+      request.log.info({ outcome }, 'registration');
+      return reply.code(202).send(ACCEPTED);
     },
   );
 
@@ -56,7 +62,8 @@ export default async function authRoutes(app: App): Promise<void> {
         { em: app.orm.em.fork(), sessions, loginThrottle },
         {
           ...request.body,
-          ip: clientIp(request.ip, request.headers['x-forwarded-for'], config.TRUSTED_PROXY_HOPS),
+          // The client's address: X-Forwarded-For when the gateway (a trusted proxy) sent it.
+          ip: request.ip,
         },
       ),
   );
@@ -88,7 +95,7 @@ export default async function authRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       await sessions.endLoginOf(app.orm.em.fork(), request.user.jti);
-      return reply.code(204).send(null);
+      reply.code(204);
     },
   );
 
@@ -116,17 +123,21 @@ export default async function authRoutes(app: App): Promise<void> {
       preHandler: app.authenticate,
       schema: {
         tags: ['auth'],
-        summary: 'Change the caller’s profile; a new password needs the current one',
+        summary: 'Change the caller’s profile; a new e-mail or password needs the current password',
+        description:
+          'Changing `email` or `password` needs `currentPassword`: without it, or with a wrong one, 403 ' +
+          'with type https://mercato.dev/problems/reauthentication-required (wrong guesses count as ' +
+          'failed logins: 429 when throttled).',
         security: bearer,
         headers: IfMatchHeader,
         body: UpdateMeBody,
-        response: { 200: UserView, ...errorResponses(400, 401, 403, 409, 412) },
+        response: { 200: UserView, ...errorResponses(400, 401, 403, 409, 412, 429) },
       },
     },
     async (request, reply) => {
       const user = await updateProfile(
-        { em: app.orm.em.fork(), sessions },
-        { userId: request.user.sub, jti: request.user.jti },
+        { em: app.orm.em.fork(), sessions, loginThrottle },
+        { userId: request.user.sub, jti: request.user.jti, ip: request.ip },
         request.body,
         (version) => assertIfMatch(request, version),
       );
@@ -143,12 +154,12 @@ export default async function authRoutes(app: App): Promise<void> {
         tags: ['auth'],
         summary: 'Deactivate the caller’s account; its tokens stop working',
         security: bearer,
-        response: { 204: Type.Null(), ...errorResponses(401) },
+        response: { 204: Type.Null(), ...errorResponses(401, 409) },
       },
     },
     async (request, reply) => {
       await deactivateAccount({ em: app.orm.em.fork(), sessions }, request.user.sub);
-      return reply.code(204).send(null);
+      reply.code(204);
     },
   );
 
@@ -159,15 +170,16 @@ export default async function authRoutes(app: App): Promise<void> {
         tags: ['auth'],
         summary: 'Ask for a password-reset e-mail',
         description:
-          'Always 202, whether or not the address is registered. The single-use token travels in the ' +
+          'Always 202 with the same body and the same work (the address is queued; a background worker ' +
+          'looks it up), whether or not it is registered. The single-use token travels in the ' +
           'user.password_reset_requested event, which the notifications service e-mails.',
         body: ResetRequestBody,
-        response: { 202: Type.Object({ status: Type.Literal('accepted') }), ...errorResponses(400) },
+        response: { 202: Accepted, ...errorResponses(400) },
       },
     },
     async (request, reply) => {
-      await requestPasswordReset(app.orm.em.fork(), request.body.email, config.PASSWORD_RESET_TTL_SECONDS);
-      return reply.code(202).send({ status: 'accepted' });
+      await requestPasswordReset(app.orm.em.fork(), request.body.email);
+      return reply.code(202).send(ACCEPTED);
     },
   );
 
@@ -183,7 +195,7 @@ export default async function authRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       await confirmPasswordReset({ em: app.orm.em.fork(), sessions }, request.body);
-      return reply.code(204).send(null);
+      reply.code(204);
     },
   );
 

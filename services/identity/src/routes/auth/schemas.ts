@@ -33,3 +33,7 @@ export const ResetConfirmBody = Type.Object(
   { additionalProperties: false },
 );
 export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) });
+
+/** The one answer of register and password reset: it says nothing about who is registered. */
+export const Accepted = Type.Object({ status: Type.Literal('accepted') });
+export const ACCEPTED = { status: 'accepted' as const };

@@ -18,13 +18,14 @@ import { CreateUserBody, ListQuery, UpdateUserBody } from './schemas.ts';
 
 /** Admin management of users; registered under /users. */
 export default async function userRoutes(app: App): Promise<void> {
-  // A preHandler (not onRequest), as before: a malformed request is a 400 before the token is read.
-  app.addHook('preHandler', app.authenticate);
+  // onRequest: who asks is settled before what they sent is looked at (401, then 403, then 400),
+  // as everywhere (docs/architecture.md, "Authorization matrix").
+  app.addHook('onRequest', app.authenticate);
 
   app.post(
     '',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags: ['users'],
         summary: 'Create a user (admin)',
@@ -44,7 +45,7 @@ export default async function userRoutes(app: App): Promise<void> {
   app.get(
     '',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags: ['users'],
         summary: 'List users (admin), filtered by role, active and e-mail substring',
@@ -63,7 +64,7 @@ export default async function userRoutes(app: App): Promise<void> {
   app.get(
     '/:id',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags: ['users'],
         summary: 'One user (admin)',
@@ -82,7 +83,7 @@ export default async function userRoutes(app: App): Promise<void> {
   app.patch(
     '/:id',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         tags: ['users'],
         summary: 'Change a user’s role or active flag (admin); If-Match guards against stale reads',
@@ -90,7 +91,7 @@ export default async function userRoutes(app: App): Promise<void> {
         params: IdParam,
         headers: IfMatchHeader,
         body: UpdateUserBody,
-        response: { 200: UserView, ...errorResponses(400, 401, 403, 404, 412) },
+        response: { 200: UserView, ...errorResponses(400, 401, 403, 404, 409, 412) },
       },
     },
     async (request, reply) => {
