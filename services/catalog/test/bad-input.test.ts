@@ -172,6 +172,11 @@ t.test('bad input on every route', async (t) => {
     { amount: '12,50', currency: 'EUR' },
     { amount: 12.5, currency: 'EUR' },
     { amount: '10000000000.00', currency: 'EUR' },
+    // Issue 9: no 0.00 product (an order of nothing), no price whose largest line overflows a total.
+    { amount: '0', currency: 'EUR' },
+    { amount: '0.00', currency: 'EUR' },
+    { amount: '1000000.00', currency: 'EUR' },
+    { amount: '9999999999.99', currency: 'EUR' },
     { amount: '', currency: 'EUR' },
     { amount: '12.50', currency: 'eur' },
     { amount: '12.50', currency: 'EURO' },

@@ -1,8 +1,17 @@
 import t from 'tap';
 import { compactIsbn, isValidIsbn } from '../src/domain/isbn.ts';
-import { comparePrices, isPrice, normalizePrice, toCents } from '../src/domain/price.ts';
+import { comparePrices, isPrice, isSalePrice, normalizePrice, toCents } from '../src/domain/price.ts';
 import { BOOKS_CATEGORY, productRuleViolations } from '../src/domain/product-rules.ts';
 import { normalizeSearchText } from '../src/domain/search.ts';
+
+t.test('a product is priced from 0.01 to 999999.99 (issue 9)', async (t) => {
+  for (const ok of ['0.01', '0.1', '0.10', '0.99', '1', '12.5', '999999.99']) {
+    t.ok(isSalePrice(ok), `${ok} may be asked`);
+  }
+  for (const bad of ['0', '0.0', '0.00', '1000000', '1000000.00', '9999999999.99', '0.001', '01', '-1']) {
+    t.notOk(isSalePrice(bad), `${JSON.stringify(bad)} may not be asked`);
+  }
+});
 
 t.test('prices are exact decimals that fit numeric(12,2)', async (t) => {
   for (const ok of ['0', '0.5', '12.50', '9999999999.99', '10']) t.ok(isPrice(ok), `${ok} is a price`);

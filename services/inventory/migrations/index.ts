@@ -1,9 +1,11 @@
 import { messagingMigration } from '@mercato/messaging';
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000100_inventory } from './Migration20261122000100_inventory.ts';
+import { Migration20261215000000_declined_holds } from './Migration20261215000000_declined_holds.ts';
 
 /** In order; the messaging tables (outbox, inbox) first. */
 export const migrations: MigrationObject[] = [
   messagingMigration,
   { name: 'Migration20261122000100_inventory', class: Migration20261122000100_inventory },
+  { name: 'Migration20261215000000_declined_holds', class: Migration20261215000000_declined_holds },
 ];

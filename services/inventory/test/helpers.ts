@@ -23,7 +23,12 @@ interface Tap {
   teardown(fn: () => unknown): void;
 }
 
-export const CONSUMERS = ['inventory.reserve-stock', 'inventory.release-stock', 'inventory.commit-stock'];
+export const CONSUMERS = [
+  'inventory.reserve-stock',
+  'inventory.release-stock',
+  'inventory.commit-stock',
+  'inventory.payment-holds',
+];
 
 export function testConfig(schema: string, exchange: string, overrides: Partial<Config> = {}): Config {
   return {

@@ -163,11 +163,18 @@ t.test('payment.failed keeps the hold (a retry may follow); order.cancelled rele
   t.match(await levels(h, p), [{ on_hand: 10, reserved: 4 }], "the declined order's 4 are still held");
   t.same(await reservations(h, first.data.orderId), [{ revision: 1, status: 'HELD', reason: null }]);
   t.equal(b.of('stock.released', first.data.orderId).length, 0, 'nothing released for the decline');
+  // payment.failed reaches only the payment-holds consumer: it marks the hold as reclaimable by a
+  // buyer who needs the stock (declined-holds.test.ts), and releases nothing.
+  await eventually(async () => {
+    const rows = await h.sql('select consumer from inbox where message_id = $1', [failed.id]);
+    if (rows.length === 0) throw new Error('payment.failed not handled yet');
+  });
   t.same(
-    await h.sql('select 1 from inbox where message_id = $1', [failed.id]),
-    [],
-    'payment.failed does not even reach inventory',
+    await h.sql('select consumer from inbox where message_id = $1', [failed.id]),
+    [{ consumer: 'inventory.payment-holds' }],
+    'payment.failed reaches the payment-holds consumer only',
   );
+  t.match(await levels(h, p), [{ on_hand: 10, reserved: 4 }], 'still held after the mark');
 
   // The retry window passed without a payment: orders cancels (payment_failed), and that releases.
   const cancellation = cancelled(first.data.orderId, 'payment_failed');
@@ -392,7 +399,16 @@ t.test(
     await h.replica();
     const afterwards = paymentFailed(placed.data.orderId, placed.data.userId);
     await publishMandatory(afterwards);
-    t.same(returned, [afterwards.id], 'no queue takes payment.failed any more: returned unroutable');
+    t.same(returned, [], 'routed (to the payment-holds consumer)');
+    await eventually(async () => {
+      const rows = await h.sql('select 1 from inbox where message_id = $1', [afterwards.id]);
+      if (rows.length === 0) throw new Error('not handled yet');
+    });
+    t.same(
+      await h.sql('select consumer from inbox where message_id = $1', [afterwards.id]),
+      [{ consumer: 'inventory.payment-holds' }],
+      'the release queue no longer takes payment.failed',
+    );
     t.match(await levels(h, p), [{ reserved: 2 }]);
   },
 );

@@ -26,7 +26,10 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     openapi: { description: 'Orders: placement, status, lines, history' },
     async setup(ctx) {
       const { app, orm, logger } = ctx;
-      await app.register(orderUseCases, { paymentRetryWindowMs: config.PAYMENT_RETRY_WINDOW_MS });
+      await app.register(orderUseCases, {
+        paymentRetryWindowMs: config.PAYMENT_RETRY_WINDOW_MS,
+        limits: { maxUnits: config.ORDER_MAX_UNITS },
+      });
       await app.register(ordersRoutes);
       await registerConsumers(ctx, { paymentRetryWindowMs: config.PAYMENT_RETRY_WINDOW_MS });
       // Last registered, first stopped: the sweeper stops before the consumers.

@@ -18,6 +18,12 @@ export const configSchema = Type.Object({
    */
   PAYMENT_RETRY_WINDOW_MS: Type.Integer({ minimum: 0, default: 10 * 60_000 }),
   /**
+   * The units (sum of the line quantities) one order may hold: a bigger order is refused with 422
+   * (order-too-many-units) before anything is reserved, so one request cannot lock up a product's
+   * whole stock. Each line is also at most 10,000.
+   */
+  ORDER_MAX_UNITS: Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1000 }),
+  /**
    * How long an Idempotency-Key of POST /orders is remembered (at least). Older records are deleted by
    * the sweeper (every ORDER_SWEEP_INTERVAL_MS); the same key is then a new request.
    */

@@ -322,11 +322,20 @@ t.test('payment.succeeded confirms a PENDING order once, even when delivered twi
     .execute(`select count(*)::int as n from "${s.schema}".outbox where type = 'order.confirmed'`);
   t.equal(n, 1, 'confirmed exactly once');
 
-  // A late stock.rejected for a confirmed order changes nothing.
+  // stock.rejected for the confirmed revision: inventory reclaimed the hold of a declined order just
+  // as a retry paid it (issue 9). Nothing is held for it any more: cancelled, and order.cancelled
+  // makes payments refund the capture.
   const late = stockRejected(order);
   await s.publish(late);
   await handled(s, late);
-  t.match(await getOrder(s, order.id), { status: 'CONFIRMED' });
+  t.match(await getOrder(s, order.id), { status: 'CANCELLED', cancelReason: 'out_of_stock' });
+  await eventually(async () => {
+    if (s.events.of('order.cancelled', order.id).length === 0) throw new Error('not yet');
+  });
+  t.match(s.events.of('order.cancelled', order.id)[0]!.data, {
+    reason: 'out_of_stock',
+    previousStatus: 'CONFIRMED',
+  });
 });
 
 t.test(

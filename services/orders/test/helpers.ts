@@ -41,6 +41,7 @@ export function testConfig(schema: string, exchange: string, overrides: Partial<
     ORDER_PENDING_TIMEOUT_MS: 15 * 60_000,
     ORDER_SWEEP_INTERVAL_MS: 60_000,
     PAYMENT_RETRY_WINDOW_MS: 10 * 60_000,
+    ORDER_MAX_UNITS: 1000,
     IDEMPOTENCY_KEY_TTL_HOURS: 24,
     ...overrides,
   };

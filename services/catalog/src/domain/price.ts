@@ -2,15 +2,31 @@
 // Comparisons go through integer cents (bigint) so "10.5" and "10.50" are the same price.
 
 /** At most 10 integer digits and 2 decimals, no sign, no exponent: what numeric(12,2) can hold. */
-export const PRICE_PATTERN = '^(0|[1-9][0-9]{0,9})(\\.[0-9]{1,2})?$';
-const PRICE = new RegExp(PRICE_PATTERN);
+export const STORED_PRICE_PATTERN = '^(0|[1-9][0-9]{0,9})(\\.[0-9]{1,2})?$';
+const STORED_PRICE = new RegExp(STORED_PRICE_PATTERN);
+
+/**
+ * A price a product may be given: 0.01 (the smallest unit of a two-decimal currency; a 0.00 product
+ * would make a paid order of nothing) to 999,999.99, so that the largest order line (× 10,000, orders'
+ * quantity cap) stays far inside what orders, payments and invoices store (issue 9).
+ */
+export const PRICE_PATTERN = '^(0\\.(0[1-9]|[1-9][0-9]?)|[1-9][0-9]{0,5}(\\.[0-9]{1,2})?)$';
+export const MIN_PRICE = '0.01';
+export const MAX_PRICE = '999999.99';
+const SALE_PRICE = new RegExp(PRICE_PATTERN);
+
+/** A price a product may be given now (PRICE_PATTERN). */
+export function isSalePrice(value: string): boolean {
+  return SALE_PRICE.test(value);
+}
 
 export class InvalidPriceError extends Error {
   override name = 'InvalidPriceError';
 }
 
+/** Any price numeric(12,2) holds, older products' included (reads, sorting, filters). */
 export function isPrice(value: string): boolean {
-  return PRICE.test(value);
+  return STORED_PRICE.test(value);
 }
 
 /** Price as integer minor units (cents). */

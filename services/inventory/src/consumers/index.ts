@@ -4,7 +4,7 @@ import { consumerTopology } from '@mercato/messaging';
 import type { ServiceContext } from '@mercato/service';
 import type { StockCache } from '../persistence/stock-cache.ts';
 import type { LedgerDeps } from '../use-cases/ledger.ts';
-import { commit, release, reserve } from './reservations.ts';
+import { commit, paymentDeclined, paymentRetryStarted, release, reserve } from './reservations.ts';
 
 const RELEASE_CONSUMER = 'release-stock';
 
@@ -26,11 +26,18 @@ export async function registerConsumers(
   await ctx.consume('reserve-stock', { 'order.placed': reserve(deps), 'order.lines_changed': reserve(deps) });
   // Only order.cancelled gives the stock back. A declined payment does not end the order any
   // more (orders keeps it PENDING for a retry within PAYMENT_RETRY_WINDOW_MS); when it does
-  // end, whether at once or after the window, orders says so with order.cancelled. Anything else
+  // end, whether at once or after the window, orders says so with order.cancelled (its hold may
+  // be reclaimed earlier by another order: see the payment-holds consumer below). Anything else
   // still delivered through a binding left from an earlier version (see below) is ignored by the
   // consumer: this one has no handler for it.
   await ctx.consume(RELEASE_CONSUMER, { 'order.cancelled': release(deps) });
   await ctx.consume('commit-stock', { 'order.shipped': commit(deps) });
+  // A declined order's hold yields to other buyers when stock runs short (stock hoarding); a retry
+  // keeps it. Rare events: nothing here is on a paid order's way.
+  await ctx.consume('payment-holds', {
+    'payment.failed': paymentDeclined,
+    'payment.retry_started': paymentRetryStarted,
+  });
 
   // The release queue used to be bound to payment.failed too, and a durable queue keeps its
   // bindings across deployments: drop that one (on every connect, since a replica of the older

@@ -190,6 +190,18 @@ export async function lockOrder(em: EntityManager, orderId: string): Promise<voi
   await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`inventory.order.${orderId}`]);
 }
 
+/**
+ * lockOrder without waiting: false when another transaction holds the order (reclaiming a declined
+ * hold skips such an order rather than wait on it, so two reservations cannot deadlock).
+ */
+export async function tryLockOrder(em: EntityManager, orderId: string): Promise<boolean> {
+  const [row] = await em.execute<{ locked: boolean }[]>(
+    'select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as locked',
+    [`inventory.order.${orderId}`],
+  );
+  return row!.locked;
+}
+
 /** Remembers a cancelled order, so an order.placed still on its way is answered by a release. */
 export async function rememberCancelled(em: EntityManager, orderId: string, reason: string): Promise<void> {
   await em.execute(

@@ -44,7 +44,12 @@ export async function optimistically<T>(
   for (let attempt = 1; ; attempt++) {
     const rows = await readStock(em, ids);
     const decision = decide(rows);
-    if (await writeIfUnchanged(em, rows, decision.changes, decision.reservation, decision.events)) {
+    // Nothing to write (a decision deferred by its caller): no round trip.
+    const nothing = decision.changes.size === 0 && !decision.reservation && !decision.events?.length;
+    if (
+      nothing ||
+      (await writeIfUnchanged(em, rows, decision.changes, decision.reservation, decision.events))
+    ) {
       deps.touched(em, touchedProducts(rows, decision.changes));
       return { rows, ...decision };
     }

@@ -3,7 +3,7 @@ import type { OrderPlaced, StockRejected, StockReserved } from '@mercato/contrac
 import type { EntityManager } from '@mercato/db';
 import { addToOutbox, envelope } from '@mercato/messaging';
 import { uuidv7 } from 'uuidv7';
-import { type Allocation, allocate, reservedDeltas } from '../domain/allocation.ts';
+import { type Allocation, allocate, reservedDeltas, type StockLevel } from '../domain/allocation.ts';
 import { afterChanges, reservedOnly } from '../domain/stock-changes.ts';
 import {
   lockOrder,
@@ -13,7 +13,8 @@ import {
   writeIfUnchanged,
 } from '../persistence/stock-ledger.ts';
 import { lowStockEvents, SOURCE, stockReleased } from './events.ts';
-import { type LedgerDeps, optimistically, reservationIds } from './ledger.ts';
+import { type Decision, type LedgerDeps, optimistically, reservationIds } from './ledger.ts';
+import { reclaimDeclinedHolds } from './reclaim-declined-holds.ts';
 
 /**
  * Runs in the consumer's transaction (`em`). A redelivered order.placed, under the same or a new
@@ -51,11 +52,12 @@ export async function reserveStock(
   const held = state.held;
   const productIds = [...order.lines.map((l) => l.productId), ...held.map((l) => l.productId)];
   // The events are decided with the stock change and written in the same statement: a hot row's
-  // lock is then held for the commit alone.
-  await optimistically<Allocation>(em, deps, productIds, (rows) => {
+  // lock is then held for the commit alone. `mayReclaim`: when short, write nothing yet.
+  const decide = (rows: StockLevel[], mayReclaim: boolean): Decision<Allocation> => {
     const afterRelease = afterChanges(rows, reservedOnly(reservedDeltas(held, [])));
     const allocation = allocate(order.lines, afterRelease);
     if (!allocation.ok) {
+      if (mayReclaim) return { changes: new Map(), outcome: allocation };
       const changes = reservedOnly(reservedDeltas(held, []));
       const data: StockRejected = {
         orderId: order.orderId,
@@ -88,6 +90,14 @@ export async function reserveStock(
       },
       events: [envelope('stock.reserved', data, meta), ...lowStockEvents(rows, changes, causationId)],
     };
-  });
+  };
+  const first = await optimistically(em, deps, productIds, (rows) => decide(rows, true));
+  if (!first.outcome.ok) {
+    // Short: the holds of orders whose payment was declined yield (reclaim-declined-holds.ts), then
+    // the order is decided for good. Only this path pays the extra round trips.
+    const shortLines = first.outcome.shortLines;
+    await reclaimDeclinedHolds(em, { orderId: order.orderId, shortLines, causationId }, deps);
+    await optimistically(em, deps, productIds, (rows) => decide(rows, false));
+  }
   await setReservationStatus(em, reservationIds(held), 'RELEASED', 'lines_changed');
 }

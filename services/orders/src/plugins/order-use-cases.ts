@@ -2,6 +2,7 @@
 // (app.orderUseCases), with the placement's Idempotency-Key records holding the first 201's body.
 import type { MikroORM } from '@mercato/db';
 import fp from 'fastify-plugin';
+import type { OrderLimits } from '../domain/limits.ts';
 import type { OrderStatus } from '../domain/status.ts';
 import { placementKeys } from '../persistence/idempotency.ts';
 import type { OrderView } from '../routes/orders/schemas.ts';
@@ -12,9 +13,10 @@ import type { Caller } from '../use-cases/order-access.ts';
 import { type PlaceOrderRequest, type PlaceOrderResult, placeOrder } from '../use-cases/place-order.ts';
 import { getOrder, getOrderStatus, listOrders, orderHistory } from '../use-cases/read-orders.ts';
 
-export function orderUseCases(orm: MikroORM, paymentRetryWindowMs: number) {
+export function orderUseCases(orm: MikroORM, paymentRetryWindowMs: number, limits: OrderLimits) {
   const placement = {
     orm,
+    limits,
     keys: placementKeys<OrderView>(),
     render: (order: Parameters<typeof toOrderView>[0], items: Parameters<typeof toOrderView>[1]) =>
       toOrderView(order, items, paymentRetryWindowMs),
@@ -35,10 +37,11 @@ export function orderUseCases(orm: MikroORM, paymentRetryWindowMs: number) {
     setStatus: (change: OrderChange & { status: OrderStatus }) => setOrderStatus(orm, change),
     cancel: (change: OrderChange) => cancelOrder(orm, change),
     delete: (change: OrderChange) => deleteOrder(orm, change),
-    addLine: (change: OrderChange & { productId: string; quantity: number }) => addLine(orm, change),
+    addLine: (change: OrderChange & { productId: string; quantity: number }) =>
+      addLine(orm, { ...change, limits }),
     changeLineQuantity: (change: OrderChange & { itemId: string; quantity: number }) =>
-      changeLineQuantity(orm, change),
-    removeLine: (change: OrderChange & { itemId: string }) => removeLine(orm, change),
+      changeLineQuantity(orm, { ...change, limits }),
+    removeLine: (change: OrderChange & { itemId: string }) => removeLine(orm, { ...change, limits }),
   };
 }
 export type OrderUseCases = ReturnType<typeof orderUseCases>;
@@ -50,8 +53,8 @@ declare module 'fastify' {
 }
 
 export default fp(
-  async (app, opts: { paymentRetryWindowMs: number }) => {
-    app.decorate('orderUseCases', orderUseCases(app.orm, opts.paymentRetryWindowMs));
+  async (app, opts: { paymentRetryWindowMs: number; limits: OrderLimits }) => {
+    app.decorate('orderUseCases', orderUseCases(app.orm, opts.paymentRetryWindowMs, opts.limits));
   },
   { name: 'orders-use-cases' },
 );

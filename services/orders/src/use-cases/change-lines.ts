@@ -3,6 +3,7 @@
 import type { EntityManager, MikroORM } from '@mercato/db';
 import { problems } from '@mercato/kit';
 import { uuidv7 } from 'uuidv7';
+import type { OrderLimits } from '../domain/limits.ts';
 import { MAX_LINE_QUANTITY } from '../domain/order.ts';
 import { orderTotal } from '../domain/pricing.ts';
 import { linesEditable } from '../domain/status.ts';
@@ -11,13 +12,13 @@ import { addItem, findOrderForUpdate, itemsOf, removeItem, reviseLines } from '.
 import { pricesOf } from '../persistence/product-prices.ts';
 import type { OrderChange } from './change-status.ts';
 import { inTransaction, visibleOrder } from './order-access.ts';
-import { priceOrThrow } from './place-order.ts';
+import { assertWithinLimits, priceOrThrow } from './place-order.ts';
 
 type LinesChange = (em: EntityManager, order: Order, items: OrderItem[]) => Promise<OrderItem[]>;
 
 function changeLines(
   orm: MikroORM,
-  change: OrderChange,
+  change: OrderChange & { limits: OrderLimits },
   edit: LinesChange,
 ): Promise<{ order: Order; items: OrderItem[] }> {
   return inTransaction(orm, async (em) => {
@@ -29,7 +30,10 @@ function changeLines(
       });
     }
     const items = await edit(em, order, await itemsOf(em, order.id));
-    reviseLines(em, order, items, orderTotal(items));
+    const total = orderTotal(items);
+    // The same limits as a new order: a line change cannot grow an order past them either.
+    assertWithinLimits(items, total, change.limits);
+    reviseLines(em, order, items, total);
     await em.flush();
     return { order, items };
   });
@@ -42,7 +46,10 @@ const findItem = (items: OrderItem[], itemId: string) => {
 };
 
 /** Adds a line (a product already in the order gets the quantity added). */
-export function addLine(orm: MikroORM, change: OrderChange & { productId: string; quantity: number }) {
+export function addLine(
+  orm: MikroORM,
+  change: OrderChange & { productId: string; quantity: number; limits: OrderLimits },
+) {
   const { productId, quantity } = change;
   return changeLines(orm, change, async (em, order, items) => {
     const existing = items.find((i) => i.productId === productId);
@@ -75,7 +82,7 @@ export function addLine(orm: MikroORM, change: OrderChange & { productId: string
 
 export function changeLineQuantity(
   orm: MikroORM,
-  change: OrderChange & { itemId: string; quantity: number },
+  change: OrderChange & { itemId: string; quantity: number; limits: OrderLimits },
 ) {
   return changeLines(orm, change, async (_em, _order, items) => {
     findItem(items, change.itemId).quantity = change.quantity;
@@ -84,7 +91,7 @@ export function changeLineQuantity(
 }
 
 /** Not the last line: cancel the order instead (409). */
-export function removeLine(orm: MikroORM, change: OrderChange & { itemId: string }) {
+export function removeLine(orm: MikroORM, change: OrderChange & { itemId: string; limits: OrderLimits }) {
   return changeLines(orm, change, async (em, _order, items) => {
     const item = findItem(items, change.itemId);
     if (items.length === 1)

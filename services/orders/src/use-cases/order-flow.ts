@@ -57,8 +57,10 @@ export async function confirmPayment(
 }
 
 /**
- * stock.rejected: PENDING → CANCELLED (out_of_stock). payment.failed: the failure is recorded and the
- * order awaits a retry within the window (with a window of 0: → CANCELLED, payment_failed).
+ * stock.rejected: PENDING → CANCELLED (out_of_stock), also CONFIRMED → CANCELLED when inventory
+ * reclaimed the hold of a declined order just as a retry paid it. payment.failed: the failure is
+ * recorded and the order awaits a retry within the window (with a window of 0: → CANCELLED,
+ * payment_failed).
  */
 export async function failOrder(
   em: EntityManager,
@@ -80,7 +82,20 @@ export async function failOrder(
     logger.info({ ...context, revision: data.revision, current: order.revision }, 'stale revision ignored');
     return;
   }
-  if (order.status !== 'PENDING') return; // cancelled already, or confirmed: nothing to undo here
+  if (event.type === 'stock.rejected' && order.status === 'CONFIRMED') {
+    // The hold of an order whose payment was declined is reclaimed when another order needs the
+    // stock (inventory); a retry paid at that very moment confirmed it without stock. Never keep a
+    // confirmed order nothing is held for: cancel it (out_of_stock), and order.cancelled makes
+    // payments refund the capture.
+    logger.warn(context, 'stock reclaimed from a confirmed order; cancelling it');
+    await transition(em, order, 'CANCELLED', {
+      cause: event.type,
+      cancelReason: 'out_of_stock',
+      causationId: event.id,
+    });
+    return;
+  }
+  if (order.status !== 'PENDING') return; // cancelled already, or further: nothing to undo here
   if (event.type === 'payment.failed' && opts.paymentRetryWindowMs > 0) {
     // Not over yet: the customer may pay again (POST /payments) within the window; the stock stays
     // reserved, and the sweeper cancels the order (payment_failed) once the window has passed.

@@ -3,9 +3,15 @@
 // history entry, order.placed and the key's record.
 import type { MikroORM } from '@mercato/db';
 import { fingerprint, type Idempotency, idempotentRequest, type StoredResponse } from '@mercato/idempotency';
-import { problems } from '@mercato/kit';
+import { HttpProblem, problems } from '@mercato/kit';
 import { uuidv7 } from 'uuidv7';
 import { linesEvent } from '../domain/events.ts';
+import {
+  describeLimitViolation,
+  type LimitViolation,
+  type OrderLimits,
+  orderLimitViolation,
+} from '../domain/limits.ts';
 import { type ItemFields, MAX_LINE_QUANTITY, type OrderFields } from '../domain/order.ts';
 import {
   describePricingError,
@@ -31,6 +37,7 @@ export interface PlaceOrderDeps<V> {
   keys: Idempotency<StoredResponse<V>>;
   /** the 201's body, stored with the key */
   render(order: OrderFields, items: readonly ItemFields[]): V;
+  limits: OrderLimits;
 }
 
 export interface PlaceOrderResult<V> {
@@ -54,6 +61,30 @@ export function priceOrThrow(lines: readonly RequestedLine[], prices: Map<string
   return priced.lines;
 }
 
+/** Problem types (stable: clients switch on them) of an order over its limits, all 422. */
+const LIMIT_PROBLEMS: Record<LimitViolation['kind'], { slug: string; title: string }> = {
+  too_many_units: { slug: 'order-too-many-units', title: 'Too many units in one order' },
+  total_too_large: { slug: 'order-total-too-large', title: 'Order total too large' },
+  zero_total: { slug: 'order-total-zero', title: 'Order total is zero' },
+};
+
+/** 422 when the lines break a limit of domain/limits.ts (units, total ceiling, zero total). */
+export function assertWithinLimits(
+  lines: readonly { quantity: number }[],
+  total: string,
+  limits: OrderLimits,
+): void {
+  const violation = orderLimitViolation(lines, total, limits);
+  if (!violation) return;
+  const { kind, ...extensions } = violation;
+  throw new HttpProblem({
+    status: 422,
+    ...LIMIT_PROBLEMS[kind],
+    detail: describeLimitViolation(violation),
+    extensions,
+  });
+}
+
 export async function placeOrder<V>(
   deps: PlaceOrderDeps<V>,
   input: { user: Caller; body: PlaceOrderRequest; idempotencyKey?: string },
@@ -65,6 +96,8 @@ export async function placeOrder<V>(
   if (lines.some((l) => l.quantity > MAX_LINE_QUANTITY)) {
     throw problems.unprocessable(`A product's total quantity is at most ${MAX_LINE_QUANTITY}`);
   }
+  // Before any read: the unit cap needs no price.
+  assertWithinLimits(lines, '1', deps.limits);
   const em = deps.orm.em.fork();
   // Both reads at once, on two connections: the hot path waits for one round trip, not two.
   const [previous, prices] = await Promise.all([
@@ -76,6 +109,8 @@ export async function placeOrder<V>(
   ]);
   if (previous) return { ...previous, replayed: true };
   const priced = priceOrThrow(lines, prices);
+  const totalAmount = orderTotal(priced);
+  assertWithinLimits(priced, totalAmount, deps.limits);
 
   const now = new Date();
   const order: OrderFields = {
@@ -83,7 +118,7 @@ export async function placeOrder<V>(
     userId: user.sub,
     status: 'PENDING',
     revision: 1,
-    totalAmount: orderTotal(priced),
+    totalAmount,
     currency: priced[0]!.currency,
     shippingAddressId: body.shippingAddressId,
     paymentMethod: body.paymentMethod,

@@ -1,6 +1,11 @@
 // The events payments emits, built from its rows; always written to the outbox by the transaction (or
 // the statement) that records the outcome.
-import type { PaymentFailed, PaymentRefunded, PaymentSucceeded } from '@mercato/contracts';
+import type {
+  PaymentFailed,
+  PaymentRefunded,
+  PaymentRetryStarted,
+  PaymentSucceeded,
+} from '@mercato/contracts';
 import { normalizeAmount } from '@mercato/contracts';
 import { type Envelope, envelope } from '@mercato/messaging';
 import type { PaymentResult } from './payment-rules.ts';
@@ -43,6 +48,27 @@ export function paymentOutcome(payment: ChargedPayment, result: PaymentResult): 
   }
   const data: PaymentFailed = { ...base, reason: result.reason };
   return envelope('payment.failed', data, meta);
+}
+
+/**
+ * payment.retry_started: a customer pays again (POST /payments). Written with the new attempt, before
+ * the provider is called, so inventory stops offering the declined order's hold to other buyers.
+ */
+export function paymentRetryStarted(payment: {
+  id: string;
+  orderId: string;
+  userId: string;
+  revision: number;
+  attempt: number;
+}): Envelope<PaymentRetryStarted> {
+  const data: PaymentRetryStarted = {
+    paymentId: payment.id,
+    orderId: payment.orderId,
+    userId: payment.userId,
+    revision: payment.revision,
+    attempt: payment.attempt,
+  };
+  return envelope('payment.retry_started', data, { source: SOURCE, correlationId: payment.orderId });
 }
 
 /** payment.refunded for a refund the provider confirmed. */

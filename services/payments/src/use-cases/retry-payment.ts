@@ -8,6 +8,8 @@ import {
   type StoredResource,
 } from '@mercato/idempotency';
 import { problems } from '@mercato/kit';
+import { addToOutbox } from '@mercato/messaging';
+import { paymentRetryStarted } from '../domain/events.ts';
 import { decideRetry } from '../domain/payment-rules.ts';
 import { findCancellation } from '../persistence/cancellations.ts';
 import type { Payment } from '../persistence/entities.ts';
@@ -76,6 +78,9 @@ export async function retryPayment(
           // expires and the poll charges it with the same idempotency key.
           leaseMs: worker.leaseMs,
         });
+        // Inventory keeps the order's hold for this attempt: a declined order's hold otherwise
+        // yields to another buyer who needs the stock (see inventory's README).
+        addToOutbox(em, paymentRetryStarted(attempt));
         await remember(em, { resourceId: attempt.id });
         return attempt;
       }),

@@ -1,11 +1,20 @@
 // One TypeBox schema per shape: it validates the request, types the handler and documents the route.
 import { Page, PageQuery } from '@mercato/kit';
 import { Type } from 'typebox';
-import { PRICE_PATTERN } from '../../domain/price.ts';
+import { MAX_PRICE, MIN_PRICE, PRICE_PATTERN, STORED_PRICE_PATTERN } from '../../domain/price.ts';
 import { Slug } from '../categories/schemas.ts';
 
-/** numeric(12,2): no sign, no exponent, at most two decimals ("12.50"; not 1e3, -1 or "12.345"). */
-const DecimalPrice = Type.String({ pattern: PRICE_PATTERN, examples: ['12.50'] });
+/**
+ * A product's price: no sign, no exponent, at most two decimals ("12.50"; not 1e3, -1 or "12.345"),
+ * from 0.01 to 999999.99 (a 0.00 product or a line total no service can store is refused: 400).
+ */
+const DecimalPrice = Type.String({
+  pattern: PRICE_PATTERN,
+  examples: ['12.50'],
+  description: `A decimal from ${MIN_PRICE} to ${MAX_PRICE}, at most two decimals`,
+});
+/** A price filter: any price numeric(12,2) holds (older products may be priced outside the bounds). */
+const PriceFilter = Type.String({ pattern: STORED_PRICE_PATTERN, examples: ['10.00'] });
 
 export const Price = Type.Object(
   {
@@ -83,8 +92,8 @@ export const SearchHit = Type.Object({
 
 const Filters = {
   category: Type.Optional(Slug),
-  minPrice: Type.Optional(DecimalPrice),
-  maxPrice: Type.Optional(DecimalPrice),
+  minPrice: Type.Optional(PriceFilter),
+  maxPrice: Type.Optional(PriceFilter),
   active: Type.Optional(Type.Boolean()),
 };
 

@@ -62,18 +62,20 @@ export default async function stockRoutes(app: App): Promise<void> {
   );
 
   app.get(
-    '/:productId',
+    '/:id',
     {
       schema: {
         tags,
         security,
         description: 'Real-time level of one product (by product id) in every store and in total.',
+        // Any signed-in caller reads any product's level: not anyone's own data.
+        'x-mercato-access': 'user',
         params: ProductParam,
         response: { 200: ProductStockView, ...errors },
       },
     },
     async (request, reply) => {
-      const { level, cached } = await getProductStock(app, request.params.productId);
+      const { level, cached } = await getProductStock(app, request.params.id);
       reply.header('x-cache', cached ? 'hit' : 'miss');
       return level;
     },

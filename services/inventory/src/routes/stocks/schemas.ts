@@ -54,4 +54,12 @@ export const StockQuery = Type.Object({
   productId: Type.Optional(Uuid),
   storeId: Type.Optional(Uuid),
 });
-export const ProductParam = Type.Object({ productId: Uuid });
+// Named `id` like the stock row routes' parameter: `/stocks/{id}` is one path template (two names
+// for one segment would be two equivalent templates, which OpenAPI forbids). For GET it is a product id.
+export const ProductParam = Type.Object({
+  id: Type.String({
+    format: 'uuid',
+    maxLength: 36,
+    description: 'The product id (GET) — not a stock row id',
+  }),
+});

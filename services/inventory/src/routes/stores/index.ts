@@ -24,13 +24,22 @@ const errors = errorResponses(400, 401, 403, 404, 409, 412);
 export default async function storeRoutes(app: App): Promise<void> {
   // onRequest: who asks is settled before what they sent is looked at (401/403 before 400).
   app.addHook('onRequest', app.authenticate);
+  // Plugin-wide, so the document cannot see it: each schema says 'x-mercato-access': 'admin'.
   app.addHook('onRequest', adminOnly);
   const tags = ['stores'];
   const security = bearer;
 
   app.post(
     '/',
-    { schema: { tags, security, body: CreateStore, response: { 201: StoreView, ...errors } } },
+    {
+      schema: {
+        tags,
+        security,
+        'x-mercato-access': 'admin',
+        body: CreateStore,
+        response: { 201: StoreView, ...errors },
+      },
+    },
     async (request, reply) => {
       const store = await createStore(app.orm, request.body);
       reply.code(201).header('etag', etag(store.version)).header('location', `/stores/${store.id}`);
@@ -40,7 +49,15 @@ export default async function storeRoutes(app: App): Promise<void> {
 
   app.get(
     '/',
-    { schema: { tags, security, querystring: PageQuery, response: { 200: Page(StoreView), ...errors } } },
+    {
+      schema: {
+        tags,
+        security,
+        'x-mercato-access': 'admin',
+        querystring: PageQuery,
+        response: { 200: Page(StoreView), ...errors },
+      },
+    },
     async (request) => {
       const { page = 1, pageSize = 20 } = request.query;
       const { items, total } = await listStores(app.orm, { page, pageSize });
@@ -50,7 +67,15 @@ export default async function storeRoutes(app: App): Promise<void> {
 
   app.get(
     '/:id',
-    { schema: { tags, security, params: IdParam, response: { 200: StoreView, ...errors } } },
+    {
+      schema: {
+        tags,
+        security,
+        'x-mercato-access': 'admin',
+        params: IdParam,
+        response: { 200: StoreView, ...errors },
+      },
+    },
     async (request, reply) => {
       const store = await getStore(app.orm, request.params.id);
       reply.header('etag', etag(store.version));
@@ -69,6 +94,7 @@ export default async function storeRoutes(app: App): Promise<void> {
       schema: {
         tags,
         security,
+        'x-mercato-access': 'admin',
         params: IdParam,
         headers: IfMatchHeader,
         body,
@@ -92,6 +118,7 @@ export default async function storeRoutes(app: App): Promise<void> {
       schema: {
         tags,
         security,
+        'x-mercato-access': 'admin',
         params: IdParam,
         headers: IfMatchHeader,
         response: { 204: Type.Null(), ...errors },

@@ -177,7 +177,6 @@ export default async function ordersRoutes(app: App) {
     async (request, reply) => {
       await orders.delete(change(request, request.params.id));
       reply.code(204);
-      return null;
     },
   );
 
@@ -215,6 +214,9 @@ export default async function ordersRoutes(app: App) {
         ...change(request, request.params.id),
         ...request.body,
       });
+      // The created (or grown) line is the resource: its address, the order in the body.
+      const line = items.find((item) => item.productId === request.body.productId);
+      if (line) reply.header('location', `/orders/${order.id}/items/${line.id}`);
       return sendOrder(reply, view(order, items), 201);
     },
   );
@@ -228,7 +230,7 @@ export default async function ordersRoutes(app: App) {
         params: ItemParams,
         headers: IfMatchHeader,
         body: UpdateItemBody,
-        response: { 200: OrderView, ...errorResponses(400, 401, 404, 409, 412) },
+        response: { 200: OrderView, ...errorResponses(400, 401, 404, 409, 412, 422) },
       },
     },
     async (request, reply) => {
@@ -249,7 +251,7 @@ export default async function ordersRoutes(app: App) {
         security: bearer,
         params: ItemParams,
         headers: IfMatchHeader,
-        response: { 200: OrderView, ...errorResponses(400, 401, 404, 409, 412) },
+        response: { 200: OrderView, ...errorResponses(400, 401, 404, 409, 412, 422) },
       },
     },
     async (request, reply) => {

@@ -83,7 +83,7 @@ export default async function paymentsRoutes(app: App) {
   app.post(
     '/:id/refunds',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         summary: 'Refund all or part of a captured payment (admin)',
         description: '422 when the payment was not captured or the amount is more than what is left of it.',
