@@ -2,18 +2,25 @@ import type { FastifySchemaCompiler } from 'fastify';
 import type { TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import { Value } from 'typebox/value';
+import { findUnstorableStrings } from './hostile-input.ts';
 
 /**
  * Route validation with TypeBox itself instead of Fastify's Ajv, because Ajv's defaults
  * (removeAdditional, coerceTypes on the body) would silently drop unknown fields and turn "5" into 5
  * where a schema says otherwise. Like @fastify/type-provider-typebox's TypeBoxValidatorCompiler
  * (strings converted only for querystring, params and headers), plus schema defaults applied, so
- * `PageQuery`'s page=1/pageSize=20 reach the handler.
+ * `PageQuery`'s page=1/pageSize=20 reach the handler. Before the schema, every string of the part
+ * (values and property names) is checked by findUnstorableStrings: NUL, other control characters
+ * and lone surrogates are a 400 whatever the schema says.
  */
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = Compile(schema);
   const convert = httpPart !== 'body';
   return (input: unknown): any => {
+    // One rule for every part: strings PostgreSQL cannot store, or that carry control characters,
+    // are refused here, before a route can hand them to the database (see hostile-input.ts).
+    const unstorable = findUnstorableStrings(input);
+    if (unstorable.length > 0) return { error: unstorable };
     let value = convert ? convertStrings(schema, input) : input;
     value = Value.Default(schema, value);
     if (check.Check(value)) return { value };
