@@ -24,14 +24,19 @@ export function assertIfMatch(request: FastifyRequest, version: number): void {
   );
 }
 
+/**
+ * Bounded both ways: page × pageSize ≤ 1,000,000 keeps every OFFSET small and exact, and a page
+ * number at the edge of what a number holds (page=1e20) is a 400, not a query PostgreSQL refuses.
+ */
+export const MAX_PAGE = 10_000;
 export const PageQuery = Type.Object({
-  page: Type.Optional(Type.Integer({ minimum: 1, default: 1 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 1 })),
   pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
 });
 
 export function Page<T extends TSchema>(item: T) {
   return Type.Object({
-    items: Type.Array(item),
+    items: Type.Array(item, { maxItems: 100 }), // PageQuery's largest pageSize
     page: Type.Integer({ minimum: 1 }),
     pageSize: Type.Integer({ minimum: 1 }),
     total: Type.Integer({ minimum: 0 }),
@@ -55,7 +60,10 @@ export const idempotencyKeyHeader = Type.Object({
 /** The If-Match request header of updates (see assertIfMatch). */
 export const IfMatchHeader = Type.Object({
   'if-match': Type.Optional(
-    Type.String({ description: 'The ETag last read; a stale one is answered 412 (optimistic concurrency)' }),
+    Type.String({
+      maxLength: 1024,
+      description: 'The ETag last read; a stale one is answered 412 (optimistic concurrency)',
+    }),
   ),
 });
 
@@ -73,4 +81,36 @@ export const bearer = [{ bearerAuth: [] as string[] }];
  */
 export async function adminOnly(request: FastifyRequest): Promise<void> {
   if (request.user.role !== 'admin') throw problems.forbidden('This requires the admin role');
+}
+
+/**
+ * Who may call an operation, as the OpenAPI extension `x-mercato-access` says (the authorization
+ * matrix test, test/authz/matrix.test.ts, holds every operation that takes an id to it):
+ * - `public`: anyone, no token (the default of an operation without `security`);
+ * - `user`: any signed-in caller, every one gets the same answer (a product's stock level);
+ * - `owner`: the owner of the resource and admins; another customer gets 404 (the default of an
+ *   operation with `security`);
+ * - `admin`: admins only; a customer gets 403. Set automatically for a route whose own onRequest or
+ *   preHandler includes `adminOnly`; a plugin-wide `addHook(..., adminOnly)` is invisible to the
+ *   document, so such routes say `'x-mercato-access': 'admin'` in their schema.
+ */
+export type Access = 'public' | 'user' | 'owner' | 'admin';
+export const ACCESS_EXTENSION = 'x-mercato-access';
+
+declare module 'fastify' {
+  interface FastifySchema {
+    'x-mercato-access'?: Access;
+  }
+}
+
+/** For the kit's onRoute hook: a route guarded by adminOnly gets `x-mercato-access: admin` in its schema. */
+export function markAdminOnlyRoute(route: {
+  onRequest?: unknown;
+  preHandler?: unknown;
+  schema?: Record<string, unknown>;
+}): void {
+  const hooks = [route.onRequest ?? [], route.preHandler ?? []].flat();
+  if (!hooks.includes(adminOnly)) return;
+  const schema = route.schema ?? {};
+  if (!schema[ACCESS_EXTENSION]) route.schema = { ...schema, [ACCESS_EXTENSION]: 'admin' };
 }

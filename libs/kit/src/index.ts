@@ -1,6 +1,11 @@
 export { type AuthOptions, type AuthUser, ISSUER, type Role } from './auth.ts';
 export { type BaseConfig, baseConfigSchema, ConfigError, configFromEnvOrExit, loadConfig } from './config.ts';
+export { isConnectionError } from './connection-errors.ts';
+export { isDataException } from './database-errors.ts';
+export { MAX_JSON_DEPTH, unstorableReason } from './hostile-input.ts';
 export {
+  ACCESS_EXTENSION,
+  type Access,
   adminOnly,
   assertIfMatch,
   bearer,
@@ -9,6 +14,7 @@ export {
   IdParam,
   IfMatchHeader,
   idempotencyKeyHeader,
+  MAX_PAGE,
   Money,
   Page,
   PageQuery,

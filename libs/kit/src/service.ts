@@ -19,8 +19,15 @@ import type { JSONWebKeySet } from 'jose';
 import { stdTimeFunctions } from 'pino';
 import { uuidv7 } from 'uuidv7';
 import { AUTH_PREHANDLER, type AuthOptions, authPlugin, noAuthPlugin } from './auth.ts';
+import { isConnectionError } from './connection-errors.ts';
+import { BEARER_DESCRIPTION, contractRoute, documentPath, finishDocument } from './contract.ts';
+import { dataExceptionProblem, isDataException } from './database-errors.ts';
+import { onClientError, onFrameworkError } from './framework-errors.ts';
+import { guardJsonDepth } from './hostile-input.ts';
+import { markAdminOnlyRoute } from './http.ts';
 import { metricsPlugin } from './metrics.ts';
 import { HttpProblem, PROBLEM_BASE, type ProblemBody, problems } from './problems.ts';
+import { addResponseCheck, responseCheckEnabled } from './response-check.ts';
 import { toIssues, validatorCompiler } from './validation.ts';
 
 export type App = FastifyInstance<
@@ -47,6 +54,8 @@ export interface ServiceOptions {
 }
 
 const READINESS_TIMEOUT_MS = 2_000;
+// A database restart takes seconds: what a 503 for an unreachable backing server asks clients to wait.
+const UNAVAILABLE_RETRY_AFTER_S = 5;
 // Incoming ids end up in every log line: accept only short, plain ones; otherwise mint our own.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
@@ -75,11 +84,15 @@ export async function createService(opts: ServiceOptions): Promise<App> {
     // Keeps the process from hanging on keep-alive sockets at shutdown (in-flight ones still finish).
     forceCloseConnections: 'idle',
     return503OnClosing: false,
+    // Malformed URLs, over-long path parameters and unparseable HTTP answer problem+json too.
+    frameworkErrors: onFrameworkError,
+    clientErrorHandler: onClientError,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // A JSON API: a text/plain body (Fastify parses it as a string by default) is the wrong media
   // type, a 415, not a body that fails its schema. A route that takes another type adds its parser.
   app.removeContentTypeParser('text/plain');
+  guardJsonDepth(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
@@ -112,11 +125,14 @@ export async function createService(opts: ServiceOptions): Promise<App> {
   // Routes guarded by app.authenticate / requireRole show the lock in Swagger UI. Added before
   // @fastify/swagger so its own onRoute hook sees the `security` entry.
   app.addHook('onRoute', (route) => {
+    markAdminOnlyRoute(route as Parameters<typeof markAdminOnlyRoute>[0]);
     const handlers = [route.preHandler ?? []].flat() as unknown as Record<symbol, unknown>[];
     if (!handlers.some((h) => h?.[AUTH_PREHANDLER])) return;
     const schema = (route.schema ?? {}) as Record<string, unknown>;
     if (!schema.security) route.schema = { ...schema, security: [{ bearerAuth: [] }] };
   });
+  // The document is a contract (contract.ts): bounded schemas, the common problems declared.
+  app.addHook('onRoute', contractRoute);
 
   await app.register(swagger, {
     openapi: {
@@ -127,11 +143,22 @@ export async function createService(opts: ServiceOptions): Promise<App> {
         version: opts.openapi?.version ?? '0.1.0',
       },
       components: {
-        securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+        securitySchemes: {
+          bearerAuth: {
+            type: 'http',
+            scheme: 'bearer',
+            bearerFormat: 'JWT',
+            description: BEARER_DESCRIPTION,
+          },
+        },
       },
     },
+    transform: documentPath,
+    transformObject: (generated) => finishDocument((generated as { openapiObject: object }).openapiObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  // Under tests every response is held to that document (response-check.ts).
+  if (responseCheckEnabled()) addResponseCheck(app);
 
   await app.register(metricsPlugin, { name: opts.name });
   await app.register(opts.auth ? authPlugin : noAuthPlugin, opts.auth ?? {});
@@ -183,6 +210,12 @@ function errorHandler(error: FastifyError, request: FastifyRequest, reply: Fasti
     });
     return;
   }
+  // A value PostgreSQL refused (validation should have caught it): the client's 400, not a 500.
+  if (isDataException(error)) {
+    request.log.warn({ err: error }, 'the database refused a value from the request');
+    errorHandler(dataExceptionProblem(error) as unknown as FastifyError, request, reply);
+    return;
+  }
   if (error.validation) {
     const errors = toIssues(error.validation as never, error.validationContext ?? 'body');
     sendProblem(request, reply, {
@@ -203,6 +236,20 @@ function errorHandler(error: FastifyError, request: FastifyRequest, reply: Fasti
       title: STATUS_CODES[status] ?? 'Client Error',
       status,
       detail: error.message,
+    });
+    return;
+  }
+  // The database (or another backing server) is unreachable — a restart, a failover: not a bug, and
+  // it passes. A 503 with Retry-After tells clients and the gateway to come back, and the line is a warning.
+  if (isConnectionError(error)) {
+    request.log.warn({ err: error }, 'backing service unavailable');
+    reply.header('retry-after', String(UNAVAILABLE_RETRY_AFTER_S));
+    sendProblem(request, reply, {
+      type: `${PROBLEM_BASE}service-unavailable`,
+      title: 'Service Unavailable',
+      status: 503,
+      detail: 'A backing service is temporarily unavailable; retry shortly.',
+      retryAfter: UNAVAILABLE_RETRY_AFTER_S,
     });
     return;
   }

@@ -1,3 +1,4 @@
+import { ConfigError } from '@mercato/kit';
 import type { GatewayConfig } from '../config.ts';
 
 /** Which upstream serves which public path prefixes (DESIGN.md, "Services"). */
@@ -32,14 +33,29 @@ export function configuredUpstreams(config: GatewayConfig): Upstream[] {
   return upstreams;
 }
 
-/** '*' → any origin; '' → none; otherwise the listed origins exactly. */
-export function corsOrigins(setting: string): true | false | string[] {
+/**
+ * The exact origins CORS may grant, from CORS_ORIGINS. An allow-list only: `*` and `null` are refused
+ * (a wildcard or the opaque origin of a sandboxed page or a local file would hand the API's answers to
+ * any page), and every entry must be a bare origin, so that a typo cannot widen the grant.
+ */
+export function corsAllowList(setting: string): string[] {
   const list = setting
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
-  if (list.includes('*')) return true;
-  return list.length === 0 ? false : list;
+  for (const origin of list) {
+    if (origin === '*' || origin === 'null')
+      throw new ConfigError(`config: CORS_ORIGINS must list exact origins, not '${origin}'`);
+    let parsed: URL | undefined;
+    try {
+      parsed = new URL(origin);
+    } catch {}
+    if (parsed?.origin !== origin)
+      throw new ConfigError(
+        `config: CORS_ORIGINS entry '${origin}' is not an origin (scheme://host[:port], no path or slash)`,
+      );
+  }
+  return list;
 }
 
 /** The key a client is counted under: its user when it proved one, else its address. */

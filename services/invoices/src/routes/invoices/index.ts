@@ -64,7 +64,7 @@ export default async function invoicesRoutes(app: App) {
   app.post(
     '',
     {
-      preHandler: adminOnly,
+      onRequest: adminOnly,
       schema: {
         summary: 'Issue the invoice of a paid order that has none (admin)',
         description: '409 when the order already has an invoice; 422 when it is not paid or not known yet.',
