@@ -4,13 +4,14 @@
 // one with SIGKILL, and a benchmark gets more than one event loop on a 2-core machine).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import net from 'node:net';
+import type net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { dropSchema } from '@mercato/db';
 import { loadConfig } from '@mercato/kit';
 import {
+  freeTcpPort,
   onProcessExit,
   TEST_AMQP_URL,
   TEST_DATABASE_URL,
@@ -92,18 +93,6 @@ export interface System {
   stop(): Promise<void>;
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 async function waitReady(url: string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -139,7 +128,7 @@ async function startChild(
   logDir?: string,
   startTimeoutMs?: number,
 ): Promise<Running> {
-  const port = reusePort ?? (await freePort());
+  const port = reusePort ?? (await freeTcpPort());
   const childEnv = { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' };
   const child: ChildProcess = spawn(
     process.execPath,
