@@ -62,6 +62,8 @@ t.test('the expected status of each caller', async (t) => {
   t.same(row('user'), [401, 'allowed', 'allowed', 'allowed']);
   t.same(row('owner'), [401, 'allowed', 404, 'allowed']);
   t.same(row('admin'), [401, 403, 403, 'allowed']);
+  t.same(row('self'), [401, 'allowed', 404, 404], "a path meaning 'mine': an admin's is another");
+  t.equal(expectedForMalformed('self', 'admin'), 400);
   t.equal(expectedForMalformed('owner', 'anonymous'), 401, 'who asks before what they sent');
   t.equal(expectedForMalformed('admin', 'owner'), 403);
   t.equal(expectedForMalformed('owner', 'another customer'), 400, 'a malformed id cannot be looked up');

@@ -1,7 +1,7 @@
 // What the OpenAPI document says about who may call each operation, and what each kind of caller
 // must therefore get. Pure: no servers, unit-tested in access.test.ts.
 
-export type Access = 'public' | 'user' | 'owner' | 'admin';
+export type Access = 'public' | 'user' | 'owner' | 'self' | 'admin';
 export const CALLERS = ['anonymous', 'owner', 'another customer', 'admin'] as const;
 export type Caller = (typeof CALLERS)[number];
 
@@ -22,7 +22,7 @@ export interface Operation {
 }
 
 const METHODS = ['get', 'put', 'post', 'delete', 'patch'];
-const ACCESS_VALUES: readonly Access[] = ['public', 'user', 'owner', 'admin'];
+const ACCESS_VALUES: readonly Access[] = ['public', 'user', 'owner', 'self', 'admin'];
 
 interface OpenApiLike {
   paths?: Record<string, Record<string, any>>;
@@ -91,6 +91,8 @@ function resolve(doc: OpenApiLike, node: any): any {
 export function expectedFor(access: Access, caller: Caller): Expected {
   if (access === 'public') return 'allowed';
   if (caller === 'anonymous') return 401;
+  // `self` (a path that means "mine"): the owner alone; an admin's own "mine" is another resource.
+  if (access === 'self') return caller === 'owner' ? 'allowed' : 404;
   if (caller === 'admin') return 'allowed';
   if (access === 'admin') return 403;
   if (access === 'owner' && caller === 'another customer') return 404;

@@ -90,11 +90,13 @@ export async function adminOnly(request: FastifyRequest): Promise<void> {
  * - `user`: any signed-in caller, every one gets the same answer (a product's stock level);
  * - `owner`: the owner of the resource and admins; another customer gets 404 (the default of an
  *   operation with `security`);
+ * - `self`: what only its owner reaches, through a path that means "mine" (`/carts/me/items/{itemId}`):
+ *   anyone else, an admin too, gets 404 (an admin's own `me` is another cart);
  * - `admin`: admins only; a customer gets 403. Set automatically for a route whose own onRequest or
  *   preHandler includes `adminOnly`; a plugin-wide `addHook(..., adminOnly)` is invisible to the
  *   document, so such routes say `'x-mercato-access': 'admin'` in their schema.
  */
-export type Access = 'public' | 'user' | 'owner' | 'admin';
+export type Access = 'public' | 'user' | 'owner' | 'self' | 'admin';
 export const ACCESS_EXTENSION = 'x-mercato-access';
 
 declare module 'fastify' {

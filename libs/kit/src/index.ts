@@ -22,4 +22,10 @@ export {
 export { type Periodic, startPeriodic } from './periodic.ts';
 export { HttpProblem, PROBLEM_BASE, type ProblemBody, ProblemSchema, problems } from './problems.ts';
 export { type App, createService, runService, type ServiceOptions } from './service.ts';
+export {
+  ServiceClient,
+  type ServiceClientOptions,
+  type ServiceRequest,
+  type ServiceResponse,
+} from './service-client.ts';
 export type { ValidationIssue } from './validation.ts';

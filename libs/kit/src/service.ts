@@ -48,7 +48,13 @@ export interface ServiceOptions {
   auth?: { jwksUrl?: string; jwks?: JSONWebKeySet; redis?: AuthOptions['redis'] };
   /** /readyz runs each; 503 if any throws (or takes longer than 2 s) */
   readiness?: Record<string, () => Promise<unknown>>;
-  openapi?: { title?: string; description?: string; version?: string };
+  openapi?: {
+    title?: string;
+    description?: string;
+    version?: string;
+    /** More components.securitySchemes beside bearerAuth (cart's `cartToken` header). */
+    securitySchemes?: Record<string, Record<string, unknown>>;
+  };
   /** Fastify's trustProxy: set where request.ip must be the client's (behind an ingress). Default false. */
   trustProxy?: FastifyServerOptions['trustProxy'];
 }
@@ -150,6 +156,7 @@ export async function createService(opts: ServiceOptions): Promise<App> {
             bearerFormat: 'JWT',
             description: BEARER_DESCRIPTION,
           },
+          ...opts.openapi?.securitySchemes,
         },
       },
     },
