@@ -5,8 +5,11 @@
 // Without a rate, autocannon sends as fast as the service answers (the throughput ceiling); with
 // one, it measures latency at that load (the target: p99 < 100 ms at 50 connections, 100+/s).
 // Only the service's public surface is used: its config schema, buildApp, product.created events
-// on its exchange and HTTP.
+// on its exchange and HTTP. Placement reads the shipping address from identity (GET /addresses/{id});
+// a stand-in answers it here, over real HTTP, so the figures include that call.
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { dropSchema } from '@mercato/db';
@@ -85,6 +88,29 @@ const rate = process.argv[4] ? Number(process.argv[4]) : undefined;
 const schema = uniqueName('bench_orders');
 const exchange = uniqueName('bench_orders_ex');
 const auth = await testAuth();
+const customerId = uuidv7();
+const addressId = uuidv7();
+// identity's GET /addresses/{id} as the customer would get it: their one address, answered at once.
+const identity = createServer((req, res) => {
+  const own = req.url === `/addresses/${addressId}`;
+  res.writeHead(own ? 200 : 404, { 'content-type': 'application/json' });
+  res.end(
+    JSON.stringify(
+      own
+        ? {
+            id: addressId,
+            userId: customerId,
+            street: '1 Bench Street',
+            city: 'Berlin',
+            postalCode: '10115',
+            country: 'DE',
+            isDefault: true,
+          }
+        : { title: 'Not Found' },
+    ),
+  );
+});
+await new Promise<void>((resolve) => identity.listen(0, '127.0.0.1', resolve));
 const config = loadConfig(configSchema, {
   HOST: '127.0.0.1',
   PORT: '0',
@@ -97,6 +123,7 @@ const config = loadConfig(configSchema, {
   REDIS_URL: TEST_REDIS_URL,
   JWKS_URL: 'http://127.0.0.1:1/unused',
   ORDER_SWEEP_INTERVAL_MS: '60000',
+  IDENTITY_URL: `http://127.0.0.1:${(identity.address() as AddressInfo).port}`,
 });
 const app = await buildApp(config, { jwks: auth.jwks });
 try {
@@ -119,11 +146,11 @@ try {
       ),
     ),
   );
-  const token = await auth.sign({ sub: uuidv7(), role: 'customer', expiresIn: '1h' });
+  const token = await auth.sign({ sub: customerId, role: 'customer', expiresIn: '1h' });
   const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
   const body = JSON.stringify({
     lines: productIds.map((productId, i) => ({ productId, quantity: i + 1 })),
-    shippingAddressId: uuidv7(),
+    shippingAddressId: addressId,
     paymentMethod: { type: 'card', token: 'tok_visa' },
   });
   // Once the consumer has them, an order for these products is placed (a warm-up order, not counted).
@@ -157,6 +184,7 @@ try {
   );
 } finally {
   await app.close();
+  identity.close();
   await dropSchema(TEST_DATABASE_URL, schema);
   await deleteConsumerTopology(exchange, CONSUMERS, RETRY_DELAYS_MS);
 }

@@ -78,6 +78,8 @@ async function main() {
     const placedAt = new Map<string, number>();
     const latencies: number[] = [];
     let failures = 0;
+    /** The answers that were not 201, by status (a 503 is identity or orders not answering in time). */
+    const failedBy = new Map<number, number>();
     let next = 0;
     const started = performance.now();
     await Promise.all(
@@ -95,7 +97,10 @@ async function main() {
           const t1 = performance.now();
           latencies.push(t1 - t0);
           if (r.status === 201) placedAt.set(r.body.id, t0);
-          else failures++;
+          else {
+            failures++;
+            failedBy.set(r.status, (failedBy.get(r.status) ?? 0) + 1);
+          }
         }
       }),
     );
@@ -127,7 +132,10 @@ async function main() {
     confirmTimes.sort((a, b) => a - b);
     await conn.close();
 
-    console.log(`placed:     ${placedAt.size}/${N} (${failures} failed) in ${placedSeconds.toFixed(1)} s`);
+    const why = [...failedBy].map(([status, n]) => `${status}×${n}`).join(', ');
+    console.log(
+      `placed:     ${placedAt.size}/${N} (${failures} failed${why ? `: ${why}` : ''}) in ${placedSeconds.toFixed(1)} s`,
+    );
     console.log(`placement:  ${(placedAt.size / placedSeconds).toFixed(1)} orders/s`);
     console.log(
       `POST /orders latency: p50 ${ms(percentile(latencies, 50))}, p99 ${ms(percentile(latencies, 99))}`,

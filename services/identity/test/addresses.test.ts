@@ -130,6 +130,42 @@ t.test('addresses', async (t) => {
     );
   });
 
+  t.test('an optional recipient: stored, shown, replaced and cleared by PUT', async (t) => {
+    const c = await s.customer();
+    const created = await s.inject({
+      method: 'POST',
+      url: '/addresses',
+      token: c.accessToken,
+      body: { ...home, recipient: 'Ada Lovelace' },
+    });
+    t.equal(created.statusCode, 201);
+    t.match(created.json(), { ...home, recipient: 'Ada Lovelace' });
+    const id = created.json().id;
+    const got = await s.inject({ method: 'GET', url: `/addresses/${id}`, token: c.accessToken });
+    t.equal(got.json().recipient, 'Ada Lovelace', 'GET /addresses/{id} shows it to the owner');
+    const renamed = await s.inject({
+      method: 'PUT',
+      url: `/addresses/${id}`,
+      token: c.accessToken,
+      body: { ...home, recipient: 'Charles Babbage' },
+    });
+    t.equal(renamed.json().recipient, 'Charles Babbage');
+    const cleared = await s.inject({
+      method: 'PUT',
+      url: `/addresses/${id}`,
+      token: c.accessToken,
+      body: home,
+    });
+    t.equal(cleared.statusCode, 200);
+    t.notOk('recipient' in cleared.json(), 'a replacement without a recipient clears it');
+    const [row] = await s.sql<{ recipient: string | null }>('select recipient from address where id = ?', [
+      id,
+    ]);
+    t.equal(row!.recipient, null);
+    const without = await s.inject({ method: 'POST', url: '/addresses', token: c.accessToken, body: home });
+    t.notOk('recipient' in without.json(), 'none given, none shown');
+  });
+
   t.test('bad address input is 400 and stores nothing', async (t) => {
     const c = await s.customer();
     const before = await s.counts();
@@ -140,6 +176,12 @@ t.test('addresses', async (t) => {
       { ...home, isDefault: 'yes' },
       { ...home, extra: 1 },
       { street: 'only' },
+      { ...home, recipient: '' },
+      { ...home, recipient: '   ' },
+      { ...home, recipient: 'x'.repeat(201) },
+      { ...home, recipient: 'Ada\u0000Lovelace' },
+      { ...home, recipient: 'Ada\u0007' },
+      { ...home, recipient: 42 },
     ]) {
       t.ok(
         isProblem(await s.inject({ method: 'POST', url: '/addresses', token: c.accessToken, body }), 400),

@@ -74,8 +74,12 @@ t.test('invoices over HTTP', async (t) => {
         },
         { quantity: 1 },
       ],
-      billingAddress: { city: 'London' },
     });
+    t.same(
+      one.json().billingAddress,
+      a.order.shippingAddress,
+      'the snapshot: recipient, street, city, code, country',
+    );
     t.notOk('productName' in one.json().lines[1], 'a line ordered without a name has none');
     t.same(
       problem(
@@ -116,6 +120,16 @@ t.test('invoices over HTTP', async (t) => {
     t.match(text, 'The Hobbit', 'a line shows the product as ordered');
     t.match(text, a.order.lines[1]!.productId, 'a line without a name shows the product id');
     t.match(text, a.number);
+    // The billing address is the order's shipping address as it was ordered, printed in full.
+    const address = a.order.shippingAddress!;
+    for (const line of [
+      address.name,
+      address.street,
+      `${address.postalCode} ${address.city}`,
+      address.country,
+    ])
+      t.match(text, line, `the PDF prints ${line}`);
+    t.notMatch(text, /Address [0-9a-f-]{36}/, 'not the bare address id');
   });
 
   t.test(

@@ -3,6 +3,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000_orders } from './Migration20261122000000_orders.ts';
 import { Migration20261201000000_payment_retry } from './Migration20261201000000_payment_retry.ts';
 import { Migration20261202000000_idempotency_key_expiry } from './Migration20261202000000_idempotency_key_expiry.ts';
+import { Migration20261202010000_shipping_address } from './Migration20261202010000_shipping_address.ts';
 
 /** In order; the messaging tables (outbox, inbox) first. */
 export const migrations: MigrationObject[] = [
@@ -13,4 +14,5 @@ export const migrations: MigrationObject[] = [
     name: 'Migration20261202000000_idempotency_key_expiry',
     class: Migration20261202000000_idempotency_key_expiry,
   },
+  { name: 'Migration20261202010000_shipping_address', class: Migration20261202010000_shipping_address },
 ];

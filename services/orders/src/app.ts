@@ -4,7 +4,9 @@ import type { JSONWebKeySet } from 'jose';
 import { migrations } from '../migrations/index.ts';
 import type { Config } from './config.ts';
 import { registerConsumers } from './consumers/index.ts';
+import type { AddressBook } from './domain/address.ts';
 import { entities } from './persistence/entities.ts';
+import addressBook from './plugins/address-book.ts';
 import orderUseCases from './plugins/order-use-cases.ts';
 import ordersRoutes from './routes/orders/index.ts';
 import { startSweeper } from './workers/sweeper.ts';
@@ -14,6 +16,8 @@ export interface AppDeps {
   jwks?: JSONWebKeySet;
   /** Consumer retry delays (tests shorten them). */
   retryDelaysMs?: number[];
+  /** Where shipping addresses are read (default: identity's API at IDENTITY_URL; tests: in memory). */
+  addressBook?: AddressBook;
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
@@ -26,6 +30,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     openapi: { description: 'Orders: placement, status, lines, history' },
     async setup(ctx) {
       const { app, orm, logger } = ctx;
+      await app.register(addressBook, {
+        book: deps.addressBook,
+        identityUrl: config.IDENTITY_URL,
+        timeoutMs: config.IDENTITY_TIMEOUT_MS,
+      });
       await app.register(orderUseCases, {
         paymentRetryWindowMs: config.PAYMENT_RETRY_WINDOW_MS,
         limits: { maxUnits: config.ORDER_MAX_UNITS },

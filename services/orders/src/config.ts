@@ -28,5 +28,12 @@ export const configSchema = Type.Object({
    * the sweeper (every ORDER_SWEEP_INTERVAL_MS); the same key is then a new request.
    */
   IDEMPOTENCY_KEY_TTL_HOURS: Type.Integer({ minimum: 1, default: 24 }),
+  /**
+   * identity's base URL: POST /orders reads the shipping address there (GET /addresses/{id}, as the
+   * caller) to check it is the customer's and to snapshot it on the order.
+   */
+  IDENTITY_URL: Type.String({ minLength: 1, default: 'http://127.0.0.1:3001' }),
+  /** The deadline of one address read from identity; past it (after one retry) POST /orders is 503. */
+  IDENTITY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 2000 }),
 });
 export type Config = Static<typeof configSchema>;

@@ -19,6 +19,9 @@ t.test(
       ORDER_PENDING_TIMEOUT_MS: 900_000,
       ORDER_SWEEP_INTERVAL_MS: 30_000,
       PAYMENT_RETRY_WINDOW_MS: 600_000,
+      // identity locally (npm start); Kubernetes and the system tests set it.
+      IDENTITY_URL: 'http://127.0.0.1:3001',
+      IDENTITY_TIMEOUT_MS: 2000,
     });
     t.match(loadConfig(configSchema, { ...required, ORDER_PENDING_TIMEOUT_MS: '2000' }), {
       ORDER_PENDING_TIMEOUT_MS: 2000,

@@ -2,6 +2,7 @@
 // local token signer, a queue that records every order.* event the service emits, and helpers to
 // publish the events of other services.
 import type { ProductSnapshot } from '@mercato/contracts';
+import { HttpProblem } from '@mercato/kit';
 import type { Envelope } from '@mercato/messaging';
 import {
   deleteConsumerTopology,
@@ -17,6 +18,7 @@ import {
 import { uuidv7 } from 'uuidv7';
 import { buildApp } from '../src/app.ts';
 import type { Config } from '../src/config.ts';
+import type { AddressBook, OwnedAddress, ShippingAddress } from '../src/domain/address.ts';
 import { upsertProductPrice } from '../src/persistence/product-prices.ts';
 
 interface Tap {
@@ -43,7 +45,58 @@ export function testConfig(schema: string, exchange: string, overrides: Partial<
     PAYMENT_RETRY_WINDOW_MS: 10 * 60_000,
     ORDER_MAX_UNITS: 1000,
     IDEMPOTENCY_KEY_TTL_HOURS: 24,
+    // Unused: the tests give buildApp an in-memory address book (test/address-book.test.ts covers HTTP).
+    IDENTITY_URL: 'http://127.0.0.1:1/unused',
+    IDENTITY_TIMEOUT_MS: 2000,
     ...overrides,
+  };
+}
+
+/** The address every id the test book has not heard of gets (as the caller's own). */
+export const TEST_ADDRESS: ShippingAddress = {
+  name: 'Ada Lovelace',
+  street: '12 Analytical Street',
+  city: 'London',
+  postalCode: 'N1 7AA',
+  country: 'GB',
+};
+
+/**
+ * An AddressBook in memory, as identity would answer: an id it has not been told about is the
+ * caller's own (TEST_ADDRESS; its first caller becomes its owner), so tests placing orders with
+ * random address ids keep working. `add` registers an address of a given user (someone else's, for
+ * the 422), `forget` makes an id unknown, `down` makes every read fail as an unreachable identity.
+ */
+export function memoryAddressBook() {
+  const addresses = new Map<string, OwnedAddress | 'unknown'>();
+  const state = { down: false, reads: [] as { id: string; authorization?: string }[] };
+  const book: AddressBook = {
+    async find(caller, id) {
+      state.reads.push({ id, authorization: caller.authorization });
+      if (state.down)
+        throw new HttpProblem({
+          status: 503,
+          slug: 'upstream-unavailable',
+          title: 'A service this request needs is unavailable',
+          detail: 'The identity service did not answer (test)',
+        });
+      const known = addresses.get(id);
+      if (known === 'unknown') return undefined;
+      if (known) return known;
+      const mine = { userId: caller.sub, address: TEST_ADDRESS };
+      addresses.set(id, mine);
+      return mine;
+    },
+  };
+  return {
+    book,
+    state,
+    add(id: string, userId: string, address: ShippingAddress = TEST_ADDRESS) {
+      addresses.set(id, { userId, address });
+    },
+    forget(id: string) {
+      addresses.set(id, 'unknown');
+    },
   };
 }
 
@@ -53,7 +106,12 @@ export async function setup(t: Tap, overrides: Partial<Config> = {}) {
   const auth = await testAuth();
   const events = await recordEvents(t, exchange);
   const config = testConfig(schema, exchange, overrides);
-  const app = await buildApp(config, { jwks: auth.jwks, retryDelaysMs: RETRY_DELAYS_MS });
+  const addresses = memoryAddressBook();
+  const app = await buildApp(config, {
+    jwks: auth.jwks,
+    retryDelaysMs: RETRY_DELAYS_MS,
+    addressBook: addresses.book,
+  });
   t.teardown(async () => {
     await app.close();
     await deleteConsumerTopology(exchange, CONSUMERS, RETRY_DELAYS_MS);
@@ -85,6 +143,7 @@ export async function setup(t: Tap, overrides: Partial<Config> = {}) {
     exchange,
     config,
     events,
+    addresses,
     customer,
     other,
     admin,

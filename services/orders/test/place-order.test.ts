@@ -1,6 +1,6 @@
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { eventually, setup } from './helpers.ts';
+import { eventually, setup, TEST_ADDRESS } from './helpers.ts';
 
 const address = () => uuidv7();
 const card = { type: 'card' as const, token: 'tok_visa' };
@@ -32,6 +32,7 @@ t.test('placing an order snapshots prices, totals exactly and announces order.pl
   t.equal(res.headers.etag, `"${order.version}"`);
   t.equal(res.headers.location, `/orders/${order.id}`);
   t.same(order.paymentMethod, { type: 'card' }, 'the card token is not echoed');
+  t.same(order.shippingAddress, TEST_ADDRESS, 'the address as the book had it');
   t.same(
     order.lines.map((l: any) => [l.productId, l.quantity, l.unitPrice.amount, l.lineTotal.amount]),
     [
@@ -69,6 +70,7 @@ t.test('placing an order snapshots prices, totals exactly and announces order.pl
     total: { amount: '60.67', currency: 'EUR' },
     paymentMethod: card,
     shippingAddressId,
+    shippingAddress: TEST_ADDRESS,
   });
 
   const status = await s.app.inject({
@@ -110,8 +112,9 @@ t.test('the same Idempotency-Key returns the first result; another body under it
   t.equal(changed.headers['content-type'], 'application/problem+json; charset=utf-8');
   t.same(await s.counts(), { orders: 1, items: 1, history: 1, outbox: 1, keys: 1 });
 
-  // Keys are per user: another customer's identical key is a different request.
-  const foreign = await post(payload, s.other.token);
+  // Keys are per user: another customer's identical key is a different request (to an address of
+  // their own: the first customer's is not theirs to ship to).
+  const foreign = await post({ ...payload, shippingAddressId: address() }, s.other.token);
   t.equal(foreign.statusCode, 201);
   t.not(foreign.json().id, first.json().id);
 
@@ -233,3 +236,41 @@ t.test('bad input to POST /orders is a 400 problem and changes nothing', async (
   t.equal(forged.statusCode, 401, 'a tampered token');
   t.same(await s.counts(), before);
 });
+
+t.test(
+  'a line priced by the client is placed only at that price (409 price-changed otherwise)',
+  async (t) => {
+    const s = await setup(t);
+    const book = await s.seedProduct({ price: { amount: '12.50', currency: 'EUR' } });
+    const place = (unitPrice: { amount: string; currency: string }) =>
+      s.app.inject({
+        method: 'POST',
+        url: '/orders',
+        headers: s.bearer(s.customer.token),
+        payload: {
+          lines: [{ productId: book.productId, quantity: 2, unitPrice }],
+          shippingAddressId: address(),
+          paymentMethod: card,
+        },
+      });
+    const before = await s.counts();
+    const stale = await place({ amount: '11.00', currency: 'EUR' });
+    t.equal(stale.statusCode, 409, stale.body);
+    t.match(stale.headers['content-type'], /^application\/problem\+json/);
+    const problem = stale.json();
+    t.match(problem.type, /\/price-changed$/);
+    t.same(problem.lines, [
+      {
+        productId: book.productId,
+        expected: { amount: '11.00', currency: 'EUR' },
+        current: { amount: '12.50', currency: 'EUR' },
+      },
+    ]);
+    t.same(await s.counts(), before, 'nothing written');
+    t.equal((await place({ amount: '12.50', currency: 'USD' })).statusCode, 409, 'another currency too');
+
+    const ok = await place({ amount: '12.5', currency: 'EUR' });
+    t.equal(ok.statusCode, 201, '12.5 is 12.50');
+    t.same(ok.json().total, { amount: '25.00', currency: 'EUR' });
+  },
+);

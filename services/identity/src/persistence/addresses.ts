@@ -17,6 +17,7 @@ export function addAddress(
   row: {
     id: string;
     userId: string;
+    recipient?: string | null;
     street: string;
     city: string;
     postalCode: string;

@@ -69,6 +69,8 @@ export const AddressSchema = defineEntity({
   properties: {
     id: p.uuid().primary(),
     userId: p.uuid().index(),
+    /** The name on the parcel, when it is not the account's own (optional). */
+    recipient: p.string().columnType('text').nullable(),
     street: p.string().columnType('text'),
     city: p.string().columnType('text'),
     postalCode: p.string().columnType('text'),

@@ -10,6 +10,8 @@ import type { Address } from '../persistence/entities.ts';
 import { currentUser } from './accounts.ts';
 
 export interface AddressFields {
+  /** the name on the parcel */
+  recipient?: string;
   street: string;
   city: string;
   postalCode: string;
@@ -21,12 +23,13 @@ export interface AddressFields {
 export function addAddress(em: EntityManager, userId: string, input: AddressFields): Promise<Address> {
   return em.transactional(async (tx) => {
     const user = await currentUser(tx, userId);
-    const { isDefault, ...fields } = input;
+    const { isDefault, recipient, ...fields } = input;
     const hasAny = await hasAddresses(tx, user.id);
     const now = new Date();
     const address = addRow(tx, {
       id: uuidv7(),
       userId: user.id,
+      recipient: recipient ?? null,
       ...fields,
       isDefault: isDefault ?? !hasAny,
       createdAt: now,

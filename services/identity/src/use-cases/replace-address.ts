@@ -17,8 +17,10 @@ export function replaceAddress(
     em.transactional(async (tx) => {
       const address = await visibleAddress(tx, caller, id);
       assertVersion(address.version);
-      const { isDefault, ...fields } = input;
+      const { isDefault, recipient, ...fields } = input;
       Object.assign(address, fields);
+      // A replacement: a body without a recipient clears it (the old name must not ride along).
+      address.recipient = recipient ?? null;
       // Omitting the flag keeps it: a client editing the street should not lose its default.
       if (isDefault !== undefined) address.isDefault = isDefault;
       address.updatedAt = new Date();

@@ -45,6 +45,8 @@ export function linesEvent(
     total: { amount: normalizeAmount(order.totalAmount), currency: order.currency.trim() },
     paymentMethod: order.paymentMethod,
     shippingAddressId: order.shippingAddressId,
+    // The snapshot (invoices print it); absent for orders placed before orders kept one.
+    ...(order.shippingAddress ? { shippingAddress: order.shippingAddress } : {}),
   };
   return envelope(type, data, { source: SOURCE, correlationId: order.id, ...meta });
 }

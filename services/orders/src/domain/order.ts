@@ -1,6 +1,7 @@
 // The shape of an order and its lines as the rules, events and views see them: an ORM entity or a
 // plain row written by the hot path's SQL both fit.
 import type { CancelReason } from '@mercato/contracts';
+import type { ShippingAddress } from './address.ts';
 import type { OrderStatus } from './status.ts';
 
 export interface OrderFields {
@@ -12,6 +13,8 @@ export interface OrderFields {
   totalAmount: string;
   currency: string;
   shippingAddressId: string;
+  /** The address as it was when the order was placed; null on orders placed before snapshots. */
+  shippingAddress?: ShippingAddress | null;
   paymentMethod: { type: 'card'; token: string };
   cancelReason?: CancelReason | null;
   paymentFailedAt?: Date | null;

@@ -7,6 +7,38 @@ export interface RequestedLine {
   quantity: number;
 }
 
+/** A line the client priced: the unit price it showed the customer. */
+export interface ExpectedPrice {
+  productId: string;
+  unitPrice?: { amount: string; currency: string };
+}
+
+export interface PriceChange {
+  productId: string;
+  expected: { amount: string; currency: string };
+  current: { amount: string; currency: string };
+}
+
+/**
+ * The lines whose expected unit price is not the price known now (products not known are left to
+ * priceLines). The amounts compare as decimals: '12.5' is '12.50'.
+ */
+export function changedPrices(
+  lines: readonly ExpectedPrice[],
+  prices: ReadonlyMap<string, KnownPrice>,
+): PriceChange[] {
+  const changes: PriceChange[] = [];
+  for (const l of lines) {
+    const known = prices.get(l.productId);
+    if (!l.unitPrice || !known) continue;
+    const current = { amount: normalizeAmount(known.amount), currency: known.currency };
+    const expected = { amount: normalizeAmount(l.unitPrice.amount), currency: l.unitPrice.currency };
+    if (current.amount !== expected.amount || current.currency !== expected.currency)
+      changes.push({ productId: l.productId, expected, current });
+  }
+  return changes;
+}
+
 export interface KnownPrice {
   productId: string;
   name: string;

@@ -5,6 +5,7 @@
 import type { CancelReason } from '@mercato/contracts';
 import { messagingEntities } from '@mercato/messaging';
 import { defineEntity, p } from '@mikro-orm/core';
+import type { ShippingAddress } from '../domain/address.ts';
 import type { OrderStatus } from '../domain/status.ts';
 
 export const OrderSchema = defineEntity({
@@ -19,6 +20,8 @@ export const OrderSchema = defineEntity({
     totalAmount: p.decimal('string').precision(16).scale(4),
     currency: p.string().columnType('char(3)'),
     shippingAddressId: p.uuid(),
+    /** The address as identity had it at placement: later edits there do not reach the order. */
+    shippingAddress: p.json<ShippingAddress>().nullable(),
     paymentMethod: p.json<{ type: 'card'; token: string }>(),
     cancelReason: p.string().columnType('text').$type<CancelReason>().nullable(),
     /**

@@ -60,8 +60,8 @@ export async function insertPlacement<V>(em: EntityManager, p: Placement<V>): Pr
   await em.execute(
     `with new_order as (
        insert into ${s}.orders (id, user_id, status, revision, total_amount, currency, shipping_address_id,
-         payment_method, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::timestamptz, ?::timestamptz)
+         shipping_address, payment_method, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::timestamptz, ?::timestamptz)
      ), new_items as (
        insert into ${s}.order_item (id, order_id, product_id, product_name, quantity, unit_amount, currency, created_at)
        select x.id, ?, x.product_id, x.product_name, x.quantity, x.unit_amount, ?, ?::timestamptz
@@ -82,6 +82,7 @@ export async function insertPlacement<V>(em: EntityManager, p: Placement<V>): Pr
       order.totalAmount,
       order.currency,
       order.shippingAddressId,
+      order.shippingAddress ? JSON.stringify(order.shippingAddress) : null,
       JSON.stringify(order.paymentMethod),
       at,
       order.updatedAt.toISOString(),

@@ -2,6 +2,7 @@
 // (app.orderUseCases), with the placement's Idempotency-Key records holding the first 201's body.
 import type { MikroORM } from '@mercato/db';
 import fp from 'fastify-plugin';
+import type { AddressBook } from '../domain/address.ts';
 import type { OrderLimits } from '../domain/limits.ts';
 import type { OrderStatus } from '../domain/status.ts';
 import { placementKeys } from '../persistence/idempotency.ts';
@@ -13,10 +14,16 @@ import type { Caller } from '../use-cases/order-access.ts';
 import { type PlaceOrderRequest, type PlaceOrderResult, placeOrder } from '../use-cases/place-order.ts';
 import { getOrder, getOrderStatus, listOrders, orderHistory } from '../use-cases/read-orders.ts';
 
-export function orderUseCases(orm: MikroORM, paymentRetryWindowMs: number, limits: OrderLimits) {
+export function orderUseCases(
+  orm: MikroORM,
+  paymentRetryWindowMs: number,
+  limits: OrderLimits,
+  addresses: AddressBook,
+) {
   const placement = {
     orm,
     limits,
+    addresses,
     keys: placementKeys<OrderView>(),
     render: (order: Parameters<typeof toOrderView>[0], items: Parameters<typeof toOrderView>[1]) =>
       toOrderView(order, items, paymentRetryWindowMs),
@@ -26,6 +33,8 @@ export function orderUseCases(orm: MikroORM, paymentRetryWindowMs: number, limit
     paymentRetryWindowMs,
     place: (input: {
       user: Caller;
+      /** the caller's Authorization header: the shipping address is read as the caller */
+      authorization?: string;
       body: PlaceOrderRequest;
       idempotencyKey?: string;
     }): Promise<PlaceOrderResult<OrderView>> => placeOrder(placement, input),
@@ -54,7 +63,10 @@ declare module 'fastify' {
 
 export default fp(
   async (app, opts: { paymentRetryWindowMs: number; limits: OrderLimits }) => {
-    app.decorate('orderUseCases', orderUseCases(app.orm, opts.paymentRetryWindowMs, opts.limits));
+    app.decorate(
+      'orderUseCases',
+      orderUseCases(app.orm, opts.paymentRetryWindowMs, opts.limits, app.addressBook),
+    );
   },
-  { name: 'orders-use-cases' },
+  { name: 'orders-use-cases', dependencies: ['orders-address-book'] },
 );

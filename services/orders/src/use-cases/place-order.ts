@@ -1,10 +1,12 @@
-// Placing an order, the hot path: the Idempotency-Key lookup and the prices in one round trip, the
-// order priced from the local read model, then ONE statement writes the order, its items, the first
-// history entry, order.placed and the key's record.
+// Placing an order, the hot path: the Idempotency-Key lookup, the prices and the shipping address
+// (identity's, read as the caller) all at once, the order priced from the local read model, then ONE
+// statement writes the order with its address snapshot, its items, the first history entry,
+// order.placed and the key's record.
 import type { MikroORM } from '@mercato/db';
 import { fingerprint, type Idempotency, idempotentRequest, type StoredResponse } from '@mercato/idempotency';
 import { HttpProblem, problems } from '@mercato/kit';
 import { uuidv7 } from 'uuidv7';
+import { type AddressBook, type ShippingAddress, usableAddress } from '../domain/address.ts';
 import { linesEvent } from '../domain/events.ts';
 import {
   describeLimitViolation,
@@ -14,10 +16,13 @@ import {
 } from '../domain/limits.ts';
 import { type ItemFields, MAX_LINE_QUANTITY, type OrderFields } from '../domain/order.ts';
 import {
+  changedPrices,
   describePricingError,
+  type ExpectedPrice,
   type KnownPrice,
   mergeLines,
   orderTotal,
+  type PriceChange,
   priceLines,
   type RequestedLine,
 } from '../domain/pricing.ts';
@@ -26,7 +31,7 @@ import { pricesOf } from '../persistence/product-prices.ts';
 import type { Caller } from './order-access.ts';
 
 export interface PlaceOrderRequest {
-  lines: readonly RequestedLine[];
+  lines: readonly (RequestedLine & ExpectedPrice)[];
   shippingAddressId: string;
   paymentMethod: { type: 'card'; token: string };
 }
@@ -38,6 +43,8 @@ export interface PlaceOrderDeps<V> {
   /** the 201's body, stored with the key */
   render(order: OrderFields, items: readonly ItemFields[]): V;
   limits: OrderLimits;
+  /** where the shipping address is checked and read */
+  addresses: AddressBook;
 }
 
 export interface PlaceOrderResult<V> {
@@ -60,6 +67,35 @@ export function priceOrThrow(lines: readonly RequestedLine[], prices: Map<string
   if (!priced.ok) throw problems.unprocessable(describePricingError(priced.error), { ...priced.error });
   return priced.lines;
 }
+
+/** 409: the client priced a line at what the customer saw, and the price is another now. */
+export function priceChanged(lines: PriceChange[]): HttpProblem {
+  return new HttpProblem({
+    status: 409,
+    slug: 'price-changed',
+    title: 'A price changed',
+    detail: `The price of ${lines.map((l) => `${l.productId} is ${l.current.amount} ${l.current.currency}, not ${l.expected.amount} ${l.expected.currency}`).join('; ')}: show the customer the new price and place the order again`,
+    extensions: { lines },
+  });
+}
+
+/** 422 naming the field: the same answer for an unknown address and another customer's (no leak). */
+export function unknownShippingAddress(): HttpProblem {
+  return new HttpProblem({
+    status: 422,
+    slug: 'unknown-shipping-address',
+    title: 'Unknown shipping address',
+    detail: 'shippingAddressId is not one of your addresses',
+    extensions: { errors: [{ path: 'body/shippingAddressId', message: 'is not one of your addresses' }] },
+  });
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
+  p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 
 /** Problem types (stable: clients switch on them) of an order over its limits, all 422. */
 const LIMIT_PROBLEMS: Record<LimitViolation['kind'], { slug: string; title: string }> = {
@@ -87,7 +123,7 @@ export function assertWithinLimits(
 
 export async function placeOrder<V>(
   deps: PlaceOrderDeps<V>,
-  input: { user: Caller; body: PlaceOrderRequest; idempotencyKey?: string },
+  input: { user: Caller; authorization?: string; body: PlaceOrderRequest; idempotencyKey?: string },
 ): Promise<PlaceOrderResult<V>> {
   const { user, body } = input;
   // Only a request with a key is compared with another one (a hash of the whole body).
@@ -99,16 +135,26 @@ export async function placeOrder<V>(
   // Before any read: the unit cap needs no price.
   assertWithinLimits(lines, '1', deps.limits);
   const em = deps.orm.em.fork();
-  // Both reads at once, on two connections: the hot path waits for one round trip, not two.
-  const [previous, prices] = await Promise.all([
+  // The three reads at once (two connections and identity): the hot path waits for the slowest one,
+  // not for their sum. The address read is settled rather than thrown so that a replay does not
+  // depend on identity: the first answer to a key is returned even while identity is down.
+  const [previous, prices, found] = await Promise.all([
     keyed ? deps.keys.lookup(em, keyed) : undefined,
     pricesOf(
       em,
       lines.map((l) => l.productId),
     ),
+    settle(
+      deps.addresses.find({ sub: user.sub, authorization: input.authorization }, body.shippingAddressId),
+    ),
   ]);
   if (previous) return { ...previous, replayed: true };
+  if (!found.ok) throw found.error;
+  const shippingAddress: ShippingAddress | undefined = usableAddress(found.value, user.sub);
+  if (!shippingAddress) throw unknownShippingAddress();
   const priced = priceOrThrow(lines, prices);
+  const changed = changedPrices(body.lines, prices);
+  if (changed.length > 0) throw priceChanged(changed);
   const totalAmount = orderTotal(priced);
   assertWithinLimits(priced, totalAmount, deps.limits);
 
@@ -121,6 +167,7 @@ export async function placeOrder<V>(
     totalAmount,
     currency: priced[0]!.currency,
     shippingAddressId: body.shippingAddressId,
+    shippingAddress,
     paymentMethod: body.paymentMethod,
     cancelReason: null,
     paymentFailedAt: null,

@@ -1,9 +1,14 @@
 import { PageQuery } from '@mercato/kit';
 import { Type } from 'typebox';
 
-const Text = (max: number) => Type.String({ minLength: 1, maxLength: max, pattern: '\\S' });
+const Text = (max: number, extra: { description?: string; examples?: string[] } = {}) =>
+  Type.String({ minLength: 1, maxLength: max, pattern: '\\S', ...extra });
 export const AddressBody = Type.Object(
   {
+    // The same rules as the street: not blank, bounded; control characters are refused for every string.
+    recipient: Type.Optional(
+      Text(200, { description: 'The name on the parcel (optional)', examples: ['Ada Lovelace'] }),
+    ),
     street: Text(200),
     city: Text(100),
     postalCode: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9 -]{0,14}$', examples: ['10115'] }),
@@ -15,6 +20,7 @@ export const AddressBody = Type.Object(
 export const AddressView = Type.Object({
   id: Type.String({ format: 'uuid' }),
   userId: Type.String({ format: 'uuid' }),
+  recipient: Type.Optional(Type.String()),
   street: Type.String(),
   city: Type.String(),
   postalCode: Type.String(),

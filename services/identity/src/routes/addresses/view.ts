@@ -4,6 +4,7 @@ export function addressView(a: Address) {
   return {
     id: a.id,
     userId: a.userId,
+    ...(a.recipient ? { recipient: a.recipient } : {}),
     street: a.street,
     city: a.city,
     postalCode: a.postalCode,

@@ -53,15 +53,19 @@ export default async function ordersRoutes(app: App) {
     {
       schema: {
         summary: 'Place an order (PENDING); the same Idempotency-Key returns the first result',
+        description:
+          "The shipping address must be one of the caller's (read from identity at once, as the caller, " +
+          'and kept on the order as it is now); 503 when identity does not answer.',
         security: bearer,
         headers: idempotencyKeyHeader,
         body: PlaceOrderBody,
-        response: { 201: OrderView, ...errorResponses(400, 401, 422) },
+        response: { 201: OrderView, ...errorResponses(400, 401, 409, 422, 503) },
       },
     },
     async (request, reply) => {
       const placed = await orders.place({
         user: request.user,
+        authorization: request.headers.authorization,
         body: request.body,
         idempotencyKey: request.headers['idempotency-key'],
       });

@@ -13,10 +13,36 @@ export const RequestedLineSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A line of a new order; `unitPrice` is the price the client showed the customer, if it wants it held. */
+export const PlacedLineSchema = Type.Object(
+  {
+    productId: Uuid,
+    quantity: Quantity,
+    unitPrice: Type.Optional(
+      Type.Object(
+        {
+          amount: Type.String({ pattern: '^\\d{1,12}(\\.\\d{1,4})?$', examples: ['12.50'] }),
+          currency: Type.String({ pattern: '^[A-Z]{3}$', examples: ['EUR'] }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "The unit price the customer was shown (a cart's checkout sends it): when the price is now another, " +
+            'the order is refused with 409 price-changed instead of being placed at a price nobody saw.',
+        },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const PlaceOrderBody = Type.Object(
   {
-    lines: Type.Array(RequestedLineSchema, { minItems: 1, maxItems: 100 }),
-    shippingAddressId: Uuid,
+    lines: Type.Array(PlacedLineSchema, { minItems: 1, maxItems: 100 }),
+    shippingAddressId: Type.String({
+      format: 'uuid',
+      description: "One of the caller's addresses (identity); another's or an unknown one is 422",
+    }),
     paymentMethod: Type.Object(
       { type: Type.Literal('card'), token: Type.String({ minLength: 1, maxLength: 200 }) },
       { additionalProperties: false },
@@ -55,6 +81,21 @@ export const PaymentFailureView = Type.Object(
 );
 export type PaymentFailureView = Static<typeof PaymentFailureView>;
 
+export const ShippingAddressView = Type.Object(
+  {
+    name: Type.Optional(Type.String({ description: 'The recipient, when the address names one' })),
+    street: Type.String(),
+    city: Type.String(),
+    postalCode: Type.String(),
+    country: Type.String({ description: 'ISO 3166-1 alpha-2' }),
+  },
+  {
+    description:
+      'The address as it was when the order was placed: editing or deleting it later changes nothing ' +
+      'here. Absent on orders placed before orders kept it.',
+  },
+);
+
 export const OrderView = Type.Object({
   id: Uuid,
   userId: Uuid,
@@ -64,6 +105,7 @@ export const OrderView = Type.Object({
   lines: Type.Array(OrderLineView),
   total: Money,
   shippingAddressId: Uuid,
+  shippingAddress: Type.Optional(ShippingAddressView),
   paymentMethod: Type.Object({ type: Type.Literal('card') }, { description: 'The token is never returned.' }),
   cancelReason: Type.Optional(Type.String()),
   payment: Type.Optional(PaymentFailureView),

@@ -43,6 +43,7 @@ export function toOrderView(
     createdAt: order.createdAt.toISOString(),
     updatedAt: order.updatedAt.toISOString(),
   };
+  if (order.shippingAddress) view.shippingAddress = { ...order.shippingAddress };
   if (order.cancelReason) view.cancelReason = order.cancelReason;
   const payment = paymentFailureView(order, paymentRetryWindowMs);
   if (payment) view.payment = payment;
