@@ -1,9 +1,14 @@
 import { messagingMigration } from '@mercato/messaging';
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000100_catalog } from './Migration20261122000100_catalog.ts';
+import { Migration20261220000000_product_availability } from './Migration20261220000000_product_availability.ts';
 
 /** In order; the messaging tables (outbox, inbox) first. */
 export const migrations: MigrationObject[] = [
   messagingMigration,
   { name: 'Migration20261122000100_catalog', class: Migration20261122000100_catalog },
+  {
+    name: 'Migration20261220000000_product_availability',
+    class: Migration20261220000000_product_availability,
+  },
 ];

@@ -3,6 +3,7 @@ import { buildService } from '@mercato/service';
 import type { JSONWebKeySet } from 'jose';
 import { migrations } from '../migrations/index.ts';
 import type { Config } from './config.ts';
+import { registerConsumers } from './consumers/index.ts';
 import { entities } from './persistence/entities.ts';
 import { productCacheRedisOptions } from './persistence/product-cache.ts';
 import catalog from './plugins/catalog.ts';
@@ -18,7 +19,7 @@ export interface AppDeps {
 
 /**
  * The catalog service, migrated and connected: PostgreSQL (migrations run here), RabbitMQ (the outbox
- * relay runs in-process), Redis (read cache). `app.close()` stops the relay and closes every connection.
+ * relay and the stock-levels consumer run in-process), Redis (read cache). `app.close()` stops the relay and closes every connection.
  */
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
   return buildService({
@@ -34,14 +35,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     },
     auth: deps.jwks ? { jwks: deps.jwks } : {},
     openapi: { title: 'Mercato catalog', description: 'Products, categories and product search' },
-    async setup({ app, orm, logger }) {
+    async setup(ctx) {
+      const { app, orm, logger } = ctx;
       await app.register(productCache, {
         namespace: config.DATABASE_SCHEMA,
         ttlSeconds: config.CACHE_TTL_SECONDS,
       });
-      await app.register(catalog);
+      await app.register(catalog, { showStockQuantity: config.SHOW_STOCK_QUANTITY });
       await app.register(categoryRoutes, { prefix: '/products/categories' });
       await app.register(productRoutes, { prefix: '/products' });
+      await registerConsumers(ctx);
       if (config.SEED_DEMO_CATALOG) await seedDemoCatalog({ orm, cache: app.productCache }, logger);
     },
   });

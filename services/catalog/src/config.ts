@@ -10,5 +10,7 @@ export const configSchema = Type.Object({
   CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 3600, default: 30 }),
   /** insert the demo catalog (src/seed-data.ts) on start when the catalog is empty */
   SEED_DEMO_CATALOG: Type.Boolean({ default: false }),
+  /** product reads show how many units are available, not only in stock / low / out of stock */
+  SHOW_STOCK_QUANTITY: Type.Boolean({ default: true }),
 });
 export type Config = Static<typeof configSchema>;

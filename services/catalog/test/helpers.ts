@@ -32,6 +32,7 @@ export async function startCatalog(t: Tap, overrides: Partial<Config> = {}) {
     JWKS_URL: 'http://127.0.0.1:9/unused-tests-pass-jwks',
     CACHE_TTL_SECONDS: 30,
     SEED_DEMO_CATALOG: false,
+    SHOW_STOCK_QUANTITY: true,
     ...overrides,
   };
   const app = await buildApp(config, { jwks: auth.jwks });

@@ -67,7 +67,7 @@ t.test('order.placed: every line reserved at once, echoing total and payment met
   t.match(await levels(h, p1), [{ on_hand: 5, reserved: 3 }]);
   t.match(await levels(h, p2), [{ on_hand: 2, reserved: 2 }]);
   t.same(await reservations(h, placed.data.orderId), [{ revision: 1, status: 'HELD', reason: null }]);
-  const view = await h.app.inject({ url: `/stocks/${p1}`, headers: bearer(h.customerToken) });
+  const view = await h.app.inject({ url: `/stocks/${p1}`, headers: bearer(h.adminToken) });
   t.match(view.json(), { onHand: 5, reserved: 3, available: 2 });
 });
 
@@ -104,7 +104,7 @@ t.test('order.placed: a line one store cannot serve is taken from several', asyn
   await expectOne(b, 'stock.reserved', placed.data.orderId);
   const rows = await levels(h, p);
   t.same(rows.map((r) => r.reserved).sort(), [2, 4]);
-  const view = await h.app.inject({ url: `/stocks/${p}`, headers: bearer(h.customerToken) });
+  const view = await h.app.inject({ url: `/stocks/${p}`, headers: bearer(h.adminToken) });
   t.match(view.json(), { onHand: 7, reserved: 6, available: 1 });
 });
 
@@ -268,7 +268,7 @@ t.test('order.shipped turns the hold into a deduction of on-hand', async (t) => 
   const placed = orderPlaced([{ productId: p, quantity: 3 }]);
   await b.publish([placed]);
   await expectOne(b, 'stock.reserved', placed.data.orderId);
-  const cachedView = await h.app.inject({ url: `/stocks/${p}`, headers: bearer(h.customerToken) });
+  const cachedView = await h.app.inject({ url: `/stocks/${p}`, headers: bearer(h.adminToken) });
   t.match(cachedView.json(), { onHand: 10, reserved: 3 });
   const shipped = envelope(
     'order.shipped',
@@ -286,7 +286,7 @@ t.test('order.shipped turns the hold into a deduction of on-hand', async (t) => 
     if (r?.status !== 'COMMITTED') throw new Error('not committed yet');
   });
   t.match(await levels(h, p), [{ on_hand: 7, reserved: 0 }]);
-  const view = await h.app.inject({ url: `/stocks/${p}`, headers: bearer(h.customerToken) });
+  const view = await h.app.inject({ url: `/stocks/${p}`, headers: bearer(h.adminToken) });
   t.match(view.json(), { onHand: 7, reserved: 0, available: 7 }, 'the cached level was dropped on commit');
 
   // A cancellation after shipping gives nothing back: the goods are gone.

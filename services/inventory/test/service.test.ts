@@ -29,7 +29,13 @@ t.test('OpenAPI documents every route with its security', async (t) => {
   t.same(Object.keys(doc.paths).sort(), ['/stocks', '/stocks/{id}', '/stores', '/stores/{id}']);
   t.same(Object.keys(doc.paths['/stocks/{id}']).sort(), ['get', 'patch', 'put']);
   for (const [path, methods] of Object.entries<Record<string, { security?: unknown }>>(doc.paths))
-    for (const [method, op] of Object.entries(methods))
-      t.same(op.security, [{ bearerAuth: [] }], `${method.toUpperCase()} ${path} declares bearer auth`);
+    for (const [method, op] of Object.entries(methods)) {
+      const operation = `${method.toUpperCase()} ${path}`;
+      // A product's level is public (what a shop window shows); everything else needs a token.
+      if (operation === 'GET /stocks/{id}') {
+        t.same(op.security, [{}], `${operation} is public`);
+        t.equal((op as Record<string, unknown>)['x-mercato-access'], 'public');
+      } else t.same(op.security, [{ bearerAuth: [] }], `${operation} declares bearer auth`);
+    }
   t.equal((await h.app.inject({ url: '/readyz' })).statusCode, 200);
 });

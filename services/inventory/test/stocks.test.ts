@@ -63,14 +63,14 @@ t.test('stocks: create, list with filters, update with ETag / If-Match', async (
   t.match(put.json(), { onHand: 7, lowStockThreshold: 1, version: 3 });
 });
 
-t.test('GET /stocks/{productId}: per store and in total, for customers too', async (t) => {
+t.test('GET /stocks/{productId}: totals for anyone, per store for admins', async (t) => {
   const h = await setup(t, { messaging: false });
   const product = uuidv7();
   const a = await seedStock(h, product, 10, { lowStockThreshold: 3 });
   const b = await seedStock(h, product, 4, { lowStockThreshold: 1 });
   await h.sql('update stock set reserved = 2 where id = $1', [a.stockId]);
 
-  const res = await h.app.inject({ url: `/stocks/${product}`, headers: bearer(h.customerToken) });
+  const res = await h.app.inject({ url: `/stocks/${product}`, headers: bearer(h.adminToken) });
   t.equal(res.statusCode, 200);
   const body = res.json();
   t.match(body, {
@@ -80,6 +80,7 @@ t.test('GET /stocks/{productId}: per store and in total, for customers too', asy
     available: 12,
     lowStockThreshold: 4,
     low: false,
+    availability: 'in_stock',
   });
   t.same(
     body.stores.map((s: { stockId: string; available: number }) => [s.stockId, s.available]).sort(),
@@ -88,17 +89,37 @@ t.test('GET /stocks/{productId}: per store and in total, for customers too', asy
       [b.stockId, 4],
     ].sort(),
   );
-  const unknown = await h.app.inject({ url: `/stocks/${uuidv7()}`, headers: bearer(h.customerToken) });
+  // Anonymous callers and customers: what a shop window shows, nothing about stores or holds.
+  for (const headers of [{}, bearer(h.customerToken)]) {
+    const shown = await h.app.inject({ url: `/stocks/${product}`, headers });
+    t.equal(shown.statusCode, 200);
+    t.same(shown.json(), { productId: product, available: 12, availability: 'in_stock' });
+  }
+  const unknown = await h.app.inject({ url: `/stocks/${uuidv7()}` });
   t.equal(unknown.statusCode, 404);
   t.equal(unknown.json().type, 'https://mercato.dev/problems/not-found');
-  t.equal((await h.app.inject({ url: `/stocks/${product}` })).statusCode, 401);
+  // A token that comes along is checked: a bad one is refused rather than read as anonymous.
+  const bad = await h.app.inject({ url: `/stocks/${product}`, headers: { authorization: 'Bearer nope' } });
+  t.equal(bad.statusCode, 401);
+
+  // low at or below the sum of the thresholds, out_of_stock at 0.
+  await h.sql('update stock set reserved = 8 where id = $1', [a.stockId]);
+  await h.sql('update stock set reserved = 2 where id = $1', [b.stockId]);
+  await h.app.stockCache.invalidate([product]);
+  t.match((await h.app.inject({ url: `/stocks/${product}` })).json(), { available: 4, availability: 'low' });
+  await h.sql('update stock set reserved = on_hand where product_id = $1', [product]);
+  await h.app.stockCache.invalidate([product]);
+  t.match((await h.app.inject({ url: `/stocks/${product}` })).json(), {
+    available: 0,
+    availability: 'out_of_stock',
+  });
 });
 
 t.test('GET /stocks/{productId} is cached in Redis and invalidated by a write', async (t) => {
   const h = await setup(t, { messaging: false });
   const product = uuidv7();
   const { stockId } = await seedStock(h, product, 10);
-  const read = () => h.app.inject({ url: `/stocks/${product}`, headers: bearer(h.customerToken) });
+  const read = () => h.app.inject({ url: `/stocks/${product}`, headers: bearer(h.adminToken) });
 
   t.equal((await read()).headers['x-cache'], 'miss');
   // A change behind the service's back is not seen while the cached answer lives: it is a cache.
@@ -126,7 +147,7 @@ t.test('Redis down: GET /stocks/{productId} answers from PostgreSQL', async (t) 
   const h = await setup(t, { messaging: false, overrides: { REDIS_URL: `redis://127.0.0.1:${proxy.port}` } });
   const product = uuidv7();
   const { stockId } = await seedStock(h, product, 10);
-  const read = () => h.app.inject({ url: `/stocks/${product}`, headers: bearer(h.customerToken) });
+  const read = () => h.app.inject({ url: `/stocks/${product}`, headers: bearer(h.adminToken) });
   t.equal((await read()).json().onHand, 10);
   t.equal((await read()).headers['x-cache'], 'hit');
 
@@ -180,7 +201,7 @@ t.test('stocks: bad input and missing rights get problem+json and change nothing
     ['PATCH', `/stocks/${stockId}`, customer, { onHand: 9 }, 403],
     ['PATCH', `/stocks/${stockId}`, {}, { onHand: 9 }, 401],
     ['GET', '/stocks', {}, undefined, 401],
-    ['GET', '/stocks/nope', {}, undefined, 401],
+    ['GET', '/stocks/nope', {}, undefined, 400],
     ['PUT', '/stocks/nope', customer, { onHand: -1 }, 403],
   ];
   for (const [method, url, headers, payload, status] of cases) {

@@ -36,9 +36,9 @@ declare module 'fastify' {
   }
 }
 
-export default fp(
-  async (app) => {
-    app.decorate('catalog', catalogUseCases({ orm: app.orm, cache: app.productCache }));
+export default fp<{ showStockQuantity: boolean }>(
+  async (app, { showStockQuantity }) => {
+    app.decorate('catalog', catalogUseCases({ orm: app.orm, cache: app.productCache, showStockQuantity }));
   },
   { name: 'catalog', dependencies: ['product-cache'] },
 );

@@ -12,6 +12,8 @@ import { writeFailure } from '../persistence/products.ts';
 export interface CatalogDeps {
   orm: MikroORM;
   cache: ProductCache;
+  /** product reads show the quantity available, not only the status (SHOW_STOCK_QUANTITY; default true) */
+  showStockQuantity?: boolean;
 }
 
 /** The `source` of every event the catalog emits. */

@@ -2,6 +2,7 @@ import { addToOutbox, envelope } from '@mercato/messaging';
 import type { ProductInput } from '../domain/product-rules.ts';
 import { insertProduct } from '../persistence/products.ts';
 import { type ProductView, productView } from '../persistence/views.ts';
+import { oneWithAvailability, type WithAvailability } from './availability.ts';
 import {
   assertProductRules,
   type CatalogDeps,
@@ -10,7 +11,10 @@ import {
   SOURCE,
 } from './common.ts';
 
-export async function createProduct(deps: CatalogDeps, input: ProductInput): Promise<ProductView> {
+export async function createProduct(
+  deps: CatalogDeps,
+  input: ProductInput,
+): Promise<WithAvailability<ProductView>> {
   const next = { ...input, name: input.name.trim() };
   assertProductRules(next);
   const product = await productTransaction(deps, input, async (em) => {
@@ -19,5 +23,6 @@ export async function createProduct(deps: CatalogDeps, input: ProductInput): Pro
     return created;
   });
   await deps.cache.invalidateProduct(product.id);
-  return productView(product);
+  // Inventory may have announced stock of this id before the product existed.
+  return oneWithAvailability(deps, productView(product));
 }

@@ -3,6 +3,7 @@ import { addToOutbox, envelope } from '@mercato/messaging';
 import type { ProductInput } from '../domain/product-rules.ts';
 import { lockProduct, saveProduct } from '../persistence/products.ts';
 import { type ProductView, productView } from '../persistence/views.ts';
+import { oneWithAvailability, type WithAvailability } from './availability.ts';
 import {
   assertProductRules,
   type CatalogDeps,
@@ -21,7 +22,7 @@ export async function updateProduct(
   id: string,
   changes: Partial<ProductInput>,
   check?: VersionCheck,
-): Promise<ProductView> {
+): Promise<WithAvailability<ProductView>> {
   const product = await productTransaction(deps, changes, async (em) => {
     const current = await lockProduct(em, id);
     if (!current) throw problems.notFound(`No product ${id}`);
@@ -40,5 +41,5 @@ export async function updateProduct(
     return current;
   });
   await deps.cache.invalidateProduct(id);
-  return productView(product);
+  return oneWithAvailability(deps, productView(product));
 }

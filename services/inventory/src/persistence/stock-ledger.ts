@@ -9,6 +9,10 @@
 // row's lock is then held for the commit alone. Measured here with two replicas, 200 orders for
 // 50 units: ~220 orders/s against ~130 with addToOutbox. The INSERT is the lib's outboxInsert, the
 // same row addToOutbox writes, made conditional on every stock row having matched.
+//
+// Each product whose rows change also has its `product_level` version bumped in that statement,
+// checked like a row version: the rows of a product in other stores may not have moved since they
+// were read either, so the levels of `stock.levels_changed` (computed from the rows read) are exact.
 import type { EntityManager } from '@mercato/db';
 import { type Envelope, outboxInsert } from '@mercato/messaging';
 import type { Pick, StockLevel } from '../domain/allocation.ts';
@@ -22,7 +26,16 @@ interface StockRow {
   reserved: number;
   version: number;
   low_stock_threshold: number;
+  level_version: string | null;
 }
+
+/** Every store's row of the products read, and each product's level version read with them. */
+export interface StockRead {
+  rows: StockLevel[];
+  levelVersions: ReadonlyMap<string, number>;
+}
+
+export const NOTHING_READ: StockRead = { rows: [], levelVersions: new Map() };
 
 /**
  * A PostgreSQL array literal ('{a,b}') for uuids and integers: MikroORM's `execute` would spread a
@@ -40,14 +53,20 @@ const toLevel = (r: StockRow): StockLevel => ({
   lowStockThreshold: r.low_stock_threshold,
 });
 
-export async function readStock(em: EntityManager, productIds: readonly string[]): Promise<StockLevel[]> {
-  if (productIds.length === 0) return [];
+export async function readStock(em: EntityManager, productIds: readonly string[]): Promise<StockRead> {
+  if (productIds.length === 0) return NOTHING_READ;
+  // One statement, so the rows and the level versions are of one snapshot.
   const rows: StockRow[] = await em.execute(
-    `select id, product_id, store_id, on_hand, reserved, version, low_stock_threshold
-       from stock where product_id = any(?::uuid[]) order by product_id, store_id`,
+    `select s.id, s.product_id, s.store_id, s.on_hand, s.reserved, s.version, s.low_stock_threshold,
+            l.version as level_version
+       from stock s left join product_level l on l.product_id = s.product_id
+      where s.product_id = any(?::uuid[]) order by s.product_id, s.store_id`,
     [pgArray(productIds)],
   );
-  return rows.map(toLevel);
+  const levelVersions = new Map<string, number>();
+  for (const r of rows)
+    if (r.level_version !== null) levelVersions.set(r.product_id, Number(r.level_version));
+  return { rows: rows.map(toLevel), levelVersions };
 }
 
 /** What an order's state looks like to inventory, read in one round trip. */
@@ -86,15 +105,26 @@ export interface NewReservation {
 
 let savepoints = 0;
 
+function levelVersionRead(read: StockRead, productId: string): number {
+  const version = read.levelVersions.get(productId);
+  if (version === undefined) throw new Error(`product ${productId} has stock rows but no product_level row`);
+  return version;
+}
+
+/** The version a write gives each product's level: one more than the one read (see writeIfUnchanged). */
+export const nextLevelVersions = (read: StockRead, productIds: Iterable<string>): Map<string, number> =>
+  new Map([...new Set(productIds)].map((id) => [id, levelVersionRead(read, id) + 1]));
+
 /**
- * In ONE statement: applies the stock changes to rows whose version is still the one read and,
- * only if every row matched, records the reservation with its lines and adds the events to the
- * outbox. Returns false when any row had
- * moved on — then nothing is changed and the caller decides again on fresh rows.
+ * In ONE statement: bumps the level version of every product the changes touch, if still the one
+ * read; then applies the stock changes to rows whose version is still the one read and, only if
+ * everything matched, records the reservation with its lines and adds the events to the outbox.
+ * Returns false when anything had moved on — then nothing is changed and the caller decides again
+ * on fresh rows.
  */
 export async function writeIfUnchanged(
   em: EntityManager,
-  read: readonly StockLevel[],
+  read: StockRead,
   changes: ReadonlyMap<string, StockChange>,
   reservation?: NewReservation,
   events: readonly Envelope[] = [],
@@ -103,22 +133,36 @@ export async function writeIfUnchanged(
   const reserved: number[] = [];
   const onHand: number[] = [];
   const versions: number[] = [];
+  const products = new Set<string>();
   for (const [id, change] of changes) {
-    const row = read.find((r) => r.id === id);
+    const row = read.rows.find((r) => r.id === id);
     if (!row) throw new Error(`stock row ${id} was not read before being changed`);
     ids.push(id);
     reserved.push(change.reserved);
     onHand.push(change.onHand);
     versions.push(row.version);
+    products.add(row.productId);
   }
+  // In product order, so two writers of the same products lock their levels alike.
+  const productIds = [...products].sort();
+  const levelVersions = productIds.map((id) => levelVersionRead(read, id));
   const lines = reservation?.lines ?? [];
-  const params: unknown[] = [pgArray(ids), pgArray(reserved), pgArray(onHand), pgArray(versions), ids.length];
+  const params: unknown[] = [
+    pgArray(productIds),
+    pgArray(levelVersions),
+    productIds.length,
+    pgArray(ids),
+    pgArray(reserved),
+    pgArray(onHand),
+    pgArray(versions),
+    ids.length,
+  ];
   let insert = '';
   if (reservation) {
     insert = `,
       saved as (
         insert into reservation (id, order_id, revision, user_id, status, reason, created_at, updated_at)
-        select ?, ?, ?, ?, ?, ?, now(), now() from matched where matched.ok
+        select ?, ?, ?, ?, ?, ?, now(), now() from written where written.ok
         returning id),
       saved_lines as (
         insert into reservation_line (id, reservation_id, stock_id, product_id, store_id, quantity)
@@ -140,29 +184,43 @@ export async function writeIfUnchanged(
     );
   }
   if (events.length > 0) {
-    const published = outboxInsert(em, events, { from: 'matched', where: 'matched.ok' });
+    const published = outboxInsert(em, events, { from: 'written', where: 'written.ok' });
     insert += `,
       published as (${published.sql})`;
     params.push(...published.params);
   }
+  // The levels first: a stock row is only written once its product's level matched (and is locked
+  // by this transaction), so no writer of the product can slip in between.
   const statement = `with
+      levels as (
+        update product_level l set version = l.version + 1
+          from unnest(?::uuid[], ?::int8[]) as p(product_id, version)
+         where l.product_id = p.product_id and l.version = p.version
+        returning l.product_id),
+      matched as (select count(*) = ? as ok from levels),
       changed as (
         update stock s
            set reserved = s.reserved + c.reserved, on_hand = s.on_hand + c.on_hand,
                version = s.version + 1, updated_at = now()
-          from unnest(?::uuid[], ?::int[], ?::int[], ?::int[]) as c(id, reserved, on_hand, version)
-         where s.id = c.id and s.version = c.version
+          from unnest(?::uuid[], ?::int[], ?::int[], ?::int[]) as c(id, reserved, on_hand, version), matched
+         where matched.ok and s.id = c.id and s.version = c.version
         returning s.id),
-      matched as (select count(*) = ? as ok from changed)${insert}
-    select matched.ok from matched`;
-  // One row is all-or-nothing by itself; several rows need a savepoint to undo a partial match.
-  const savepoint = ids.length > 1 ? `stock_write_${++savepoints}` : undefined;
+      written as (select matched.ok as levels_ok, matched.ok and (select count(*) from changed) = ? as ok
+                    from matched)${insert}
+    select written.ok, written.levels_ok from written`;
+  // One product is all-or-nothing by itself (its level matches or nothing is written); several
+  // need a savepoint to undo a partial match of their levels.
+  const savepoint = productIds.length > 1 ? `stock_write_${++savepoints}` : undefined;
   if (savepoint) await em.execute(`savepoint ${savepoint}`);
-  const [result] = await em.execute<{ ok: boolean }[]>(statement, params);
+  const [result] = await em.execute<{ ok: boolean; levels_ok: boolean }[]>(statement, params);
   if (result!.ok) {
     if (savepoint) await em.execute(`release savepoint ${savepoint}`);
     return true;
   }
+  // Every writer of a stock row bumps its product's level in the same transaction: a row that moved
+  // under a level that did not is a bug, and the transaction (levels bumped, rows not) must not commit.
+  if (result!.levels_ok)
+    throw new Error('stock rows changed without their product_level: refusing the write');
   if (savepoint) await em.execute(`rollback to savepoint ${savepoint}`);
   return false;
 }

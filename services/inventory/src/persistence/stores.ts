@@ -20,3 +20,13 @@ export async function storeHoldsStock(em: EntityManager, storeId: string): Promi
 
 /** Deletes the store's (empty) stock rows. */
 export const deleteStockOf = (em: EntityManager, storeId: string) => em.nativeDelete(Stock, { storeId });
+
+/** The products the store keeps a stock row of. */
+export async function productsStockedIn(em: EntityManager, storeId: string): Promise<string[]> {
+  const rows = await em.find(Stock, { storeId }, { fields: ['productId'], orderBy: { productId: 'asc' } });
+  return rows.map((r) => r.productId);
+}
+
+/** Every store's row of the products. */
+export const rowsOfProducts = (em: EntityManager, productIds: readonly string[]) =>
+  productIds.length === 0 ? Promise.resolve([]) : em.find(Stock, { productId: { $in: [...productIds] } });

@@ -1,8 +1,10 @@
 import { problems } from '@mercato/kit';
+import { addToOutbox } from '@mercato/messaging';
 import { OptimisticLockError } from '@mikro-orm/core';
 import type { Stock } from '../persistence/entities.ts';
+import { bumpLevelOfStock } from '../persistence/product-levels.ts';
 import { findStock, level, productRows } from '../persistence/stocks.ts';
-import { addStockLowIfFallen } from './events.ts';
+import { addStockLowIfFallen, stockLevelsChanged } from './events.ts';
 import type { StockDeps } from './stocks.ts';
 
 export interface StockRowChanges {
@@ -24,6 +26,8 @@ export async function changeStock(
   for (let attempt = 1; ; attempt++) {
     try {
       const stock = await deps.orm.em.fork().transactional(async (tx) => {
+        // First: locks the product's level, so the rows read next are the current ones.
+        const versions = await bumpLevelOfStock(tx, id);
         const stock = await findStock(tx, id);
         if (!stock) throw problems.notFound(`No stock row ${id}`);
         input.ifMatch?.(stock.version);
@@ -39,6 +43,7 @@ export async function changeStock(
         stock.updatedAt = new Date();
         const after = before.map((r) => (r.id === stock.id ? level(stock) : r));
         addStockLowIfFallen(tx, stock.productId, before, after);
+        for (const event of stockLevelsChanged([stock.productId], after, versions)) addToOutbox(tx, event);
         return stock;
       });
       await deps.stockCache.invalidate([stock.productId]);

@@ -1,10 +1,12 @@
 import { problems } from '@mercato/kit';
+import { addToOutbox } from '@mercato/messaging';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { uuidv7 } from 'uuidv7';
 import { Stock } from '../persistence/entities.ts';
+import { bumpLevels } from '../persistence/product-levels.ts';
 import { level, productRows } from '../persistence/stocks.ts';
 import { findStore } from '../persistence/stores.ts';
-import { addStockLowIfFallen } from './events.ts';
+import { addStockLowIfFallen, stockLevelsChanged } from './events.ts';
 import type { StockDeps } from './stocks.ts';
 
 export interface NewStock {
@@ -19,6 +21,8 @@ export async function createStock(deps: StockDeps, input: NewStock): Promise<Sto
   const stock = await deps.orm.em.fork().transactional(async (tx) => {
     const store = await findStore(tx, input.storeId);
     if (!store) throw problems.unprocessable(`No store ${input.storeId}`);
+    // First: locks the product's level, so the rows read next are the current ones.
+    const versions = await bumpLevels(tx, [input.productId]);
     const before = (await productRows(tx, input.productId)).map(level);
     const now = new Date();
     const created = tx.create(Stock, {
@@ -31,7 +35,9 @@ export async function createStock(deps: StockDeps, input: NewStock): Promise<Sto
       createdAt: now,
       updatedAt: now,
     });
-    addStockLowIfFallen(tx, input.productId, before, [...before, level(created)]);
+    const after = [...before, level(created)];
+    addStockLowIfFallen(tx, input.productId, before, after);
+    for (const event of stockLevelsChanged([input.productId], after, versions)) addToOutbox(tx, event);
     try {
       await tx.flush();
     } catch (err) {

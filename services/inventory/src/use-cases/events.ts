@@ -1,8 +1,9 @@
 // The events inventory emits, built in one place.
-import type { StockLow, StockReleased } from '@mercato/contracts';
+import type { ProductStockLevel, StockLevelsChanged, StockLow, StockReleased } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import { addToOutbox, type Envelope, envelope } from '@mercato/messaging';
 import type { StockLevel } from '../domain/allocation.ts';
+import { stockLevels } from '../domain/product-stock.ts';
 import { afterChanges, lowStockAlerts, type StockChanges, touchedProducts } from '../domain/stock-changes.ts';
 
 export const SOURCE = 'inventory';
@@ -34,4 +35,19 @@ export function addStockLowIfFallen(
 export function stockReleased(orderId: string, reason: string, causationId: string): Envelope<StockReleased> {
   const data: StockReleased = { orderId, reason };
   return envelope('stock.released', data, { source: SOURCE, correlationId: orderId, causationId });
+}
+
+/**
+ * stock.levels_changed: one per transaction that changed stock, with the level of every product it
+ * touched (`rows`: every store's row of them, after the change; `versions`: the levels' new versions).
+ */
+export function stockLevelsChanged(
+  productIds: Iterable<string>,
+  rows: readonly StockLevel[],
+  versions: ReadonlyMap<string, number>,
+  meta: { causationId?: string } = {},
+): Envelope<StockLevelsChanged>[] {
+  const levels: ProductStockLevel[] = stockLevels(productIds, rows, versions);
+  if (levels.length === 0) return [];
+  return [envelope('stock.levels_changed', { levels }, { source: SOURCE, causationId: meta.causationId })];
 }

@@ -6,8 +6,14 @@ import type { EntityManager } from '@mercato/db';
 import type { Envelope } from '@mercato/messaging';
 import { OptimisticLockError } from '@mikro-orm/core';
 import type { StockLevel } from '../domain/allocation.ts';
-import { type StockChanges, touchedProducts } from '../domain/stock-changes.ts';
-import { type NewReservation, readStock, writeIfUnchanged } from '../persistence/stock-ledger.ts';
+import { afterChanges, type StockChanges, touchedProducts } from '../domain/stock-changes.ts';
+import {
+  type NewReservation,
+  nextLevelVersions,
+  readStock,
+  writeIfUnchanged,
+} from '../persistence/stock-ledger.ts';
+import { stockLevelsChanged } from './events.ts';
 
 export interface LedgerDeps {
   /** in-process tries of one optimistic write before the message goes the consumer's retry way */
@@ -31,26 +37,38 @@ export type Decision<T> = {
  * Read, decide, write-if-unchanged; on a version conflict read again after a short random pause so
  * the competitors of a hot row spread out instead of colliding again in lockstep. Bounded: after
  * `maxAttempts` the OptimisticLockError sends the message to the consumer's own retries.
- * Tells `deps.touched` which products changed.
+ * Tells `deps.touched` which products changed, and adds `stock.levels_changed` with their new levels
+ * to the same statement (`causationId`: the event that caused the change).
  */
 export async function optimistically<T>(
   em: EntityManager,
   deps: LedgerDeps,
   productIds: Iterable<string>,
   decide: (rows: StockLevel[]) => Decision<T>,
+  meta: { causationId?: string } = {},
 ): Promise<Decision<T> & { rows: StockLevel[] }> {
   const ids = [...new Set(productIds)];
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
-    const rows = await readStock(em, ids);
+    const read = await readStock(em, ids);
+    const { rows } = read;
     const decision = decide(rows);
     // Nothing to write (a decision deferred by its caller): no round trip.
     const nothing = decision.changes.size === 0 && !decision.reservation && !decision.events?.length;
-    if (
-      nothing ||
-      (await writeIfUnchanged(em, rows, decision.changes, decision.reservation, decision.events))
-    ) {
-      deps.touched(em, touchedProducts(rows, decision.changes));
+    const touched = touchedProducts(rows, decision.changes);
+    // The levels are computed from the rows read: the write happens only if none of the products'
+    // rows moved since (their level versions are checked in the same statement).
+    const events = [
+      ...(decision.events ?? []),
+      ...stockLevelsChanged(
+        touched,
+        afterChanges(rows, decision.changes),
+        nextLevelVersions(read, touched),
+        meta,
+      ),
+    ];
+    if (nothing || (await writeIfUnchanged(em, read, decision.changes, decision.reservation, events))) {
+      deps.touched(em, touched);
       return { rows, ...decision };
     }
     if (attempt >= maxAttempts) throw OptimisticLockError.lockFailed('Stock');

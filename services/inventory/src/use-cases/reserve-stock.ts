@@ -8,6 +8,7 @@ import { afterChanges, reservedOnly } from '../domain/stock-changes.ts';
 import {
   lockOrder,
   type NewReservation,
+  NOTHING_READ,
   readOrderState,
   setReservationStatus,
   writeIfUnchanged,
@@ -43,7 +44,7 @@ export async function reserveStock(
 
   if (state.cancelled) {
     // order.cancelled overtook order.placed: holding stock now would lock it up for nobody.
-    await writeIfUnchanged(em, [], new Map(), reservation('RELEASED', 'order_cancelled'));
+    await writeIfUnchanged(em, NOTHING_READ, new Map(), reservation('RELEASED', 'order_cancelled'));
     addToOutbox(em, stockReleased(order.orderId, 'order_cancelled', causationId));
     return;
   }
@@ -91,13 +92,13 @@ export async function reserveStock(
       events: [envelope('stock.reserved', data, meta), ...lowStockEvents(rows, changes, causationId)],
     };
   };
-  const first = await optimistically(em, deps, productIds, (rows) => decide(rows, true));
+  const first = await optimistically(em, deps, productIds, (rows) => decide(rows, true), { causationId });
   if (!first.outcome.ok) {
     // Short: the holds of orders whose payment was declined yield (reclaim-declined-holds.ts), then
     // the order is decided for good. Only this path pays the extra round trips.
     const shortLines = first.outcome.shortLines;
     await reclaimDeclinedHolds(em, { orderId: order.orderId, shortLines, causationId }, deps);
-    await optimistically(em, deps, productIds, (rows) => decide(rows, false));
+    await optimistically(em, deps, productIds, (rows) => decide(rows, false), { causationId });
   }
   await setReservationStatus(em, reservationIds(held), 'RELEASED', 'lines_changed');
 }

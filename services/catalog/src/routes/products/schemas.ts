@@ -71,6 +71,22 @@ export const ProductPatch = Type.Object(
   { additionalProperties: false, minProperties: 1 },
 );
 
+/** From inventory's stock events (a read model here): never a call to inventory per read. */
+export const ProductAvailability = Type.Object(
+  {
+    status: Type.Union([Type.Literal('in_stock'), Type.Literal('low'), Type.Literal('out_of_stock')], {
+      description: '`out_of_stock` also for a product no stock was ever announced for',
+    }),
+    quantity: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'units available over every store; only where the shop shows it (SHOW_STOCK_QUANTITY)',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const Product = Type.Object({
   id: Type.String({ format: 'uuid' }),
   name: Type.String(),
@@ -82,6 +98,7 @@ export const Product = Type.Object({
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
   version: Type.Integer(),
+  availability: ProductAvailability,
 });
 
 export const SearchHit = Type.Object({

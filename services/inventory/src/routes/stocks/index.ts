@@ -12,6 +12,7 @@ import {
   IfMatchHeader,
   Page,
 } from '@mercato/kit';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { changeStock } from '../../use-cases/change-stock.ts';
 import { createStock } from '../../use-cases/create-stock.ts';
 import { getProductStock, listStocks } from '../../use-cases/stocks.ts';
@@ -24,7 +25,7 @@ import {
   StockQuery,
   StockView,
 } from './schemas.ts';
-import { stockView } from './view.ts';
+import { productStockView, stockView } from './view.ts';
 
 const errors = errorResponses(400, 401, 403, 404, 409, 412, 422);
 
@@ -32,13 +33,18 @@ export default async function stockRoutes(app: App): Promise<void> {
   const tags = ['stocks'];
   const security = bearer;
   // onRequest: who asks is settled before what they sent is looked at (401/403 before 400).
-  // Every route needs a signed-in user; all but the product read need an admin.
-  app.addHook('onRequest', app.authenticate);
+  // Every route but the product read is for admins; that one is public (what a shop window shows).
+  const admin = [app.authenticate, adminOnly];
+  // The product read is public, but a token that comes with it is checked (a bad one is a 401, not
+  // an anonymous answer): an admin's token is what unlocks the per-store detail.
+  const identifyIfToken = async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.headers.authorization !== undefined) await app.authenticate(request, reply);
+  };
 
   app.post(
     '/',
     {
-      onRequest: adminOnly,
+      onRequest: admin,
       schema: { tags, security, body: CreateStock, response: { 201: StockView, ...errors } },
     },
     async (request, reply) => {
@@ -51,7 +57,7 @@ export default async function stockRoutes(app: App): Promise<void> {
   app.get(
     '/',
     {
-      onRequest: adminOnly,
+      onRequest: admin,
       schema: { tags, security, querystring: StockQuery, response: { 200: Page(StockView), ...errors } },
     },
     async (request) => {
@@ -64,20 +70,20 @@ export default async function stockRoutes(app: App): Promise<void> {
   app.get(
     '/:id',
     {
+      onRequest: identifyIfToken,
       schema: {
         tags,
-        security,
-        description: 'Real-time level of one product (by product id) in every store and in total.',
-        // Any signed-in caller reads any product's level: not anyone's own data.
-        'x-mercato-access': 'user',
+        description:
+          'Real-time level of one product (by product id): its availability and what is available, for ' +
+          'anyone; on hand, reserved, thresholds and every store’s detail for admins only.',
         params: ProductParam,
-        response: { 200: ProductStockView, ...errors },
+        response: { 200: ProductStockView, ...errorResponses(400, 401, 404) },
       },
     },
     async (request, reply) => {
       const { level, cached } = await getProductStock(app, request.params.id);
       reply.header('x-cache', cached ? 'hit' : 'miss');
-      return level;
+      return productStockView(level, request.user?.role === 'admin');
     },
   );
 
@@ -89,7 +95,7 @@ export default async function stockRoutes(app: App): Promise<void> {
     app.route({
       method,
       url: '/:id',
-      onRequest: adminOnly,
+      onRequest: admin,
       schema: {
         tags,
         security,

@@ -18,24 +18,36 @@ export const StockView = Type.Object({
 });
 export type StockView = Static<typeof StockView>;
 
+const AdminOnly = '(admins only)';
+
+/** Anyone: productId, available, availability. Admins: everything else too. */
 export const ProductStockView = Type.Object({
   productId: Uuid,
-  onHand: Type.Integer(),
-  reserved: Type.Integer(),
-  available: Type.Integer(),
-  lowStockThreshold: Type.Integer({ description: 'the sum of the stores’ thresholds' }),
-  low: Type.Boolean({ description: 'available is at or below the threshold' }),
-  stores: Type.Array(
-    Type.Object({
-      stockId: Uuid,
-      storeId: Uuid,
-      onHand: Type.Integer(),
-      reserved: Type.Integer(),
-      available: Type.Integer(),
-      lowStockThreshold: Type.Integer(),
-    }),
+  available: Type.Integer({ minimum: 0, description: 'on hand minus reserved, over every store' }),
+  availability: Type.Union([Type.Literal('in_stock'), Type.Literal('low'), Type.Literal('out_of_stock')], {
+    description: '`low` when available is at or below the threshold (as stock.low), `out_of_stock` at 0',
+  }),
+  onHand: Type.Optional(Type.Integer({ description: AdminOnly })),
+  reserved: Type.Optional(Type.Integer({ description: AdminOnly })),
+  lowStockThreshold: Type.Optional(
+    Type.Integer({ description: `the sum of the stores’ thresholds ${AdminOnly}` }),
+  ),
+  low: Type.Optional(Type.Boolean({ description: `available is at or below the threshold ${AdminOnly}` })),
+  stores: Type.Optional(
+    Type.Array(
+      Type.Object({
+        stockId: Uuid,
+        storeId: Uuid,
+        onHand: Type.Integer(),
+        reserved: Type.Integer(),
+        available: Type.Integer(),
+        lowStockThreshold: Type.Integer(),
+      }),
+      { description: AdminOnly },
+    ),
   ),
 });
+export type ProductStockView = Static<typeof ProductStockView>;
 
 export const CreateStock = Type.Object(
   { productId: Uuid, storeId: Uuid, onHand: Quantity, lowStockThreshold: Type.Optional(Quantity) },

@@ -1,5 +1,6 @@
+import type { ProductStock } from '../../domain/product-stock.ts';
 import type { Stock } from '../../persistence/entities.ts';
-import type { StockView } from './schemas.ts';
+import type { ProductStockView, StockView } from './schemas.ts';
 
 export const stockView = (s: Stock): StockView => ({
   id: s.id,
@@ -13,3 +14,9 @@ export const stockView = (s: Stock): StockView => ({
   createdAt: s.createdAt.toISOString(),
   updatedAt: s.updatedAt.toISOString(),
 });
+
+/** Everyone sees the totals a shopper needs; on hand, reserved, thresholds and stores are the admin's. */
+export const productStockView = (level: ProductStock, admin: boolean): ProductStockView =>
+  admin
+    ? level
+    : { productId: level.productId, available: level.available, availability: level.availability };

@@ -125,7 +125,7 @@ export default async function storeRoutes(app: App): Promise<void> {
       },
     },
     async (request, reply) => {
-      await deleteStore(app.orm, { id: request.params.id, ifMatch: (v) => assertIfMatch(request, v) });
+      await deleteStore(app, { id: request.params.id, ifMatch: (v) => assertIfMatch(request, v) });
       reply.code(204);
     },
   );

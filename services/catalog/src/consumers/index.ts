@@ -1,0 +1,8 @@
+// Every consumer of catalog (queues `<exchange>.catalog.<name>`).
+import type { ServiceContext } from '@mercato/service';
+import { stockLevelsChanged } from './stock-levels.ts';
+
+export async function registerConsumers(ctx: ServiceContext): Promise<void> {
+  // The availability read model: product reads show it without asking inventory.
+  await ctx.consume('stock-levels', { 'stock.levels_changed': stockLevelsChanged });
+}
