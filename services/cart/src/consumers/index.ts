@@ -1,0 +1,9 @@
+// Every consumer of the cart service. Queue names are '<exchange>.cart.<name>': keep them as they are.
+import type { ServiceContext } from '@mercato/service';
+import { productHandlers } from './products.ts';
+import { stockLevelHandlers } from './stock-levels.ts';
+
+export async function registerConsumers(ctx: ServiceContext): Promise<void> {
+  await ctx.consume('products', productHandlers);
+  await ctx.consume('stock-levels', stockLevelHandlers);
+}
