@@ -361,6 +361,14 @@ async function main(): Promise<void> {
     JWKS_URL: `http://127.0.0.1:${3001 + PORT_OFFSET}/auth/.well-known/jwks.json`,
     MERCATO_ADMIN_EMAIL: ADMIN_EMAIL,
     MERCATO_ADMIN_PASSWORD: ADMIN_PASSWORD,
+    // Where a service finds another's API when it must ask synchronously (orders → identity for the
+    // shipping address, cart → orders at checkout and → catalog for a product it has not heard of).
+    ...Object.fromEntries(
+      SERVICES.filter((s) => s.gatewayVar).map((s) => [
+        s.gatewayVar!,
+        `http://127.0.0.1:${s.port + PORT_OFFSET}`,
+      ]),
+    ),
   };
 
   // A service that fails to START is reported and stops the start (a configuration error would only

@@ -85,6 +85,23 @@ export class World {
     return this.remember(await this.firstOf(`/invoices?orderId=${id}`, 'invoice'));
   });
 
+  /** A line in the owner's cart (one cart per customer: each world adds its own product). */
+  readonly cartItem = once(async () => {
+    const { productId } = await this.product();
+    // The cart learns of a new product from an event, or asks catalog: retry until it is known.
+    const cart = await eventually(
+      async () => {
+        const r = await this.actors.owner.client.post('/carts/me/items', { productId, quantity: 1 });
+        if (r.status >= 300) throw new Error(`cart item: ${r.status} ${JSON.stringify(r.body)}`);
+        return r.body.cart ?? r.body;
+      },
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
+    const line = (cart.lines as { id: string; productId: string }[]).find((l) => l.productId === productId);
+    if (!line) throw new Error(`cart item: no line for ${productId} in ${JSON.stringify(cart)}`);
+    return this.remember(line.id);
+  });
+
   private async placeOrder(card: string): Promise<{ id: string }> {
     const { owner, catalog } = this.actors;
     const body = {
@@ -140,6 +157,7 @@ export const ID_PROVIDERS: Record<string, Provider> = {
   '/stocks/{id}': async (w) => (await w.product()).stockId,
   'GET /stocks/{id}': async (w) => (await w.product()).productId,
   '/users/{id}': async (w) => w.actors.owner.userId,
+  '/carts/me/items/{itemId}': (w) => w.cartItem(),
   '{userId}': async (w) => w.actors.owner.userId,
   '{productId}': async (w) => (await w.product()).productId,
 };
@@ -159,6 +177,7 @@ export const BODIES: Record<string, BodyMaker> = {
   'PUT /orders/{id}': () => ({ status: 'CANCELLED' }),
   'POST /orders/{id}/items': (w) => ({ productId: w.actors.catalog.lineProducts[0], quantity: 1 }),
   'PUT /orders/{id}/items/{itemId}': () => ({ quantity: 2 }),
+  'PATCH /carts/me/items/{itemId}': () => ({ quantity: 2 }),
   'POST /payments/{id}/refunds': () => ({ amount: '1.00', currency: 'EUR', reason: 'authorization matrix' }),
   'PUT /products/{id}': () => ({
     name: `Matrix product ${randomBytes(4).toString('hex')}`,

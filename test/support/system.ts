@@ -27,6 +27,7 @@ export type ServiceName =
   | 'identity'
   | 'catalog'
   | 'inventory'
+  | 'cart'
   | 'orders'
   | 'payments'
   | 'invoices'
@@ -213,6 +214,11 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       REDIS_URL: redisUrl,
       JWKS_URL: urls.identity ? `${urls.identity}/auth/.well-known/jwks.json` : 'http://127.0.0.1:1/none',
       PAYMENT_PROVIDER_URL: urls['fake-payment-provider'] ?? 'http://127.0.0.1:1',
+      // Services that call another's API (orders → identity for the shipping address) find it here.
+      IDENTITY_URL: urls.identity ?? 'http://127.0.0.1:1',
+      // cart → orders at checkout, → catalog for a product its read model does not know yet
+      ORDERS_URL: urls.orders ?? 'http://127.0.0.1:1',
+      CATALOG_URL: urls.catalog ?? 'http://127.0.0.1:1',
       MERCATO_ADMIN_EMAIL: ADMIN_EMAIL,
       MERCATO_ADMIN_PASSWORD: ADMIN_PASSWORD,
       NODE_ENV: 'test',
@@ -272,10 +278,13 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     } else {
       for (const name of middle) await start(name);
     }
+    // The cart calls orders and catalog: it starts once their addresses are known.
+    await start('cart');
     const gatewayEnv = {
       IDENTITY_URL: urls.identity,
       CATALOG_URL: urls.catalog,
       INVENTORY_URL: urls.inventory,
+      CART_URL: urls.cart,
       ORDERS_URL: urls.orders,
       PAYMENTS_URL: urls.payments,
       INVOICES_URL: urls.invoices,
