@@ -106,8 +106,11 @@ export interface BuildServiceOptions {
    * false: HTTP only (tests of the routes alone).
    */
   messaging?: boolean;
-  /** relay tuning (tests) */
-  relay?: Pick<OutboxRelayOptions, 'pollIntervalMs'>;
+  /**
+   * relay tuning (tests); false: no relay, for a service that consumes events but never writes any
+   * (the cart), so it does not poll an outbox that stays empty.
+   */
+  relay?: false | Pick<OutboxRelayOptions, 'pollIntervalMs'>;
   /** Defaults for every consumer of the service. */
   consumers?: ConsumeOptions;
   /** Redis: default a client on REDIS_URL when it is set (the logout deny-list uses it). */
@@ -208,8 +211,10 @@ export async function buildService(opts: BuildServiceOptions): Promise<App> {
       });
       broker = connected;
       opened.push(() => connected.close());
-      const relay = startOutboxRelay({ orm, broker, logger: log, ...opts.relay });
-      opened.push(() => relay.stop());
+      if (opts.relay !== false) {
+        const relay = startOutboxRelay({ orm, broker, logger: log, ...opts.relay });
+        opened.push(() => relay.stop());
+      }
     }
 
     const stopOnClose = (s: { stop(): Promise<unknown> }) => opened.push(() => s.stop());

@@ -23,6 +23,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     config,
     database: { entities, migrations },
     consumers: { retryDelaysMs: deps.retryDelaysMs },
+    // The cart writes no events (checkout goes through orders' API): nothing to relay.
+    relay: false,
     auth: { jwks: deps.jwks },
     openapi: {
       description:

@@ -13,12 +13,19 @@ export class Migration20261220000000_product_level extends Migration {
       product_id uuid primary key,
       version bigint not null check (version >= 1)
     ) with (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.05)`);
+    // The version of each product's level last written to the outbox (see publish-levels.ts): the
+    // levels still to announce are those whose version is above it.
+    this.addSql(`create table product_level_published (
+      product_id uuid primary key,
+      version bigint not null
+    ) with (fillfactor = 70, autovacuum_vacuum_scale_factor = 0.02, autovacuum_analyze_scale_factor = 0.05)`);
     // Products stocked before this migration start above every version their rows had.
     this.addSql(`insert into product_level (product_id, version)
       select product_id, greatest(sum(version), 1) from stock group by product_id`);
   }
 
   override async down(): Promise<void> {
+    this.addSql('drop table if exists product_level_published');
     this.addSql('drop table if exists product_level');
   }
 }

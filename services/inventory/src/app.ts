@@ -8,6 +8,7 @@ import { entities } from './persistence/entities.ts';
 import stockCache from './plugins/stock-cache.ts';
 import stockRoutes from './routes/stocks/index.ts';
 import storeRoutes from './routes/stores/index.ts';
+import { startLevelPublisher } from './workers/level-publisher.ts';
 
 export interface Deps {
   /** a fixed key set instead of JWKS_URL (tests: testAuth().jwks) */
@@ -46,7 +47,16 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<App> {
       });
       await app.register(storeRoutes, { prefix: '/stores' });
       await app.register(stockRoutes, { prefix: '/stocks' });
-      if (deps.messaging !== false) await registerConsumers(ctx, { stockCache: app.stockCache });
+      if (deps.messaging !== false) {
+        const levels = startLevelPublisher({
+          orm: ctx.orm,
+          logger: ctx.logger,
+          intervalMs: config.LEVELS_PUBLISH_INTERVAL_MS,
+          sweepIntervalMs: config.LEVELS_SWEEP_INTERVAL_MS,
+        });
+        ctx.stopOnClose(levels);
+        await registerConsumers(ctx, { stockCache: app.stockCache, levels });
+      }
     },
   });
 }

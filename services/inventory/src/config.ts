@@ -10,6 +10,13 @@ export const configSchema = Type.Object({
   DATABASE_POOL_MAX: Type.Integer({ minimum: 1, maximum: 100, default: 10 }),
   /** how long GET /stocks/{productId} may be answered from Redis (writes invalidate it sooner) */
   STOCK_CACHE_TTL_SECONDS: Type.Integer({ minimum: 1, maximum: 300, default: 5 }),
+  /**
+   * stock.levels_changed is written this long (at most) after the stock changes, one event for every
+   * product changed meanwhile (not one per sale: catalog and cart would pay a transaction each)
+   */
+  LEVELS_PUBLISH_INTERVAL_MS: Type.Integer({ minimum: 10, maximum: 10_000, default: 200 }),
+  /** how often every level not yet announced is looked for (one a replica changed before it stopped) */
+  LEVELS_SWEEP_INTERVAL_MS: Type.Integer({ minimum: 1_000, maximum: 3_600_000, default: 30_000 }),
   /** messages one consumer works on at once */
   CONSUMER_PREFETCH: Type.Integer({ minimum: 1, maximum: 1000, default: 20 }),
 });

@@ -45,6 +45,8 @@ export function testConfig(schema: string, exchange: string, overrides: Partial<
     JWKS_URL: 'http://127.0.0.1:9/unused',
     STOCK_CACHE_TTL_SECONDS: 5,
     CONSUMER_PREFETCH: 20,
+    LEVELS_PUBLISH_INTERVAL_MS: 50,
+    LEVELS_SWEEP_INTERVAL_MS: 30_000,
     ...overrides,
   };
 }

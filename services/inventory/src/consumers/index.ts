@@ -10,16 +10,20 @@ const RELEASE_CONSUMER = 'release-stock';
 
 export async function registerConsumers(
   ctx: ServiceContext,
-  opts: { stockCache: StockCache },
+  opts: { stockCache: StockCache; levels: { changed(productIds: Iterable<string>): void } },
 ): Promise<void> {
   const { broker, logger: log } = ctx;
   // The consumer's transaction commits after the handler returns: the cache is dropped on that
-  // commit, not before, so no reader can put the old level back in the meantime.
+  // commit, not before, so no reader can put the old level back in the meantime; and the new levels
+  // are announced (coalesced) from then on.
   const afterCommit = afterCommitHooks(ctx.orm);
   const deps: LedgerDeps = {
     touched(em, productIds) {
       const ids = [...productIds];
-      afterCommit(em, () => opts.stockCache.invalidate(ids));
+      afterCommit(em, () => {
+        opts.levels.changed(ids);
+        return opts.stockCache.invalidate(ids);
+      });
     },
   };
 

@@ -28,7 +28,7 @@ export const release =
 export const commit =
   (deps: LedgerDeps): EventHandler<OrderStatusChanged, 'order.shipped'> =>
   (event, em) =>
-    commitStock(em, { shipment: event.data, causationId: event.id }, deps);
+    commitStock(em, { shipment: event.data }, deps);
 
 /** A declined payment makes the order's hold reclaimable; the hold itself stays (see README). */
 export const paymentDeclined: EventHandler<PaymentFailed, 'payment.failed'> = (event, em) =>

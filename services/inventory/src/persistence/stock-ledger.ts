@@ -12,7 +12,8 @@
 //
 // Each product whose rows change also has its `product_level` version bumped in that statement,
 // checked like a row version: the rows of a product in other stores may not have moved since they
-// were read either, so the levels of `stock.levels_changed` (computed from the rows read) are exact.
+// were read either, and the level announced later (workers/level-publisher.ts) is read together with
+// the version, so each announced level is exactly the one of its version.
 import type { EntityManager } from '@mercato/db';
 import { type Envelope, outboxInsert } from '@mercato/messaging';
 import type { Pick, StockLevel } from '../domain/allocation.ts';
@@ -110,10 +111,6 @@ function levelVersionRead(read: StockRead, productId: string): number {
   if (version === undefined) throw new Error(`product ${productId} has stock rows but no product_level row`);
   return version;
 }
-
-/** The version a write gives each product's level: one more than the one read (see writeIfUnchanged). */
-export const nextLevelVersions = (read: StockRead, productIds: Iterable<string>): Map<string, number> =>
-  new Map([...new Set(productIds)].map((id) => [id, levelVersionRead(read, id) + 1]));
 
 /**
  * In ONE statement: bumps the level version of every product the changes touch, if still the one

@@ -2,7 +2,7 @@ import { problems } from '@mercato/kit';
 import { addToOutbox } from '@mercato/messaging';
 import { OptimisticLockError } from '@mikro-orm/core';
 import type { Stock } from '../persistence/entities.ts';
-import { bumpLevelOfStock } from '../persistence/product-levels.ts';
+import { bumpLevelOfStock, markAnnounced } from '../persistence/product-levels.ts';
 import { findStock, level, productRows } from '../persistence/stocks.ts';
 import { addStockLowIfFallen, stockLevelsChanged } from './events.ts';
 import type { StockDeps } from './stocks.ts';
@@ -44,6 +44,7 @@ export async function changeStock(
         const after = before.map((r) => (r.id === stock.id ? level(stock) : r));
         addStockLowIfFallen(tx, stock.productId, before, after);
         for (const event of stockLevelsChanged([stock.productId], after, versions)) addToOutbox(tx, event);
+        await markAnnounced(tx, versions);
         return stock;
       });
       await deps.stockCache.invalidate([stock.productId]);

@@ -8,7 +8,7 @@ import { type LedgerDeps, optimistically, reservationIds } from './ledger.ts';
 /** Runs in the consumer's transaction (`em`): the hold becomes a deduction of on hand. */
 export async function commitStock(
   em: EntityManager,
-  input: { shipment: OrderStatusChanged; causationId?: string },
+  input: { shipment: OrderStatusChanged },
   deps: LedgerDeps,
 ): Promise<void> {
   const { orderId } = input.shipment;
@@ -20,7 +20,6 @@ export async function commitStock(
     deps,
     held.map((l) => l.productId),
     () => ({ changes: shipped(held), outcome: null }),
-    { causationId: input.causationId },
   );
   await setReservationStatus(em, reservationIds(held), 'COMMITTED', null);
 }

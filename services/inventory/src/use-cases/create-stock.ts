@@ -3,7 +3,7 @@ import { addToOutbox } from '@mercato/messaging';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import { uuidv7 } from 'uuidv7';
 import { Stock } from '../persistence/entities.ts';
-import { bumpLevels } from '../persistence/product-levels.ts';
+import { bumpLevels, markAnnounced } from '../persistence/product-levels.ts';
 import { level, productRows } from '../persistence/stocks.ts';
 import { findStore } from '../persistence/stores.ts';
 import { addStockLowIfFallen, stockLevelsChanged } from './events.ts';
@@ -38,6 +38,7 @@ export async function createStock(deps: StockDeps, input: NewStock): Promise<Sto
     const after = [...before, level(created)];
     addStockLowIfFallen(tx, input.productId, before, after);
     for (const event of stockLevelsChanged([input.productId], after, versions)) addToOutbox(tx, event);
+    await markAnnounced(tx, versions);
     try {
       await tx.flush();
     } catch (err) {

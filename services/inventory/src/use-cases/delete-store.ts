@@ -1,6 +1,6 @@
 import { problems } from '@mercato/kit';
 import { addToOutbox } from '@mercato/messaging';
-import { bumpLevels } from '../persistence/product-levels.ts';
+import { bumpLevels, markAnnounced } from '../persistence/product-levels.ts';
 import { level } from '../persistence/stocks.ts';
 import {
   deleteStockOf,
@@ -35,6 +35,7 @@ export async function deleteStore(
     tx.remove(store);
     const after = (await rowsOfProducts(tx, productIds)).map(level);
     for (const event of stockLevelsChanged(productIds, after, versions)) addToOutbox(tx, event);
+    await markAnnounced(tx, versions);
     return productIds;
   });
   await deps.stockCache.invalidate(productIds);

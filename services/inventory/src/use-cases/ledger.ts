@@ -6,14 +6,8 @@ import type { EntityManager } from '@mercato/db';
 import type { Envelope } from '@mercato/messaging';
 import { OptimisticLockError } from '@mikro-orm/core';
 import type { StockLevel } from '../domain/allocation.ts';
-import { afterChanges, type StockChanges, touchedProducts } from '../domain/stock-changes.ts';
-import {
-  type NewReservation,
-  nextLevelVersions,
-  readStock,
-  writeIfUnchanged,
-} from '../persistence/stock-ledger.ts';
-import { stockLevelsChanged } from './events.ts';
+import { type StockChanges, touchedProducts } from '../domain/stock-changes.ts';
+import { type NewReservation, readStock, writeIfUnchanged } from '../persistence/stock-ledger.ts';
 
 export interface LedgerDeps {
   /** in-process tries of one optimistic write before the message goes the consumer's retry way */
@@ -37,15 +31,13 @@ export type Decision<T> = {
  * Read, decide, write-if-unchanged; on a version conflict read again after a short random pause so
  * the competitors of a hot row spread out instead of colliding again in lockstep. Bounded: after
  * `maxAttempts` the OptimisticLockError sends the message to the consumer's own retries.
- * Tells `deps.touched` which products changed, and adds `stock.levels_changed` with their new levels
- * to the same statement (`causationId`: the event that caused the change).
+ * Tells `deps.touched` which products changed (their levels are announced after the commit).
  */
 export async function optimistically<T>(
   em: EntityManager,
   deps: LedgerDeps,
   productIds: Iterable<string>,
   decide: (rows: StockLevel[]) => Decision<T>,
-  meta: { causationId?: string } = {},
 ): Promise<Decision<T> & { rows: StockLevel[] }> {
   const ids = [...new Set(productIds)];
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
@@ -56,17 +48,10 @@ export async function optimistically<T>(
     // Nothing to write (a decision deferred by its caller): no round trip.
     const nothing = decision.changes.size === 0 && !decision.reservation && !decision.events?.length;
     const touched = touchedProducts(rows, decision.changes);
-    // The levels are computed from the rows read: the write happens only if none of the products'
-    // rows moved since (their level versions are checked in the same statement).
-    const events = [
-      ...(decision.events ?? []),
-      ...stockLevelsChanged(
-        touched,
-        afterChanges(rows, decision.changes),
-        nextLevelVersions(read, touched),
-        meta,
-      ),
-    ];
+    // The write happens only if none of the products' rows moved since they were read (their level
+    // versions are checked, and bumped, in the same statement); deps.touched has the new levels
+    // announced after the commit (coalesced: workers/level-publisher.ts).
+    const events = decision.events ?? [];
     if (nothing || (await writeIfUnchanged(em, read, decision.changes, decision.reservation, events))) {
       deps.touched(em, touched);
       return { rows, ...decision };

@@ -74,7 +74,6 @@ export async function reclaimDeclinedHolds(
     deps,
     lines.map((l) => l.productId),
     () => ({ changes: reservedOnly(reservedDeltas(lines, [])), outcome: null, events }),
-    { causationId: input.causationId },
   );
   await setReservationStatus(
     em,

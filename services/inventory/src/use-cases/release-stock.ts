@@ -33,7 +33,6 @@ export async function releaseStock(
     deps,
     held.map((l) => l.productId),
     () => ({ changes: reservedOnly(reservedDeltas(held, [])), outcome: null }),
-    { causationId: input.causationId },
   );
   await setReservationStatus(em, reservationIds(held), 'RELEASED', released);
   addToOutbox(em, stockReleased(orderId, released, input.causationId));

@@ -92,13 +92,13 @@ export async function reserveStock(
       events: [envelope('stock.reserved', data, meta), ...lowStockEvents(rows, changes, causationId)],
     };
   };
-  const first = await optimistically(em, deps, productIds, (rows) => decide(rows, true), { causationId });
+  const first = await optimistically(em, deps, productIds, (rows) => decide(rows, true));
   if (!first.outcome.ok) {
     // Short: the holds of orders whose payment was declined yield (reclaim-declined-holds.ts), then
     // the order is decided for good. Only this path pays the extra round trips.
     const shortLines = first.outcome.shortLines;
     await reclaimDeclinedHolds(em, { orderId: order.orderId, shortLines, causationId }, deps);
-    await optimistically(em, deps, productIds, (rows) => decide(rows, false), { causationId });
+    await optimistically(em, deps, productIds, (rows) => decide(rows, false));
   }
   await setReservationStatus(em, reservationIds(held), 'RELEASED', 'lines_changed');
 }
