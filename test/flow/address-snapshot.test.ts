@@ -2,8 +2,7 @@
 // identity as the caller, at once (an address made a moment before works), accepts only the
 // customer's own (422 naming the field otherwise), and keeps a snapshot that the invoice prints;
 // editing or deleting the address afterwards changes neither the order nor the invoice.
-import { inflateSync } from 'node:zlib';
-import { eventually } from '@mercato/testing';
+import { eventually, pdfText } from '@mercato/testing';
 import t from 'tap';
 import { adminClient, type Client, newCustomer, stockedProduct, waitForStatus } from '../support/client.ts';
 import { startSystem } from '../support/system.ts';
@@ -12,23 +11,6 @@ const system = await startSystem();
 t.teardown(() => system.stop());
 const admin = await adminClient(system.gatewayUrl);
 const PROBLEM_BASE = 'https://mercato.dev/problems/';
-
-/** The text a PDF draws: its (deflated) content streams' hex strings, decoded, in order. */
-function pdfText(pdf: Buffer): string {
-  const raw = pdf.toString('latin1');
-  let text = '';
-  for (const m of raw.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
-    let content: string;
-    try {
-      content = inflateSync(Buffer.from(m[1]!, 'latin1')).toString('latin1');
-    } catch {
-      continue; // not deflated content (a font, an image)
-    }
-    for (const h of content.matchAll(/<([0-9a-fA-F]+)>/g))
-      text += Buffer.from(h[1]!, 'hex').toString('latin1');
-  }
-  return text;
-}
 
 async function invoicePdf(client: Client, invoiceId: string): Promise<string> {
   const res = await fetch(`${system.gatewayUrl}/invoices/${invoiceId}/pdf`, {

@@ -1,5 +1,5 @@
 // Reading invoices (own only), the PDF, and issuing one by hand.
-import { inflateSync } from 'node:zlib';
+import { pdfText } from '@mercato/testing';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { orderPlaced, paymentSucceeded, startInvoices } from './helpers.ts';
@@ -10,23 +10,6 @@ const problem = (res: { statusCode: number; headers: Record<string, unknown> }) 
   problemJson: /^application\/problem\+json/.test(String(res.headers['content-type'])),
 });
 const asProblem = (status: number) => ({ status, problemJson: true });
-
-/** The text a PDF draws: its (deflated) content streams' hex strings, decoded, in order. */
-function pdfText(pdf: Buffer): string {
-  const raw = pdf.toString('latin1');
-  let text = '';
-  for (const m of raw.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
-    let content: string;
-    try {
-      content = inflateSync(Buffer.from(m[1]!, 'latin1')).toString('latin1');
-    } catch {
-      continue; // not deflated content (a font, an image)
-    }
-    for (const h of content.matchAll(/<([0-9a-fA-F]+)>/g))
-      text += Buffer.from(h[1]!, 'hex').toString('latin1');
-  }
-  return text;
-}
 
 t.test('invoices over HTTP', async (t) => {
   const svc = await startInvoices(t);
