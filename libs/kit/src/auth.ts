@@ -92,7 +92,11 @@ export const authPlugin = fp(
         },
       },
       decode: { complete: true },
-      verify: { algorithms: ['EdDSA'], allowedIss: ISSUER },
+      // A customer's token comes back many times in its 15 minutes, to every service on its way: an
+      // Ed25519 verification is ~0.1-0.2 ms of CPU, a cached one ~3 µs (fast-jwt keys the cache by the
+      // token's hash and honours exp/nbf). Revocation is not cached: the deny-list is read every time.
+      // The short TTL bounds how long a token signed with a key that was since withdrawn still passes.
+      verify: { algorithms: ['EdDSA'], allowedIss: ISSUER, cache: 10_000, cacheTTL: 60_000 },
     });
 
     const isDenied = async (request: FastifyRequest, jti: string): Promise<boolean> => {

@@ -129,6 +129,18 @@ t.test('a denied jti in Redis → 401; other tokens still pass', async (t) => {
   t.equal((await app.inject({ url: '/me', headers: bearer(other) })).statusCode, 200, 'another token');
 });
 
+t.test('a token that passed once (verifications are cached) is still refused once it expires', async (t) => {
+  const keys = await testAuth();
+  const app = await build(t, { jwks: keys.jwks });
+  const token = await keys.sign({ sub: 'user-1', role: 'customer', expiresIn: '2s' });
+  t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200, 'while valid');
+  t.equal((await app.inject({ url: '/me', headers: bearer(token) })).statusCode, 200, 'again (cached)');
+  await new Promise((r) => setTimeout(r, 2_100));
+  const res = await app.inject({ url: '/me', headers: bearer(token) });
+  t.equal(res.statusCode, 401, 'after its exp');
+  t.match(res.json(), { type: `${P}unauthorized`, detail: /expired/i });
+});
+
 t.test('Redis down → the deny-list check is skipped with a warning', async (t) => {
   const keys = await testAuth();
   const redis = new Redis({ host: '127.0.0.1', port: 1, lazyConnect: true, maxRetriesPerRequest: 0 });
