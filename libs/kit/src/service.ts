@@ -43,6 +43,8 @@ export interface ServiceOptions {
   name: string;
   /** default 'info'; tests pass 'silent' */
   logLevel?: string;
+  /** Where log lines go (default stdout): tests read them from a stream of their own. */
+  logStream?: { write(line: string): void };
   /** default 1 MiB → 413 problem+json above it */
   bodyLimit?: number;
   auth?: { jwksUrl?: string; jwks?: JSONWebKeySet; redis?: AuthOptions['redis'] };
@@ -65,6 +67,20 @@ const UNAVAILABLE_RETRY_AFTER_S = 5;
 // Incoming ids end up in every log line: accept only short, plain ones; otherwise mint our own.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/** Query parameters whose values are credentials (capability links): never written to a log. */
+const SECRET_QUERY_PARAMS = /([?&](?:token|code|key)=)[^&#]*/gi;
+
+/** Fastify's request log fields, with the values of credential-like query parameters replaced. */
+export function requestForLog(req: FastifyRequest): Record<string, unknown> {
+  return {
+    method: req.method,
+    url: req.url.replace(SECRET_QUERY_PARAMS, '$1[redacted]'),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort,
+  };
+}
+
 export async function createService(opts: ServiceOptions): Promise<App> {
   const app = Fastify({
     logger: {
@@ -73,6 +89,9 @@ export async function createService(opts: ServiceOptions): Promise<App> {
       base: { service: opts.name, pid: process.pid, hostname: hostname() },
       timestamp: stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
+      // A capability in a link (an invoice's ?token=) is a credential: logs keep that there was one.
+      serializers: { req: requestForLog },
+      ...(opts.logStream ? { stream: opts.logStream } : {}),
       // Correlates log lines with traces: whatever span is active when the line is written.
       mixin() {
         const span = trace.getActiveSpan();

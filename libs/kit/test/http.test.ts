@@ -79,3 +79,20 @@ t.test('Page, IdParam and the Idempotency-Key header', async (t) => {
   t.equal(long.statusCode, 400);
   t.match(long.json().errors, [{ path: 'headers/idempotency-key' }]);
 });
+
+t.test('a credential in the query string (a capability link) never reaches the log', async (t) => {
+  const lines: string[] = [];
+  const app = await createService({
+    name: 'log-test',
+    logLevel: 'info',
+    logStream: { write: (line) => void lines.push(line) },
+  });
+  t.teardown(() => app.close());
+  app.get('/invoices/:id/pdf', async () => ({ ok: true }));
+  const secret = 'c2VjcmV0LWNhcGFiaWxpdHktdG9rZW4tdmFsdWUtMTIz';
+  const res = await app.inject({ url: `/invoices/1/pdf?lang=de&token=${secret}&code=${secret}x` });
+  t.equal(res.statusCode, 200);
+  const logged = lines.join('');
+  t.match(logged, /\/invoices\/1\/pdf\?lang=de&token=\[redacted\]&code=\[redacted\]/, 'the URL is logged');
+  t.notMatch(logged, secret, 'the token is not');
+});
