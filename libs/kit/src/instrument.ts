@@ -14,6 +14,7 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import { redactSecretQuery, SECRET_QUERY_PARAMS } from './redact.ts';
 
 // Logs go to stdout through pino and metrics are scraped from /metrics: the SDK's default of
 // pushing both over OTLP to localhost would only produce connection errors.
@@ -22,6 +23,16 @@ process.env.OTEL_METRICS_EXPORTER ??= 'none';
 
 const exporting = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
 // Probes and scrapes every few seconds would drown the traces that matter.
+// instrumentation-http's default list, kept when we add ours (giving a list replaces it).
+const OTEL_DEFAULT_REDACTED = [
+  'sig',
+  'Signature',
+  'AWSAccessKeyId',
+  'X-Goog-Signature',
+  'X-Amz-Signature',
+  'X-Amz-Credential',
+  'X-Amz-Security-Token',
+];
 const quietPaths = new Set(['/healthz', '/readyz', '/metrics']);
 
 export const sdk = new NodeSDK({
@@ -32,12 +43,26 @@ export const sdk = new NodeSDK({
   ],
   instrumentations: [
     new HttpInstrumentation({
+      // The library's own list (signed cloud URLs) and ours (capability links such as ?token=).
+      redactedQueryParams: [...OTEL_DEFAULT_REDACTED, ...SECRET_QUERY_PARAMS],
+      redactedQueryParamsServer: [...OTEL_DEFAULT_REDACTED, ...SECRET_QUERY_PARAMS],
       ignoreIncomingRequestHook: (req) => quietPaths.has((req.url ?? '').split('?')[0] ?? ''),
     }),
-    new UndiciInstrumentation(),
+    new UndiciInstrumentation({
+      // fetch() spans have no redaction of their own: url.full and url.query are rewritten.
+      requestHook: (span, request) => {
+        if (!request.path.includes('?')) return;
+        span.setAttribute('url.full', redactSecretQuery(`${request.origin}${request.path}`));
+        span.setAttribute('url.query', redactSecretQuery(request.path).split('?')[1] ?? '');
+      },
+    }),
     new FastifyOtelInstrumentation({
       registerOnInitialization: true,
       ignorePaths: ({ url }) => quietPaths.has(url),
+      // Its route span puts the whole request URL, query included, in url.path.
+      requestHook: (span: { setAttribute(k: string, v: string): void }, request: { url: string }) => {
+        if (request.url.includes('?')) span.setAttribute('url.path', redactSecretQuery(request.url));
+      },
     }) as never,
     new PgInstrumentation(),
     new AmqplibInstrumentation(),

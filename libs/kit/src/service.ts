@@ -27,6 +27,7 @@ import { guardJsonDepth } from './hostile-input.ts';
 import { markAdminOnlyRoute } from './http.ts';
 import { metricsPlugin } from './metrics.ts';
 import { HttpProblem, PROBLEM_BASE, type ProblemBody, problems } from './problems.ts';
+import { redactSecretQuery } from './redact.ts';
 import { addResponseCheck, responseCheckEnabled } from './response-check.ts';
 import { toIssues, validatorCompiler } from './validation.ts';
 
@@ -67,14 +68,11 @@ const UNAVAILABLE_RETRY_AFTER_S = 5;
 // Incoming ids end up in every log line: accept only short, plain ones; otherwise mint our own.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-/** Query parameters whose values are credentials (capability links): never written to a log. */
-const SECRET_QUERY_PARAMS = /([?&](?:token|code|key)=)[^&#]*/gi;
-
 /** Fastify's request log fields, with the values of credential-like query parameters replaced. */
 export function requestForLog(req: FastifyRequest): Record<string, unknown> {
   return {
     method: req.method,
-    url: req.url.replace(SECRET_QUERY_PARAMS, '$1[redacted]'),
+    url: redactSecretQuery(req.url),
     host: req.host,
     remoteAddress: req.ip,
     remotePort: req.socket?.remotePort,

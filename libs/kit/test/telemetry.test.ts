@@ -91,3 +91,33 @@ t.test(
     t.match(traces.join('\n'), /traced-svc/, 'tagged with the service name');
   },
 );
+
+t.test('a credential in a query string reaches neither the trace nor the log', async (t) => {
+  const received: string[] = [];
+  const collector = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('latin1').on('data', (c: string) => {
+      body += c;
+    });
+    req.on('end', () => {
+      received.push(`${req.url} ${body}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise((resolve) => collector.close(resolve)));
+  const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+
+  const { port, output, stop } = await startTraced(t, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
+  const secret = 'S3cretCapabilityToken0123456789abcdef';
+  // In: the server span of /relay; out: the fetch span to /hello; in again: the server span of /hello.
+  const res = await fetch(`http://127.0.0.1:${port}/relay?lang=de&token=${secret}`);
+  t.same(await res.json(), { relayed: 200 });
+  t.equal(await stop(), 0);
+  const traces = received.filter((r) => r.startsWith('/v1/traces')).join('\n');
+  t.match(traces, /\/relay/, 'the incoming request was traced');
+  t.match(traces, /\/hello/, 'the outgoing one too');
+  t.match(traces, /lang=de/, 'other query parameters are kept');
+  t.notMatch(traces, secret, 'the token is in no span');
+  t.notMatch(output.stdout, secret, 'nor in any log line');
+});
