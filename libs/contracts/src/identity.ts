@@ -40,11 +40,58 @@ export const UserRegistrationRefused = Type.Object({
   userId: Type.Optional(Uuid),
 });
 
+/**
+ * A new account's address is to be confirmed: carries the single-use token so that notifications can
+ * e-mail the verification link (POST /auth/verify takes it). Also on a resend.
+ */
+export const UserVerificationRequested = Type.Object({
+  userId: Uuid,
+  email: Type.String(),
+  token: Type.String(),
+  expiresAt: DateTime,
+});
+
+/**
+ * An account was erased (DELETE /auth/me or DELETE /users/{id}): every service that holds personal
+ * data of `userId` removes it. `email` is the address as it was, so that notifications can send the
+ * confirmation before it forgets the address too; nobody else may keep it.
+ */
+export const UserErased = Type.Object({
+  userId: Uuid,
+  email: Type.String(),
+  erasedAt: DateTime,
+});
+
+/**
+ * An address was added, replaced or deleted (also each address an account erasure deletes), so that
+ * orders can keep a copy. `version` is the row's version and grows with every change (a deletion's
+ * is one above the last change's): apply an event only when it is newer than the copy.
+ */
+export const AddressChanged = Type.Object({
+  addressId: Uuid,
+  userId: Uuid,
+  version: Type.Integer({ minimum: 1 }),
+  deleted: Type.Boolean(),
+  /** the address as it is now; absent when deleted */
+  address: Type.Optional(
+    Type.Object({
+      recipient: Type.Optional(Type.String()),
+      street: Type.String(),
+      city: Type.String(),
+      postalCode: Type.String(),
+      country: Type.String({ minLength: 2, maxLength: 2 }),
+    }),
+  ),
+});
+
 export type UserRegistered = Static<typeof UserRegistered>;
 export type UserRegistrationRefused = Static<typeof UserRegistrationRefused>;
 export type UserUpdated = Static<typeof UserUpdated>;
 export type UserDeactivated = Static<typeof UserDeactivated>;
 export type UserPasswordResetRequested = Static<typeof UserPasswordResetRequested>;
+export type UserVerificationRequested = Static<typeof UserVerificationRequested>;
+export type UserErased = Static<typeof UserErased>;
+export type AddressChanged = Static<typeof AddressChanged>;
 
 export const identityContracts = {
   'user.registered': { 1: UserRegistered },
@@ -52,4 +99,7 @@ export const identityContracts = {
   'user.updated': { 1: UserUpdated },
   'user.deactivated': { 1: UserDeactivated },
   'user.password_reset_requested': { 1: UserPasswordResetRequested },
+  'user.verification_requested': { 1: UserVerificationRequested },
+  'user.erased': { 1: UserErased },
+  'address.changed': { 1: AddressChanged },
 };

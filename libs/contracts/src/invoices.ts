@@ -9,6 +9,11 @@ export const InvoiceIssued = Type.Object({
   userId: Uuid,
   total: Money,
   issuedAt: DateTime,
+  /**
+   * A capability to fetch this invoice's PDF without a login (GET /invoices/{id}/pdf?token=…), for the
+   * invoice e-mail; only its digest is stored by invoices. Absent on invoices issued before it existed.
+   */
+  downloadToken: Type.Optional(Type.String({ minLength: 32 })),
 });
 export type InvoiceIssued = Static<typeof InvoiceIssued>;
 

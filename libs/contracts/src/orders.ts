@@ -1,5 +1,5 @@
 import { type Static, Type } from 'typebox';
-import { Address, Money, Uuid } from './common.ts';
+import { Address, DateTime, Money, Uuid } from './common.ts';
 
 export const OrderLine = Type.Object({
   itemId: Uuid,
@@ -57,6 +57,20 @@ export const OrderCancelled = Type.Object({
   previousStatus: Type.String(),
 });
 
+/**
+ * A payment of a PENDING order was declined: the customer may pay again (POST /payments) until
+ * `retryUntil`; after that the order is cancelled (payment_failed). Written by orders, which owns the
+ * window, in the transaction that records the failure.
+ */
+export const OrderPaymentDeclined = Type.Object({
+  orderId: Uuid,
+  userId: Uuid,
+  revision: Type.Integer({ minimum: 1 }),
+  total: Money,
+  reason: Type.String(),
+  retryUntil: DateTime,
+});
+
 /** Admin or shipping moved the order on: SHIPPED (inventory commits the stock) or DELIVERED. */
 export const OrderStatusChanged = Type.Object({
   orderId: Uuid,
@@ -73,12 +87,14 @@ export type OrderConfirmed = Static<typeof OrderConfirmed>;
 export type CancelReason = Static<typeof CancelReason>;
 export type OrderCancelled = Static<typeof OrderCancelled>;
 export type OrderStatusChanged = Static<typeof OrderStatusChanged>;
+export type OrderPaymentDeclined = Static<typeof OrderPaymentDeclined>;
 
 export const ordersContracts = {
   'order.placed': { 1: OrderPlaced },
   'order.lines_changed': { 1: OrderLinesChanged },
   'order.confirmed': { 1: OrderConfirmed },
   'order.cancelled': { 1: OrderCancelled },
+  'order.payment_declined': { 1: OrderPaymentDeclined },
   'order.shipped': { 1: OrderStatusChanged },
   'order.delivered': { 1: OrderStatusChanged },
 };
