@@ -19,6 +19,13 @@ export {
   Page,
   PageQuery,
 } from './http.ts';
+export {
+  isWellFormedOpaqueToken,
+  newOpaqueToken,
+  OPAQUE_TOKEN_PATTERN,
+  opaqueTokenDigest,
+  opaqueTokenMatches,
+} from './opaque-token.ts';
 export { type Periodic, startPeriodic } from './periodic.ts';
 export { HttpProblem, PROBLEM_BASE, type ProblemBody, ProblemSchema, problems } from './problems.ts';
 export { type App, createService, runService, type ServiceOptions } from './service.ts';
