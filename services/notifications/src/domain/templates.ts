@@ -1,0 +1,159 @@
+// The mails as files: templates/<name>/ holds meta.json (kind, subject, description, sample data),
+// html.mjml (the body, inside templates/_layout.mjml) and text.hbs (inside templates/_layout.txt).
+// MJML turns each body into responsive HTML once, at start; Handlebars fills in the variables of
+// subject, HTML (escaped) and text at each render. Shop name and links come from configuration.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import mjml2html from 'mjml';
+import type { Formatter, Money } from './format.ts';
+
+export type TemplateKind = 'transactional' | 'marketing';
+
+export interface TemplateMeta {
+  kind: TemplateKind;
+  /** Handlebars, like the bodies */
+  subject: string;
+  description: string;
+  /** what the preview renders with */
+  sample: Record<string, unknown>;
+}
+
+export interface Rendered {
+  subject: string;
+  html: string;
+  text: string;
+}
+
+export interface TemplateInfo {
+  name: string;
+  kind: TemplateKind;
+  description: string;
+}
+
+export interface Shop {
+  name: string;
+  /** the storefront's origin, for links */
+  url: string;
+}
+
+/** The templates shipped with the service. */
+export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+
+const NAME = /^[a-z][a-z0-9-]*$/;
+const CONTENT = '<!-- content -->';
+
+interface Compiled {
+  meta: TemplateMeta;
+  subject: HandlebarsTemplateDelegate;
+  html: HandlebarsTemplateDelegate;
+  text: HandlebarsTemplateDelegate;
+}
+
+export class UnknownTemplateError extends Error {
+  override name = 'UnknownTemplateError';
+}
+
+export class TemplateCatalog {
+  private constructor(
+    private readonly templates: Map<string, Compiled>,
+    private readonly shop: Shop,
+  ) {}
+
+  /**
+   * Loads every template of `dirs` (a later directory may add templates; the layouts are the first
+   * directory's). An MJML error fails the start: templates are code.
+   */
+  static async load(opts: { dirs?: string[]; shop: Shop; format: Formatter }): Promise<TemplateCatalog> {
+    const dirs = opts.dirs ?? [TEMPLATES_DIR];
+    const hb = Handlebars.create();
+    registerHelpers(hb, opts.shop, opts.format);
+    const base = dirs[0]!;
+    const layoutMjml = await readFile(join(base, '_layout.mjml'), 'utf8');
+    const layoutText = hb.compile(await readFile(join(base, '_layout.txt'), 'utf8'), {
+      noEscape: true,
+      strict: false,
+    });
+    if (!layoutMjml.includes(CONTENT)) throw new Error(`_layout.mjml must contain ${CONTENT}`);
+    const templates = new Map<string, Compiled>();
+    for (const dir of dirs) {
+      for (const entry of await readdir(dir, { withFileTypes: true })) {
+        if (!entry.isDirectory() || !NAME.test(entry.name)) continue;
+        const at = join(dir, entry.name);
+        const meta = JSON.parse(await readFile(join(at, 'meta.json'), 'utf8')) as TemplateMeta;
+        if (meta.kind !== 'transactional' && meta.kind !== 'marketing')
+          throw new Error(`template ${entry.name}: kind must be transactional or marketing`);
+        const body = await readFile(join(at, 'html.mjml'), 'utf8');
+        const result = await mjml2html(layoutMjml.replace(CONTENT, body), {
+          validationLevel: 'strict',
+        }).catch((err: unknown) => {
+          throw new Error(`template ${entry.name}: ${(err as Error).message}`);
+        });
+        if (result.errors.length > 0)
+          throw new Error(
+            `template ${entry.name}: ${result.errors.map((e) => e.formattedMessage).join('; ')}`,
+          );
+        const text = hb.compile(await readFile(join(at, 'text.hbs'), 'utf8'), { noEscape: true });
+        templates.set(entry.name, {
+          meta,
+          subject: hb.compile(meta.subject, { noEscape: true }),
+          html: hb.compile(result.html),
+          text: (data: unknown) => layoutText({ ...(data as object), content: text(data) }),
+        });
+      }
+    }
+    return new TemplateCatalog(templates, opts.shop);
+  }
+
+  list(): TemplateInfo[] {
+    return [...this.templates.entries()]
+      .map(([name, t]) => ({ name, kind: t.meta.kind, description: t.meta.description }))
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  has(name: string): boolean {
+    return this.templates.has(name);
+  }
+
+  kind(name: string): TemplateKind {
+    return this.get(name).meta.kind;
+  }
+
+  sample(name: string): Record<string, unknown> {
+    return this.get(name).meta.sample;
+  }
+
+  /** Subject (one line), HTML and text of `name` with `data` (plus `shop`). */
+  render(name: string, data: Record<string, unknown>): Rendered {
+    const t = this.get(name);
+    const all = { ...data, shop: this.shop };
+    return {
+      subject: t.subject(all).replace(/\s+/g, ' ').trim(),
+      html: t.html(all),
+      text: `${t
+        .text(all)
+        .replace(/\n{3,}/g, '\n\n')
+        .trim()}\n`,
+    };
+  }
+
+  private get(name: string): Compiled {
+    const t = this.templates.get(name);
+    if (!t) throw new UnknownTemplateError(`no template ${JSON.stringify(name)}`);
+    return t;
+  }
+}
+
+function registerHelpers(hb: typeof Handlebars, shop: Shop, format: Formatter): void {
+  hb.registerHelper('money', (m: Money) => (m && typeof m === 'object' ? format.money(m) : ''));
+  hb.registerHelper('datetime', (iso: string) => (iso ? format.dateTime(iso) : ''));
+  // {{url "/verify" token=token}} → SHOP_URL/verify?token=… (query values URL-encoded)
+  hb.registerHelper('url', (path: string, options: Handlebars.HelperOptions) => {
+    const u = new URL(path.replace(/^\/+/, ''), `${shop.url.replace(/\/+$/, '')}/`);
+    for (const [k, v] of Object.entries(options.hash ?? {})) u.searchParams.set(k, String(v));
+    return u.toString();
+  });
+  // {{url (concat "/orders/" orderId)}}
+  hb.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
+}
