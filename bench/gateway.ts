@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       body: JSON.stringify(body),
     });
   const registered = await post('/auth/register', { email, username: runId.slice(0, 32), password });
-  if (registered.status !== 202)
+  if (registered.status !== 201)
     throw new Error(`register answered ${registered.status}: ${await registered.text()}`);
   const login = await post('/auth/login', { email, password });
   if (login.status !== 200) throw new Error(`login answered ${login.status}: ${await login.text()}`);

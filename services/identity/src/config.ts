@@ -19,6 +19,10 @@ export const configSchema = Type.Object({
   ACCESS_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 1, default: 15 * 60 }),
   REFRESH_TOKEN_TTL_SECONDS: Type.Integer({ minimum: 1, default: 7 * 24 * 3600 }),
   PASSWORD_RESET_TTL_SECONDS: Type.Integer({ minimum: 1, default: 30 * 60 }),
+  /** How long an e-mail verification link works (a newer one voids it at once). */
+  VERIFICATION_TTL_SECONDS: Type.Integer({ minimum: 1, default: 48 * 3600 }),
+  /** POST /auth/verify/resend at most once per this many seconds per account (429 before). */
+  VERIFICATION_RESEND_INTERVAL_SECONDS: Type.Integer({ minimum: 0, default: 60 }),
   MERCATO_ADMIN_EMAIL: Type.String({ format: 'email', default: 'admin@mercato.local' }),
   MERCATO_ADMIN_PASSWORD: Type.String({ minLength: 10, default: DEFAULT_ADMIN_PASSWORD }),
   /**

@@ -1,7 +1,6 @@
 import t from 'tap';
 import { retryAfterSeconds, verdictAfterFailures } from '../src/domain/login-throttle.ts';
 import { passwordWeaknesses } from '../src/domain/password-policy.ts';
-import { digest, newOpaqueToken } from '../src/domain/secrets.ts';
 import { trustedProxies } from '../src/domain/trusted-proxies.ts';
 
 t.test('password policy says why a password is weak', async (t) => {
@@ -33,16 +32,6 @@ t.test('failed logins: free, then slowed down with a growing delay, then locked'
   );
   t.equal(retryAfterSeconds(1), 1, 'never "retry after 0"');
   t.equal(retryAfterSeconds(1500), 2);
-});
-
-t.test('opaque tokens are random and only their digest is kept', async (t) => {
-  const a = newOpaqueToken();
-  const b = newOpaqueToken();
-  t.not(a, b);
-  t.ok(a.length >= 43, '256 bits');
-  t.equal(digest(a), digest(a));
-  t.not(digest(a), a);
-  t.match(digest(a), /^[0-9a-f]{64}$/);
 });
 
 t.test('trusted proxies: addresses win over a hop count; none by default', async (t) => {

@@ -71,16 +71,46 @@ t.test('identity events reach RabbitMQ', async (t) => {
     t.same(updated.data.changed, ['password']);
   });
 
+  t.test('user.verification_requested carries the token that verifies the address', async (t) => {
+    const c = await s.register();
+    const event = await next((e) => e.type === 'user.verification_requested' && e.data.userId === c.id);
+    t.match(event.data, { email: c.email, token: String, expiresAt: String });
+    const verified = await s.inject({
+      method: 'POST',
+      url: '/auth/verify',
+      body: { token: event.data.token },
+    });
+    t.equal(verified.statusCode, 200);
+  });
+
   t.test('user.deactivated', async (t) => {
     const c = await s.customer();
-    await s.inject({ method: 'DELETE', url: '/auth/me', token: c.accessToken });
+    const admin = await s.admin();
+    await s.inject({
+      method: 'PATCH',
+      url: `/users/${c.id}`,
+      token: admin.accessToken,
+      body: { active: false },
+    });
     const event = await next((e) => e.type === 'user.deactivated' && e.data.userId === c.id);
     t.same(event.data, { userId: c.id });
   });
 
+  t.test('user.erased carries the address the account had', async (t) => {
+    const c = await s.customer();
+    await s.inject({
+      method: 'DELETE',
+      url: '/auth/me',
+      token: c.accessToken,
+      body: { password: c.password },
+    });
+    const event = await next((e) => e.type === 'user.erased' && e.data.userId === c.id);
+    t.match(event.data, { userId: c.id, email: c.email, erasedAt: String });
+  });
+
   t.test('every event received matches its pinned contract', async (t) => {
-    await next((e) => e.type === 'user.deactivated');
-    t.ok(received.length >= 4);
+    await next((e) => e.type === 'user.erased');
+    t.ok(received.length >= 6);
     for (const e of received) t.same(validateEvent(e.type, e.version, e.data), { ok: true }, e.type);
   });
 });

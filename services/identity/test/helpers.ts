@@ -68,7 +68,7 @@ export async function startIdentity(t: Tap, env: Record<string, string> = {}, de
 
   const sql = async <T = Record<string, unknown>>(query: string, params: unknown[] = []) =>
     (await app.orm.em.fork().getConnection().execute(query, params)) as T[];
-  // Registration answers 202 and nothing else (no enumeration): the new account is looked up here.
+  /** Registers through POST /auth/register: the account (its view) with the login the answer carries. */
   const register = async (overrides: Record<string, unknown> = {}) => {
     const name = uniqueName('u');
     const body = {
@@ -78,17 +78,29 @@ export async function startIdentity(t: Tap, env: Record<string, string> = {}, de
       ...overrides,
     };
     const res = await inject({ method: 'POST', url: '/auth/register', body });
-    if (res.statusCode !== 202) throw new Error(`register: ${res.statusCode} ${res.body}`);
-    const [user] = await sql<{
-      id: string;
-      email: string;
-      username: string;
-      role: string;
-      active: boolean;
-      name: string | null;
-    }>('select id, email, username, role, active, name from app_user where email = lower(?)', [body.email]);
-    if (!user) throw new Error(`register: no account was created for ${String(body.email)}`);
-    return { ...user, password: body.password as string };
+    if (res.statusCode !== 201) throw new Error(`register: ${res.statusCode} ${res.body}`);
+    const { user, accessToken, refreshToken } = res.json() as {
+      user: {
+        id: string;
+        email: string;
+        username: string;
+        role: string;
+        active: boolean;
+        name: string | null;
+        emailVerified: boolean;
+      };
+      accessToken: string;
+      refreshToken: string;
+    };
+    return { ...user, password: body.password as string, accessToken, refreshToken };
+  };
+  /** The newest verification token of the user, from the outbox (what notifications would e-mail). */
+  const verificationToken = async (userId: string) => {
+    const events = (await outboxEvents('user.verification_requested')).filter(
+      (e) => e.data.userId === userId,
+    );
+    if (events.length === 0) throw new Error(`no verification requested for ${userId}`);
+    return events.at(-1)!.data as { token: string; email: string; expiresAt: string };
   };
   const login = async (email: string, password: string) => {
     const res = await inject({ method: 'POST', url: '/auth/login', body: { email, password } });
@@ -104,7 +116,7 @@ export async function startIdentity(t: Tap, env: Record<string, string> = {}, de
 
   /** Row counts of every table, to show a rejected request changed nothing. */
   const counts = async () => {
-    const tables = ['app_user', 'refresh_token', 'password_reset', 'address', 'outbox'];
+    const tables = ['app_user', 'refresh_token', 'password_reset', 'email_verification', 'address', 'outbox'];
     const out: Record<string, number> = {};
     for (const table of tables)
       out[table] = (await sql<{ n: number }>(`select count(*)::int as n from ${table}`))[0]!.n;
@@ -133,6 +145,7 @@ export async function startIdentity(t: Tap, env: Record<string, string> = {}, de
     sql,
     counts,
     outboxEvents,
+    verificationToken,
   };
 }
 

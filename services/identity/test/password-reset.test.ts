@@ -1,4 +1,5 @@
 import { eventually } from '@mercato/testing';
+import { decodeJwt } from 'jose';
 import t from 'tap';
 import { requestPasswordReset } from '../src/use-cases/request-password-reset.ts';
 import { isProblem, startIdentity } from './helpers.ts';
@@ -40,7 +41,7 @@ t.test('password reset', async (t) => {
     t.same(known.json(), unknown.json(), 'same body: no enumeration');
     const event = await tokenFor(c.id);
     t.ok(event, 'user.password_reset_requested is in the outbox, made by the worker');
-    t.equal(event!.email, c.email);
+    t.equal(event!.email, c.email, 'the event is all an e-mail needs: address, token, expiry');
     t.ok(Date.parse(event!.expiresAt) > Date.now());
     const [row] = await s.sql<{ token_hash: string }>(
       'select token_hash from password_reset where user_id = ?',
@@ -64,6 +65,7 @@ t.test('password reset', async (t) => {
     t.ok(isProblem(weak, 400), 'a weak password is refused');
     t.same(await s.counts(), before);
 
+    const resetAt = new Date();
     const ok = await s.inject({
       method: 'POST',
       url: '/auth/password-reset/confirm',
@@ -86,6 +88,23 @@ t.test('password reset', async (t) => {
       isProblem(await s.inject({ method: 'GET', url: '/auth/me', token: c.accessToken }), 401),
       'sessions from before the reset end',
     );
+    t.ok(
+      isProblem(
+        await s.inject({ method: 'POST', url: '/auth/refresh', body: { refreshToken: c.refreshToken } }),
+        401,
+      ),
+      'the old refresh token fails',
+    );
+    t.same(
+      await s.sql(
+        'select id from refresh_token where user_id = ? and revoked_at is null and created_at < ?',
+        [c.id, resetAt],
+      ),
+      [],
+      'every refresh token from before the reset is revoked',
+    );
+    const jti = decodeJwt(c.accessToken).jti;
+    t.equal(await s.app.redis.exists(`auth:denied:${jti}`), 1, 'the old access token is deny-listed');
     const again = await s.inject({
       method: 'POST',
       url: '/auth/password-reset/confirm',

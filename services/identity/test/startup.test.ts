@@ -59,6 +59,8 @@ t.test('listens, is ready, documents its routes; the first admin is created once
     '/auth/me',
     '/auth/password-reset',
     '/auth/password-reset/confirm',
+    '/auth/verify',
+    '/auth/verify/resend',
     '/auth/.well-known/jwks.json',
     '/users',
     '/users/{id}',

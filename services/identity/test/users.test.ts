@@ -1,6 +1,6 @@
 import { uniqueName } from '@mercato/testing';
 import t from 'tap';
-import { GOOD_PASSWORD, isProblem, startIdentity } from './helpers.ts';
+import { ADMIN_PASSWORD, GOOD_PASSWORD, isProblem, startIdentity } from './helpers.ts';
 
 t.test('admin user management', async (t) => {
   const s = await startIdentity(t);
@@ -187,7 +187,15 @@ t.test('the last active admin cannot be demoted or deactivated', async (t) => {
   });
   t.ok(isProblem(off, 409), 'deactivating the only admin');
   t.ok(
-    isProblem(await s.inject({ method: 'DELETE', url: '/auth/me', token: admin.accessToken }), 409),
+    isProblem(
+      await s.inject({
+        method: 'DELETE',
+        url: '/auth/me',
+        token: admin.accessToken,
+        body: { password: ADMIN_PASSWORD },
+      }),
+      409,
+    ),
     'leaving as the only admin',
   );
   t.same(await s.counts(), before, 'nothing changed');

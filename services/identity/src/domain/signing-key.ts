@@ -9,7 +9,7 @@ export interface SigningKey {
   kid: string;
   jwks: JSONWebKeySet;
   sign(
-    claims: { sub: string; role: string; jti: string; email?: string },
+    claims: { sub: string; role: string; jti: string; email?: string; email_verified?: boolean },
     ttlSeconds: number,
   ): Promise<string>;
 }
@@ -65,9 +65,13 @@ export async function loadSigningKey(
   return {
     kid,
     jwks: { keys: [jwk] },
-    async sign({ sub, role, jti, email }, ttlSeconds) {
+    async sign({ sub, role, jti, email, email_verified }, ttlSeconds) {
       const now = Math.floor(Date.now() / 1000);
-      return new SignJWT({ role, ...(email ? { email } : {}) })
+      return new SignJWT({
+        role,
+        ...(email ? { email } : {}),
+        ...(email_verified !== undefined ? { email_verified } : {}),
+      })
         .setProtectedHeader({ alg: 'EdDSA', kid, typ: 'JWT' })
         .setSubject(sub)
         .setJti(jti)

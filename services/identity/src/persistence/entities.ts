@@ -16,6 +16,13 @@ export const UserSchema = defineEntity({
     passwordHash: p.string().columnType('text').hidden(),
     role: p.string().columnType('text').$type<Role>(),
     active: p.boolean(),
+    /** When the owner confirmed the current e-mail address (POST /auth/verify); null: not yet. */
+    emailVerifiedAt: p.datetime().columnType('timestamptz').nullable(),
+    /**
+     * When the account was erased: its personal data is gone (placeholders for the e-mail and the
+     * username, no name, no password); the row stays so that ids other services hold keep meaning.
+     */
+    erasedAt: p.datetime().columnType('timestamptz').nullable(),
     createdAt: p.datetime().columnType('timestamptz'),
     updatedAt: p.datetime().columnType('timestamptz'),
     version: p.integer().version(),
@@ -63,6 +70,22 @@ export const PasswordResetSchema = defineEntity({
 export class PasswordReset extends PasswordResetSchema.class {}
 PasswordResetSchema.setClass(PasswordReset);
 
+/** A single-use token that confirms the account's e-mail address (kept as a digest, like resets). */
+export const EmailVerificationSchema = defineEntity({
+  name: 'EmailVerification',
+  tableName: 'email_verification',
+  properties: {
+    id: p.uuid().primary(),
+    userId: p.uuid().index(),
+    tokenHash: p.string().columnType('text').unique(),
+    expiresAt: p.datetime().columnType('timestamptz'),
+    usedAt: p.datetime().columnType('timestamptz').nullable(),
+    createdAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export class EmailVerification extends EmailVerificationSchema.class {}
+EmailVerificationSchema.setClass(EmailVerification);
+
 export const AddressSchema = defineEntity({
   name: 'Address',
   tableName: 'address',
@@ -89,6 +112,7 @@ export const entities = [
   UserSchema,
   RefreshTokenSchema,
   PasswordResetSchema,
+  EmailVerificationSchema,
   AddressSchema,
   ...messagingEntities,
 ];

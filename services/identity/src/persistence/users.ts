@@ -18,15 +18,36 @@ export function addUser(
     passwordHash: string;
     role: Role;
     active: boolean;
+    emailVerifiedAt: Date | null;
     createdAt: Date;
     updatedAt: Date;
   },
 ): User {
-  return em.create(User, row);
+  return em.create(User, { ...row, erasedAt: null });
 }
 
 export function findUser(em: EntityManager, id: string): Promise<User | null> {
   return em.findOne(User, id);
+}
+
+/**
+ * Serializes changes of one account that read before they write (a resend's interval, an erasure).
+ * FOR NO KEY UPDATE: refresh-token inserts (which take the row's key lock for their foreign key) are
+ * not held up.
+ */
+export async function lockUserRow(tx: EntityManager, id: string): Promise<void> {
+  await tx.execute('select 1 from app_user where id = ? for no key update', [id]);
+}
+
+/** The row as committed now (after a lock), not as an earlier read of this EntityManager saw it. */
+export function reloadUser(em: EntityManager, id: string): Promise<User | null> {
+  return em.findOne(User, id, { refresh: true });
+}
+
+/** The user unless erased: an erased account is gone for every route that names it. */
+export async function findLiveUser(em: EntityManager, id: string): Promise<User | null> {
+  const user = await findUser(em, id);
+  return user && !user.erasedAt ? user : null;
 }
 
 /** `email` already normalized (rows hold it lower-cased). */
@@ -58,20 +79,20 @@ export async function assertUnique(
   if (taken.length > 0) throw problems.conflict('This username is already taken', { field: 'username' });
 }
 
-/**
- * Who holds this e-mail or (any case) username, for a registration that must not say so: the e-mail's
- * owner first, since that is who is told.
- */
-export async function takenBy(
+/** Which of the e-mail and the (any case) username are taken, and by whom the e-mail. */
+export async function takenFields(
   em: EntityManager,
   fields: { email: string; username: string },
-): Promise<{ reason: 'email-taken'; userId: string } | { reason: 'username-taken' } | undefined> {
+): Promise<{ emailOwner?: string; username: boolean }> {
   const taken = await em.find(User, {
     $or: [{ email: fields.email }, { username: { $ilike: likeEscape(fields.username) } }],
   } as never);
   const owner = taken.find((u) => u.email === fields.email);
-  if (owner) return { reason: 'email-taken', userId: owner.id };
-  return taken.length > 0 ? { reason: 'username-taken' } : undefined;
+  const lower = fields.username.toLowerCase();
+  return {
+    ...(owner ? { emailOwner: owner.id } : {}),
+    username: taken.some((u) => u.username.toLowerCase() === lower),
+  };
 }
 
 export function isUniqueViolation(err: unknown): boolean {
@@ -109,7 +130,8 @@ export function listUsers(
   filter: UserFilter,
   page: { page: number; pageSize: number },
 ): Promise<[User[], number]> {
-  const where: Record<string, unknown> = {};
+  // Erased accounts are gone (their rows hold placeholders only).
+  const where: Record<string, unknown> = { erasedAt: null };
   if (filter.role !== undefined) where.role = filter.role;
   if (filter.active !== undefined) where.active = filter.active;
   if (filter.email !== undefined) where.email = { $ilike: `%${likeEscape(filter.email.toLowerCase())}%` };

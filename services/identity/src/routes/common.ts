@@ -20,6 +20,9 @@ export const UserView = Type.Object({
   name: Type.Union([Type.String(), Type.Null()]),
   role: RoleSchema,
   active: Type.Boolean(),
+  emailVerified: Type.Boolean({
+    description: 'whether the owner confirmed the e-mail address (POST /auth/verify)',
+  }),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
@@ -32,6 +35,7 @@ export function userView(user: User) {
     name: user.name ?? null,
     role: user.role,
     active: user.active,
+    emailVerified: user.emailVerifiedAt !== null,
     createdAt: user.createdAt.toISOString(),
     updatedAt: user.updatedAt.toISOString(),
   };

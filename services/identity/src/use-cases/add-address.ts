@@ -8,6 +8,7 @@ import {
 } from '../persistence/addresses.ts';
 import type { Address } from '../persistence/entities.ts';
 import { currentUser } from './accounts.ts';
+import { addressChanged } from './events.ts';
 
 export interface AddressFields {
   /** the name on the parcel */
@@ -19,7 +20,7 @@ export interface AddressFields {
   isDefault?: boolean;
 }
 
-/** Adds an address to the caller; the first one becomes the default. */
+/** Adds an address to the caller; the first one becomes the default. Records address.changed. */
 export function addAddress(em: EntityManager, userId: string, input: AddressFields): Promise<Address> {
   return em.transactional(async (tx) => {
     const user = await currentUser(tx, userId);
@@ -37,6 +38,8 @@ export function addAddress(em: EntityManager, userId: string, input: AddressFiel
     });
     if (address.isDefault) await clearOtherDefaults(tx, address);
     await flushDefault(tx);
+    // After the flush: the event carries the row's version. Committed with the row (orders' copy).
+    await addressChanged(tx, address);
     return address;
   });
 }

@@ -4,6 +4,7 @@ import type { Address } from '../persistence/entities.ts';
 import { withVersionCheck } from '../persistence/version-check.ts';
 import type { AddressFields } from './add-address.ts';
 import { type Caller, visibleAddress } from './address-access.ts';
+import { addressChanged } from './events.ts';
 
 /** Replaces an address. `assertVersion` is the caller's precondition on the row version (If-Match). */
 export function replaceAddress(
@@ -26,6 +27,8 @@ export function replaceAddress(
       address.updatedAt = new Date();
       if (address.isDefault) await clearOtherDefaults(tx, address);
       await flushDefault(tx);
+      // After the flush: the event carries the new row version. Committed with the change.
+      await addressChanged(tx, address);
       return address;
     }),
   );

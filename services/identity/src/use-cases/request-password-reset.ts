@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mercato/db';
+import { newOpaqueToken, opaqueTokenDigest } from '@mercato/kit';
 import { uuidv7 } from 'uuidv7';
 import { normalizeEmail } from '../domain/accounts.ts';
-import { digest, newOpaqueToken } from '../domain/secrets.ts';
 import { addPasswordResetRequest } from '../persistence/password-reset-requests.ts';
 import { addPasswordReset, expireOpenResets } from '../persistence/password-resets.ts';
 import { findUserByEmail } from '../persistence/users.ts';
@@ -34,7 +34,7 @@ export async function issuePasswordReset(
   addPasswordReset(tx, {
     id: uuidv7(),
     userId: user.id,
-    tokenHash: digest(token),
+    tokenHash: opaqueTokenDigest(token),
     expiresAt,
     createdAt: now,
   });

@@ -5,11 +5,10 @@
 // every service checks. Decorated as `app.sessions` (plugins/sessions.ts): its methods are the
 // refresh and logout use cases, and the revocations other use cases end with.
 import type { EntityManager } from '@mercato/db';
-import { problems } from '@mercato/kit';
+import { newOpaqueToken, opaqueTokenDigest, problems } from '@mercato/kit';
 import type { Logger } from '@mercato/messaging';
 import type { Redis } from 'ioredis';
 import { uuidv7 } from 'uuidv7';
-import { digest, newOpaqueToken } from '../domain/secrets.ts';
 import type { SigningKey } from '../domain/signing-key.ts';
 import { denyAccessTokens } from '../persistence/deny-list.ts';
 import type { User } from '../persistence/entities.ts';
@@ -34,6 +33,12 @@ export interface TokenPair {
   refreshExpiresIn: number;
 }
 
+/** An access token of a revoked login, denied until it would have expired anyway. */
+export interface RevokedAccessToken {
+  jti: string;
+  expiresAt: Date;
+}
+
 export class Sessions {
   constructor(
     private readonly deps: {
@@ -55,7 +60,7 @@ export class Sessions {
       id: uuidv7(),
       userId: user.id,
       familyId,
-      tokenHash: digest(refreshToken),
+      tokenHash: opaqueTokenDigest(refreshToken),
       accessJti: jti,
       accessExpiresAt: new Date(now + accessTtlSeconds * 1000),
       expiresAt: new Date(now + refreshTtlSeconds * 1000),
@@ -63,7 +68,14 @@ export class Sessions {
     });
     await em.flush();
     const accessToken = await key.sign(
-      { sub: user.id, role: user.role, jti, email: user.email },
+      // email_verified: a shop may gate something on it later; nothing in Mercato does (README).
+      {
+        sub: user.id,
+        role: user.role,
+        jti,
+        email: user.email,
+        email_verified: user.emailVerifiedAt !== null,
+      },
       accessTtlSeconds,
     );
     return {
@@ -77,7 +89,7 @@ export class Sessions {
 
   /** Exchanges a refresh token for a new pair. A token presented a second time ends its whole login. */
   async refresh(em: EntityManager, refreshToken: string): Promise<TokenPair> {
-    const found = await findRefreshTokenByHash(em, digest(refreshToken));
+    const found = await findRefreshTokenByHash(em, opaqueTokenDigest(refreshToken));
     if (!found) throw problems.unauthorized('The refresh token is not valid');
     const outcome = await em.transactional(async (tx): Promise<TokenPair | string> => {
       // Rotation and revocation of one family take turns: otherwise a rotation in flight could add
@@ -131,20 +143,37 @@ export class Sessions {
     await this.revoke(em, { userId, exceptFamilyId });
   }
 
+  /**
+   * The database half of ending every login of a user, in the caller's transaction (a password reset,
+   * an erasure: the revocation commits with the change or not at all). Take it before locking the
+   * user's row: a rotation holds its family's lock while its insert needs the user row's key lock.
+   * Returns the live access tokens to hand to `denyRevoked` once the transaction has committed.
+   */
+  async revokeAllIn(tx: EntityManager, userId: string): Promise<RevokedAccessToken[]> {
+    return this.revokeIn(tx, { userId });
+  }
+
+  /** After the commit of `revokeAllIn`'s transaction: the deny-list every service checks. */
+  async denyRevoked(tokens: RevokedAccessToken[]): Promise<void> {
+    await this.deny(tokens);
+  }
+
   private async revoke(em: EntityManager, scope: LoginScope): Promise<void> {
-    const live = await em.transactional(async (tx) => {
-      await lockFamilies(tx, await openFamilies(tx, scope));
-      const now = new Date();
-      // Read after the locks: a rotation that just committed has added a row that must go too.
-      const live = await liveAccessTokens(tx, scope, now);
-      await markRevoked(tx, scope, now);
-      return live;
-    });
+    const live = await em.transactional((tx) => this.revokeIn(tx, scope));
     await this.deny(live);
   }
 
+  private async revokeIn(tx: EntityManager, scope: LoginScope): Promise<RevokedAccessToken[]> {
+    await lockFamilies(tx, await openFamilies(tx, scope));
+    const now = new Date();
+    // Read after the locks: a rotation that just committed has added a row that must go too.
+    const live = await liveAccessTokens(tx, scope, now);
+    await markRevoked(tx, scope, now);
+    return live;
+  }
+
   /** Deny-lists access tokens until they would have expired anyway. */
-  private async deny(tokens: { jti: string; expiresAt: Date }[], opts: { strict?: boolean } = {}) {
+  private async deny(tokens: RevokedAccessToken[], opts: { strict?: boolean } = {}) {
     if (tokens.length === 0) return;
     try {
       await denyAccessTokens(this.deps.redis, tokens);

@@ -1,12 +1,13 @@
 import type { EntityManager } from '@mercato/db';
 import { HttpProblem } from '@mercato/kit';
-import { normalizeEmail } from '../domain/accounts.ts';
+import { assertDeliverable, normalizeEmail } from '../domain/accounts.ts';
 import { assertStrongPassword, hashPassword, verifyPassword } from '../domain/passwords.ts';
 import type { User } from '../persistence/entities.ts';
 import type { LoginThrottle } from '../persistence/login-throttle.ts';
 import { assertUnique, flushUnique } from '../persistence/users.ts';
 import { withVersionCheck } from '../persistence/version-check.ts';
 import { currentUser } from './accounts.ts';
+import { requestVerificationIn } from './email-verification.ts';
 import { userUpdated } from './events.ts';
 import type { Sessions } from './sessions.ts';
 
@@ -34,10 +35,17 @@ export function reauthenticationRequired(detail: string): HttpProblem {
 /**
  * The caller changes their own profile. A new e-mail or a new password needs the current password
  * (wrong guesses count as failed logins of this client); a new password ends the caller's other
- * logins. `assertVersion` is the caller's precondition on the row version (If-Match).
+ * logins; a new e-mail address is unverified until its link is used. `assertVersion` is the caller's
+ * precondition on the row version (If-Match).
  */
 export async function updateProfile(
-  deps: { em: EntityManager; sessions: Sessions; loginThrottle: LoginThrottle },
+  deps: {
+    em: EntityManager;
+    sessions: Sessions;
+    loginThrottle: LoginThrottle;
+    /** the lifetime of the verification link a new e-mail address gets */
+    verificationTtlSeconds: number;
+  },
   caller: { userId: string; jti: string; ip: string },
   body: ProfileChanges,
   assertVersion: (version: number) => void,
@@ -50,6 +58,7 @@ export async function updateProfile(
       const changed: string[] = [];
       const email = body.email === undefined ? undefined : normalizeEmail(body.email);
       const newEmail = email !== undefined && email !== user.email ? email : undefined;
+      if (newEmail !== undefined) assertDeliverable(newEmail);
       if (newEmail !== undefined || body.password !== undefined) {
         if (body.currentPassword === undefined)
           throw reauthenticationRequired('Changing the e-mail address or the password needs currentPassword');
@@ -71,6 +80,9 @@ export async function updateProfile(
       await assertUnique(tx, { email: newEmail, username: newUsername }, user.id);
       if (newEmail !== undefined) {
         user.email = newEmail;
+        // The new address is unconfirmed: a link goes to it, links to the old one stop working.
+        user.emailVerifiedAt = null;
+        await requestVerificationIn(tx, user, deps.verificationTtlSeconds);
         changed.push('email');
       }
       if (newUsername !== undefined) {

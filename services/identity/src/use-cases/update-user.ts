@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mercato/db';
 import { problems, type Role } from '@mercato/kit';
 import type { User } from '../persistence/entities.ts';
-import { findUser } from '../persistence/users.ts';
+import { findLiveUser } from '../persistence/users.ts';
 import { withVersionCheck } from '../persistence/version-check.ts';
 import { assertNotLastAdmin } from './accounts.ts';
 import { userDeactivated, userUpdated } from './events.ts';
@@ -21,7 +21,7 @@ export async function updateUser(
   const { role, active } = changes;
   const { user, changed } = await withVersionCheck(() =>
     em.transactional(async (tx) => {
-      const user = await findUser(tx, id);
+      const user = await findLiveUser(tx, id);
       if (!user) throw problems.notFound('No such user');
       assertVersion(user.version);
       const changed: string[] = [];

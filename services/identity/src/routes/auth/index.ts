@@ -2,7 +2,8 @@ import { type App, assertIfMatch, bearer, errorResponses, etag, IfMatchHeader } 
 import { Type } from 'typebox';
 import { currentUser } from '../../use-cases/accounts.ts';
 import { confirmPasswordReset } from '../../use-cases/confirm-password-reset.ts';
-import { deactivateAccount } from '../../use-cases/deactivate-account.ts';
+import { resendVerification, verifyEmail } from '../../use-cases/email-verification.ts';
+import { eraseOwnAccount } from '../../use-cases/erase-account.ts';
 import { login } from '../../use-cases/login.ts';
 import { register } from '../../use-cases/register.ts';
 import { requestPasswordReset } from '../../use-cases/request-password-reset.ts';
@@ -11,14 +12,17 @@ import { UserView, userView } from '../common.ts';
 import {
   ACCEPTED,
   Accepted,
+  EraseMeBody,
   Jwks,
   LoginBody,
   RefreshBody,
   RegisterBody,
+  Registered,
   ResetConfirmBody,
   ResetRequestBody,
   TokenPair,
   UpdateMeBody,
+  VerifyBody,
 } from './schemas.ts';
 
 /** Registered under /auth. */
@@ -30,19 +34,71 @@ export default async function authRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['auth'],
-        summary: 'Register a customer account',
+        summary: 'Register a customer account; the answer carries a login as well',
         description:
-          'Always 202 with the same body, whether or not the e-mail or the username is taken, so that ' +
-          'the answer does not reveal who is registered: log in to use the new account. When either is ' +
-          'taken nothing is created and a user.registration_refused event lets notifications tell the ' +
-          'address. 400 only for what the request alone decides (a weak password, a malformed field).',
+          '201 with `{user, accessToken, refreshToken, tokenType, expiresIn, refreshExpiresIn}` (the login ' +
+          'part as POST /auth/login gives it), `Location` of the user. The account starts unverified: a ' +
+          'single-use link goes to the address (user.verification_requested; POST /auth/verify), and an ' +
+          'unverified account may do everything, ordering included (the access token’s `email_verified` ' +
+          'claim tells). A taken e-mail or username (any case): 409 problem type ' +
+          'https://mercato.dev/problems/account-exists, `errors` naming body/email and/or body/username; ' +
+          'the owner of a taken address is told (user.registration_refused). 400 for a weak password, ' +
+          'with the reasons.',
         body: RegisterBody,
-        response: { 202: Accepted, ...errorResponses(400, 413, 415) },
+        response: { 201: Registered, ...errorResponses(400, 409, 413, 415) },
       },
     },
     async (request, reply) => {
-      const outcome = await register(app.orm.em, request.body);
-      request.log.info({ outcome }, 'registration');
+      const { user, tokens } = await register({ em: app.orm.em, sessions }, request.body, {
+        verificationTtlSeconds: app.identityConfig.VERIFICATION_TTL_SECONDS,
+      });
+      reply.code(201).header('location', `/users/${user.id}`).header('etag', etag(user.version));
+      return { user: userView(user), ...tokens };
+    },
+  );
+
+  app.post(
+    '/verify',
+    {
+      schema: {
+        tags: ['auth'],
+        summary: 'Confirm the account’s e-mail address with the token from the verification e-mail',
+        description:
+          'No login needed (the link may be opened anywhere). 200 with the user (`emailVerified: true`); ' +
+          'access tokens issued from now on (log in or refresh) carry `email_verified: true`. 400 ' +
+          '(errors: body/token) when the token is unknown, expired, already used or voided by a newer one.',
+        body: VerifyBody,
+        response: { 200: UserView, ...errorResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      const user = await verifyEmail(app.orm.em.fork(), request.body.token);
+      reply.header('etag', etag(user.version));
+      return userView(user);
+    },
+  );
+
+  app.post(
+    '/verify/resend',
+    {
+      onRequest: app.authenticate,
+      schema: {
+        tags: ['auth'],
+        summary: 'Send a new verification e-mail to the caller’s unverified address',
+        description:
+          '202: a new link goes out (user.verification_requested) and older links stop working. 409 when ' +
+          'the address is verified already; 429 with Retry-After within VERIFICATION_RESEND_INTERVAL_SECONDS ' +
+          'of the previous link.',
+        security: bearer,
+        response: { 202: Accepted, ...errorResponses(401, 409, 429) },
+      },
+    },
+    async (request, reply) => {
+      const config = app.identityConfig;
+      await resendVerification(app.orm.em.fork(), request.user.sub, {
+        ttlSeconds: config.VERIFICATION_TTL_SECONDS,
+        intervalSeconds: config.VERIFICATION_RESEND_INTERVAL_SECONDS,
+      });
       return reply.code(202).send(ACCEPTED);
     },
   );
@@ -136,7 +192,12 @@ export default async function authRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       const user = await updateProfile(
-        { em: app.orm.em.fork(), sessions, loginThrottle },
+        {
+          em: app.orm.em.fork(),
+          sessions,
+          loginThrottle,
+          verificationTtlSeconds: app.identityConfig.VERIFICATION_TTL_SECONDS,
+        },
         { userId: request.user.sub, jti: request.user.jti, ip: request.ip },
         request.body,
         (version) => assertIfMatch(request, version),
@@ -149,16 +210,31 @@ export default async function authRoutes(app: App): Promise<void> {
   app.delete(
     '/me',
     {
-      preHandler: app.authenticate,
+      // Who asks is settled before the body is looked at (401 before 400).
+      onRequest: app.authenticate,
       schema: {
         tags: ['auth'],
-        summary: 'Deactivate the caller’s account; its tokens stop working',
+        summary: 'Erase the caller’s account (needs the current password)',
+        description:
+          '204. In one transaction: name, e-mail, username, password and addresses are erased (the e-mail ' +
+          'and the username become placeholders, so the address can register again), every login is ' +
+          'revoked (live access tokens are deny-listed), and user.erased tells every service holding ' +
+          'personal data of the user (a confirmation goes to the address first). Orders and invoices ' +
+          'stay. A missing or wrong `password`: 403 reauthentication-required (wrong guesses count as ' +
+          'failed logins: 429 when throttled); the last active admin: 409. `If-Match` optional (412).',
         security: bearer,
-        response: { 204: Type.Null(), ...errorResponses(401, 409) },
+        headers: IfMatchHeader,
+        body: EraseMeBody,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 409, 412, 429) },
       },
     },
     async (request, reply) => {
-      await deactivateAccount({ em: app.orm.em.fork(), sessions }, request.user.sub);
+      await eraseOwnAccount(
+        { em: app.orm.em.fork(), sessions, loginThrottle },
+        { userId: request.user.sub, ip: request.ip },
+        request.body.password,
+        (version) => assertIfMatch(request, version),
+      );
       reply.code(204);
     },
   );

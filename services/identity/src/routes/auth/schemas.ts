@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { Email, Name, Password, Username } from '../common.ts';
+import { Email, Name, Password, Username, UserView } from '../common.ts';
 
 export const RegisterBody = Type.Object(
   { email: Email, username: Username, password: Password, name: Type.Optional(Name) },
@@ -32,8 +32,24 @@ export const ResetConfirmBody = Type.Object(
   { token: Type.String({ minLength: 1, maxLength: 200 }), password: Password },
   { additionalProperties: false },
 );
+export const VerifyBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+export const EraseMeBody = Type.Object(
+  {
+    password: Type.String({
+      minLength: 1,
+      maxLength: 256,
+      description: 'the current password: an access token alone cannot erase the account',
+    }),
+  },
+  { additionalProperties: false },
+);
+/** What register answers: the new account and a login, as POST /auth/login gives it. */
+export const Registered = Type.Object({ user: UserView, ...TokenPair.properties });
 export const Jwks = Type.Object({ keys: Type.Array(Type.Object({}, { additionalProperties: true })) });
 
-/** The one answer of register and password reset: it says nothing about who is registered. */
+/** The answer of password reset (it says nothing about who is registered) and of a resend. */
 export const Accepted = Type.Object({ status: Type.Literal('accepted') });
 export const ACCEPTED = { status: 'accepted' as const };

@@ -9,7 +9,9 @@ import {
   IfMatchHeader,
   Page,
 } from '@mercato/kit';
+import { Type } from 'typebox';
 import { createUser } from '../../use-cases/create-user.ts';
+import { eraseUser } from '../../use-cases/erase-account.ts';
 import { getUser } from '../../use-cases/get-user.ts';
 import { listUsers } from '../../use-cases/list-users.ts';
 import { updateUser } from '../../use-cases/update-user.ts';
@@ -36,7 +38,12 @@ export default async function userRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       const { role = 'customer', ...rest } = request.body;
-      const user = await createUser(app.orm.em.fork(), { ...rest, role });
+      // The address is the user's to confirm: a verification link goes to it, as on registration.
+      const user = await createUser(
+        app.orm.em.fork(),
+        { ...rest, role },
+        { ttlSeconds: app.identityConfig.VERIFICATION_TTL_SECONDS },
+      );
       reply.code(201).header('location', `/users/${user.id}`).header('etag', etag(user.version));
       return userView(user);
     },
@@ -103,6 +110,31 @@ export default async function userRoutes(app: App): Promise<void> {
       );
       reply.header('etag', etag(user.version));
       return userView(user);
+    },
+  );
+
+  app.delete(
+    '/:id',
+    {
+      onRequest: adminOnly,
+      schema: {
+        tags: ['users'],
+        summary: 'Erase a user (admin)',
+        description:
+          '204; the same erasure as DELETE /auth/me (personal data gone, logins revoked, user.erased), ' +
+          'without a password. An erased user is gone: 404 here and on GET/PATCH, absent from the list. ' +
+          'The last active admin: 409. `If-Match` optional (412).',
+        security: bearer,
+        params: IdParam,
+        headers: IfMatchHeader,
+        response: { 204: Type.Null(), ...errorResponses(400, 401, 403, 404, 409, 412) },
+      },
+    },
+    async (request, reply) => {
+      await eraseUser({ em: app.orm.em.fork(), sessions: app.sessions }, request.params.id, (version) =>
+        assertIfMatch(request, version),
+      );
+      reply.code(204);
     },
   );
 }
