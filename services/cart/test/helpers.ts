@@ -27,7 +27,7 @@ interface Tap {
 }
 
 const RETRY_DELAYS_MS = [200, 500];
-const CONSUMERS = ['cart.products', 'cart.stock-levels'];
+const CONSUMERS = ['cart.products', 'cart.stock-levels', 'cart.erasure'];
 /** Nothing listens there: a service that is down. */
 export const UNREACHABLE = 'http://127.0.0.1:1';
 

@@ -20,7 +20,7 @@ import { buildApp } from '../src/app.ts';
 import { configSchema } from '../src/config.ts';
 
 const RETRY_DELAYS = '200,400';
-const CONSUMERS = ['invoices.order-view', 'invoices.issue'];
+const CONSUMERS = ['invoices.order-view', 'invoices.issue', 'invoices.erasure'];
 
 interface Tap {
   teardown(fn: () => unknown): void;

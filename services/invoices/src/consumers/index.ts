@@ -1,5 +1,6 @@
 // Every consumer of invoices. Queue names are '<exchange>.invoices.<name>': keep them as they are.
 import type { ServiceContext } from '@mercato/service';
+import { erasureHandlers } from './erasure.ts';
 import { issueOnPaymentSucceeded } from './issue-on-payment.ts';
 import { onOrderEvent } from './order-view.ts';
 
@@ -9,4 +10,5 @@ export async function registerConsumers(ctx: ServiceContext): Promise<void> {
     'order.lines_changed': onOrderEvent,
   });
   await ctx.consume('issue', { 'payment.succeeded': issueOnPaymentSucceeded });
+  await ctx.consume('erasure', erasureHandlers(ctx.logger));
 }

@@ -58,6 +58,11 @@ export const InvoiceSchema = defineEntity({
     billingAddress: p.json<AddressSnapshot>().nullable(),
     billingAddressId: p.uuid(),
     issuedAt: p.datetime().columnType('timestamptz'),
+    /**
+     * SHA-256 (hex) of the download token invoice.issued carried (GET /invoices/{id}/pdf?token=…);
+     * null on invoices issued before tokens existed. The token itself is never stored.
+     */
+    downloadTokenHash: p.string().columnType('text').nullable(),
   },
 });
 export class Invoice extends InvoiceSchema.class {}

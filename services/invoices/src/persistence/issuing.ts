@@ -64,8 +64,8 @@ export async function insertInvoice(
   await em.execute(
     `with issued as (
        insert into invoice (id, year, number, order_id, user_id, payment_id, order_revision, lines, total_amount,
-         currency, billing_address, billing_address_id, issued_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?::timestamptz))
+         currency, billing_address, billing_address_id, issued_at, download_token_hash)
+       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?::timestamptz, ?))
      ${outbox.sql}`,
     [
       invoice.id,
@@ -82,6 +82,7 @@ export async function insertInvoice(
       invoice.billingAddress ? JSON.stringify(invoice.billingAddress) : null,
       invoice.billingAddressId,
       invoice.issuedAt.toISOString(),
+      invoice.downloadTokenHash ?? null,
       ...outbox.params,
     ],
   );

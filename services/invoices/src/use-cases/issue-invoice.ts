@@ -2,7 +2,7 @@
 // and invoice.issued in the outbox — all in one transaction, so all or nothing.
 import { type InvoiceIssued, normalizeAmount } from '@mercato/contracts';
 import type { EntityManager, MikroORM } from '@mercato/db';
-import { problems } from '@mercato/kit';
+import { newOpaqueToken, opaqueTokenDigest, problems } from '@mercato/kit';
 import { envelope } from '@mercato/messaging';
 import { uuidv7 } from 'uuidv7';
 import { formatInvoiceNumber, invoiceLines, invoiceYear } from '../domain/invoice-rules.ts';
@@ -43,6 +43,9 @@ export async function issueInvoice(
   const number = await takeInvoiceNumber(em, year);
   const id = uuidv7();
   const totalAmount = normalizeAmount(s.total_amount!);
+  // A capability for the invoice e-mail's link: the event carries the token, the invoice only its
+  // digest (a leaked table hands out no PDFs).
+  const downloadToken = newOpaqueToken();
   const data: InvoiceIssued = {
     invoiceId: id,
     number: formatInvoiceNumber(year, number),
@@ -50,6 +53,7 @@ export async function issueInvoice(
     userId: s.user_id!,
     total: { amount: totalAmount, currency },
     issuedAt: issuedAt.toISOString(),
+    downloadToken,
   };
   const invoice = await insertInvoice(
     em,
@@ -67,6 +71,7 @@ export async function issueInvoice(
       billingAddress: s.billing_address,
       billingAddressId: s.billing_address_id!,
       issuedAt,
+      downloadTokenHash: opaqueTokenDigest(downloadToken),
     },
     [envelope('invoice.issued', data, { source: 'invoices', correlationId: orderId, causationId })],
   );

@@ -1,4 +1,4 @@
-import { Money, Page, PageQuery } from '@mercato/kit';
+import { Money, OPAQUE_TOKEN_PATTERN, Page, PageQuery } from '@mercato/kit';
 import { type Static, Type } from 'typebox';
 
 const Uuid = Type.String({ format: 'uuid' });
@@ -48,3 +48,17 @@ export const ListInvoicesQuery = Type.Object(
 );
 
 export const IssueBody = Type.Object({ orderId: Uuid }, { additionalProperties: false });
+
+export const PdfQuery = Type.Object(
+  {
+    token: Type.Optional(
+      Type.String({
+        pattern: OPAQUE_TOKEN_PATTERN,
+        description:
+          'The invoice’s download token (invoice.issued `downloadToken`, the link of the invoice e-mail): ' +
+          'opens the PDF without a login. A malformed one is 400, a wrong one 404.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
