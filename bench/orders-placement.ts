@@ -5,8 +5,9 @@
 // Without a rate, autocannon sends as fast as the service answers (the throughput ceiling); with
 // one, it measures latency at that load (the target: p99 < 100 ms at 50 connections, 100+/s).
 // Only the service's public surface is used: its config schema, buildApp, product.created events
-// on its exchange and HTTP. Placement reads the shipping address from identity (GET /addresses/{id});
-// a stand-in answers it here, over real HTTP, so the figures include that call.
+// on its exchange and HTTP. Placement finds the shipping address in its event-fed copy of identity's
+// addresses; this bench publishes no address events, so every order misses the copy and asks a
+// stand-in for identity (GET /addresses/{id}) over real HTTP: the figures include that call.
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -30,7 +31,7 @@ import { buildApp } from '../services/orders/src/app.ts';
 import { configSchema } from '../services/orders/src/config.ts';
 
 /** orders' consumers and the messaging library's default retry delays: the queues to delete after. */
-const CONSUMERS = ['orders.product-prices', 'orders.order-flow'];
+const CONSUMERS = ['orders.product-prices', 'orders.order-flow', 'orders.erasure', 'orders.addresses'];
 const RETRY_DELAYS_MS = [1000, 5000, 30000];
 
 // autocannon runs in a process of its own: in this one it would compete with the server for the

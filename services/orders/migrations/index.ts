@@ -4,6 +4,8 @@ import { Migration20261122000000_orders } from './Migration20261122000000_orders
 import { Migration20261201000000_payment_retry } from './Migration20261201000000_payment_retry.ts';
 import { Migration20261202000000_idempotency_key_expiry } from './Migration20261202000000_idempotency_key_expiry.ts';
 import { Migration20261202010000_shipping_address } from './Migration20261202010000_shipping_address.ts';
+import { Migration20261203020000_personal_data_erasure } from './Migration20261203020000_personal_data_erasure.ts';
+import { Migration20261203030000_address_copy } from './Migration20261203030000_address_copy.ts';
 
 /** In order; the messaging tables (outbox, inbox) first. */
 export const migrations: MigrationObject[] = [
@@ -15,4 +17,9 @@ export const migrations: MigrationObject[] = [
     class: Migration20261202000000_idempotency_key_expiry,
   },
   { name: 'Migration20261202010000_shipping_address', class: Migration20261202010000_shipping_address },
+  {
+    name: 'Migration20261203020000_personal_data_erasure',
+    class: Migration20261203020000_personal_data_erasure,
+  },
+  { name: 'Migration20261203030000_address_copy', class: Migration20261203030000_address_copy },
 ];

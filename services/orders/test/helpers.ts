@@ -26,7 +26,7 @@ interface Tap {
 }
 
 const RETRY_DELAYS_MS = [200, 500];
-const CONSUMERS = ['orders.product-prices', 'orders.order-flow'];
+const CONSUMERS = ['orders.product-prices', 'orders.order-flow', 'orders.erasure', 'orders.addresses'];
 
 export function testConfig(schema: string, exchange: string, overrides: Partial<Config> = {}): Config {
   return {

@@ -283,7 +283,11 @@ t.test('buildApp without a book reads IDENTITY_URL: the whole placement over HTT
   );
   t.teardown(async () => {
     await app.close();
-    await deleteConsumerTopology(exchange, ['orders.product-prices', 'orders.order-flow'], [200]);
+    await deleteConsumerTopology(
+      exchange,
+      ['orders.product-prices', 'orders.order-flow', 'orders.erasure', 'orders.addresses'],
+      [200],
+    );
   });
   const productId = uuidv7();
   await app.orm.em.fork().execute(

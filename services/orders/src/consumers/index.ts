@@ -1,4 +1,6 @@
 import type { ServiceContext } from '@mercato/service';
+import { addressCopyHandlers } from './addresses.ts';
+import { erasureHandlers } from './erasure.ts';
 import { orderFlowHandlers } from './order-flow.ts';
 import { productPriceHandlers } from './product-prices.ts';
 
@@ -12,4 +14,6 @@ export async function registerConsumers(
 ): Promise<void> {
   await ctx.consume('product-prices', productPriceHandlers);
   await ctx.consume('order-flow', orderFlowHandlers(ctx.logger, opts));
+  await ctx.consume('erasure', erasureHandlers(ctx.logger));
+  await ctx.consume('addresses', addressCopyHandlers);
 }

@@ -1,6 +1,7 @@
 // The shipping address as the order keeps it: a snapshot taken when the order is placed, so that
 // editing or deleting the address in identity later changes neither the order nor its invoice.
-// Orders does not own addresses: it asks an AddressBook (identity's API in production) at placement.
+// Orders does not own addresses: it asks an AddressBook at placement (in production its event-fed copy
+// of identity's addresses, and identity's API for an address the copy has not heard of yet).
 
 /** recipient (as `name`), street, city, postal code and country, as order.placed carries them
  * (the contracts' Address). */

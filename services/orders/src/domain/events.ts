@@ -5,6 +5,7 @@ import type {
   OrderCancelled,
   OrderConfirmed,
   OrderLine,
+  OrderPaymentDeclined,
   OrderPlaced,
   OrderStatusChanged,
 } from '@mercato/contracts';
@@ -75,6 +76,27 @@ export function confirmedEvent(
     total: { amount: normalizeAmount(order.totalAmount), currency: order.currency.trim() },
   };
   return envelope('order.confirmed', data, { source: SOURCE, correlationId: order.id, ...meta });
+}
+
+/**
+ * order.payment_declined: a payment of the PENDING order was declined and the customer may pay again
+ * until `retryUntil` (the end of the payment retry window, as GET /orders/{id} shows it).
+ */
+export function paymentDeclinedEvent(
+  order: Pick<OrderFields, 'id' | 'userId' | 'revision' | 'totalAmount' | 'currency'>,
+  reason: string,
+  retryUntil: Date,
+  meta: EventMeta = {},
+): Envelope<OrderPaymentDeclined> {
+  const data: OrderPaymentDeclined = {
+    orderId: order.id,
+    userId: order.userId,
+    revision: order.revision,
+    total: { amount: normalizeAmount(order.totalAmount), currency: order.currency.trim() },
+    reason,
+    retryUntil: retryUntil.toISOString(),
+  };
+  return envelope('order.payment_declined', data, { source: SOURCE, correlationId: order.id, ...meta });
 }
 
 /** order.shipped / order.delivered. */

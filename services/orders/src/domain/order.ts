@@ -15,6 +15,8 @@ export interface OrderFields {
   shippingAddressId: string;
   /** The address as it was when the order was placed; null on orders placed before snapshots. */
   shippingAddress?: ShippingAddress | null;
+  /** Set when the customer's account was erased: the address snapshot was removed then. */
+  personalDataErasedAt?: Date | null;
   paymentMethod: { type: 'card'; token: string };
   cancelReason?: CancelReason | null;
   paymentFailedAt?: Date | null;

@@ -1,6 +1,6 @@
 // The AddressBook backed by identity's public API: GET /addresses/{id} with the caller's own token,
-// read synchronously at placement. No event-fed copy of the addresses: an address created a moment
-// before the order must work, and a copy would lag. The ServiceClient gives the deadline, the retries
+// read synchronously at placement when orders' event-fed copy (address-copy.ts) has not heard of the
+// address: one created a moment before the order must work. The ServiceClient gives the deadline, the retries
 // (a GET is safe to repeat) and the 503 when identity does not answer.
 import { HttpProblem, problems, type ServiceClient } from '@mercato/kit';
 import type { AddressBook, OwnedAddress } from '../domain/address.ts';

@@ -22,6 +22,8 @@ export const OrderSchema = defineEntity({
     shippingAddressId: p.uuid(),
     /** The address as identity had it at placement: later edits there do not reach the order. */
     shippingAddress: p.json<ShippingAddress>().nullable(),
+    /** When the customer's account was erased (user.erased): the address snapshot is gone since. */
+    personalDataErasedAt: p.datetime().columnType('timestamptz').nullable(),
     paymentMethod: p.json<{ type: 'card'; token: string }>(),
     cancelReason: p.string().columnType('text').$type<CancelReason>().nullable(),
     /**

@@ -14,6 +14,7 @@ import {
   confirmedEvent,
   type EventMeta,
   linesEvent,
+  paymentDeclinedEvent,
   shippingEvent,
 } from '../domain/events.ts';
 import type { Cause, ItemFields, OrderFields } from '../domain/order.ts';
@@ -241,6 +242,17 @@ export function recordPaymentFailure(
   order.paymentFailureReason = reason;
   order.updatedAt = at;
   recordStatusChange(em, order.id, order.status, order.status, cause, at);
+}
+
+/** Announces order.payment_declined: the customer may pay again until `retryUntil`. */
+export function emitPaymentDeclined(
+  em: EntityManager,
+  order: Pick<OrderFields, 'id' | 'userId' | 'revision' | 'totalAmount' | 'currency'>,
+  reason: string,
+  retryUntil: Date,
+  meta: EventMeta = {},
+): void {
+  addToOutbox(em, paymentDeclinedEvent(order, reason, retryUntil, meta));
 }
 
 /** The order no longer waits for a payment retry (paid, or a new revision will be charged afresh). */

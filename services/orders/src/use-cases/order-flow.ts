@@ -4,9 +4,11 @@
 import type { PaymentFailed, PaymentSucceeded, StockRejected } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import type { Envelope, Logger } from '@mercato/messaging';
+import { retryUntil } from '../domain/order.ts';
 import {
   confirmPaid,
   emitCancelled,
+  emitPaymentDeclined,
   findOrderForUpdate,
   recordPaymentFailure,
   transition,
@@ -59,8 +61,8 @@ export async function confirmPayment(
 /**
  * stock.rejected: PENDING → CANCELLED (out_of_stock), also CONFIRMED → CANCELLED when inventory
  * reclaimed the hold of a declined order just as a retry paid it. payment.failed: the failure is
- * recorded and the order awaits a retry within the window (with a window of 0: → CANCELLED,
- * payment_failed).
+ * recorded, announced as order.payment_declined with its retry deadline, and the order awaits a
+ * retry within the window (with a window of 0: → CANCELLED, payment_failed, no payment_declined).
  */
 export async function failOrder(
   em: EntityManager,
@@ -99,7 +101,13 @@ export async function failOrder(
   if (event.type === 'payment.failed' && opts.paymentRetryWindowMs > 0) {
     // Not over yet: the customer may pay again (POST /payments) within the window; the stock stays
     // reserved, and the sweeper cancels the order (payment_failed) once the window has passed.
-    recordPaymentFailure(em, order, event.data.reason, event.type);
+    const at = new Date();
+    recordPaymentFailure(em, order, event.data.reason, event.type, at);
+    // The customer is told (order.payment_declined, in this transaction) until when they may pay
+    // again: the window runs from the revision's first failure, so a declined retry repeats the same
+    // deadline. A retry declined after the deadline promises nothing: the sweeper cancels the order.
+    const until = retryUntil(order.paymentFailedAt ?? at, opts.paymentRetryWindowMs);
+    if (until > at) emitPaymentDeclined(em, order, event.data.reason, until, { causationId: event.id });
     logger.info({ ...context, reason: event.data.reason }, 'payment failed; the order awaits a retry');
     return;
   }

@@ -1,5 +1,5 @@
 // Placing an order, the hot path: the Idempotency-Key lookup, the prices and the shipping address
-// (identity's, read as the caller) all at once, the order priced from the local read model, then ONE
+// (orders' event-fed copy of identity's; identity's API as the caller on a miss) all at once, the order priced from the local read model, then ONE
 // statement writes the order with its address snapshot, its items, the first history entry,
 // order.placed and the key's record.
 import type { MikroORM } from '@mercato/db';

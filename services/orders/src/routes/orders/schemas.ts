@@ -105,7 +105,13 @@ export const OrderView = Type.Object({
   lines: Type.Array(OrderLineView),
   total: Money,
   shippingAddressId: Uuid,
-  shippingAddress: Type.Optional(ShippingAddressView),
+  shippingAddress: Type.Optional(
+    Type.Union([ShippingAddressView, Type.Null()], {
+      description:
+        'The address as it was when the order was placed. null: erased with the customer’s account ' +
+        '(the order keeps its lines and totals). Absent on orders placed before orders kept it.',
+    }),
+  ),
   paymentMethod: Type.Object({ type: Type.Literal('card') }, { description: 'The token is never returned.' }),
   cancelReason: Type.Optional(Type.String()),
   payment: Type.Optional(PaymentFailureView),

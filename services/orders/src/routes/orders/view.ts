@@ -44,6 +44,7 @@ export function toOrderView(
     updatedAt: order.updatedAt.toISOString(),
   };
   if (order.shippingAddress) view.shippingAddress = { ...order.shippingAddress };
+  else if (order.personalDataErasedAt) view.shippingAddress = null;
   if (order.cancelReason) view.cancelReason = order.cancelReason;
   const payment = paymentFailureView(order, paymentRetryWindowMs);
   if (payment) view.payment = payment;
