@@ -35,6 +35,8 @@ const PORT_OFFSET = Number(process.env.START_PORT_OFFSET ?? 0);
 /** Every service the system can have; those without a folder under services/ are left out. */
 const SERVICES: { name: string; port: number; gatewayVar?: string; env?: Record<string, string> }[] = [
   { name: 'fake-payment-provider', port: 3099 },
+  // Catches every e-mail notifications sends (SMTP on 1025) and shows it at http://localhost:1080.
+  { name: 'mail-catcher', port: 1080, env: { SMTP_PORT: String(1025 + PORT_OFFSET) } },
   // The gateway runs on this machine: identity believes its X-Forwarded-For (the client's address,
   // for login throttling) and nobody else's.
   { name: 'identity', port: 3001, gatewayVar: 'IDENTITY_URL', env: { TRUST_PROXY: '127.0.0.1' } },
@@ -49,7 +51,17 @@ const SERVICES: { name: string; port: number; gatewayVar?: string; env?: Record<
     env: { PAYMENT_PROVIDER_URL: `http://127.0.0.1:${3099 + PORT_OFFSET}` },
   },
   { name: 'invoices', port: 3007, gatewayVar: 'INVOICES_URL' },
-  { name: 'notifications', port: 3008, gatewayVar: 'NOTIFICATIONS_URL' },
+  {
+    name: 'notifications',
+    port: 3008,
+    gatewayVar: 'NOTIFICATIONS_URL',
+    // SMTP_HOST etc. from the environment win: `SMTP_HOST=smtp.example.com ... npm start` uses a real relay.
+    env: {
+      SMTP_HOST: process.env.SMTP_HOST ?? '127.0.0.1',
+      SMTP_PORT: process.env.SMTP_PORT ?? String(1025 + PORT_OFFSET),
+      ADMIN_ALERT_EMAILS: process.env.ADMIN_ALERT_EMAILS ?? ADMIN_EMAIL,
+    },
+  },
   { name: 'shipping', port: 3009, gatewayVar: 'SHIPPING_URL' },
   { name: 'recommendations', port: 3010, gatewayVar: 'RECOMMENDATIONS_URL' },
 ];
@@ -407,7 +419,11 @@ async function main(): Promise<void> {
   }
 
   if (stopping) return;
+  const mail = present.find((s) => s.name === 'mail-catcher');
+  const mailLine =
+    mail && `Mail: http://localhost:${mail.port}  (every e-mail sent, caught; nothing is delivered)`;
   if (!withGateway) {
+    if (mailLine) say(mailLine);
     say(
       `${present.map((s) => s.name).join(', ')} running (no gateway: START_SERVICES). Ctrl-C stops everything.`,
     );
@@ -428,6 +444,7 @@ async function main(): Promise<void> {
   say(
     `admin login: ${ADMIN_EMAIL} / ${ADMIN_PASSWORD === 'Mercato-Admin-2026!' ? ADMIN_PASSWORD : '(MERCATO_ADMIN_PASSWORD)'}`,
   );
+  if (mailLine) say(mailLine);
   say('Ctrl-C stops everything.');
 }
 

@@ -64,7 +64,7 @@ export async function checkDevManifests(k8sDir: string, renders: Rendered[]): Pr
       svcProblems.push(`${id(w)}: serviceName ${w.spec.serviceName} is no Service`);
   expectNone('Services select workloads on declared ports', svcProblems);
 
-  for (const want of ['postgres', 'rabbitmq', 'redis', 'mailpit', 'jaeger'])
+  for (const want of ['postgres', 'rabbitmq', 'redis', 'jaeger'])
     if (!workloads.some((w) => w.metadata.labels?.['app.kubernetes.io/name'] === want))
       fail(`k8s/dev runs ${want}`);
 

@@ -46,8 +46,13 @@ export function checkNetworkPolicies(r: Rendered, deployments: Obj[]): void {
         who && fromPods.some((p) => matches(p.podSelector, who.spec.template.metadata.labels));
       const gateway = deployments.find((x) => x.metadata.labels['app.kubernetes.io/name'] === 'gateway');
       const payments = deployments.find((x) => x.metadata.labels['app.kubernetes.io/name'] === 'payments');
+      const notifications = deployments.find(
+        (x) => x.metadata.labels['app.kubernetes.io/name'] === 'notifications',
+      );
       if (name === 'fake-payment-provider') {
         if (!admits(payments)) problems.push(`${id(n)}: the fake provider does not admit payments`);
+      } else if (name === 'mail-catcher') {
+        if (!admits(notifications)) problems.push(`${id(n)}: the mail catcher does not admit notifications`);
       } else if (!admits(gateway)) problems.push(`${id(n)}: ${name} does not admit the gateway`);
     }
     const egressPorts = new Set<number>(
