@@ -2,8 +2,8 @@
 // body for each write (BODIES, with a generator from the request schema for the rest). A new route
 // whose id none of these can resolve fails the matrix with a message naming the line to add here.
 import { randomBytes } from 'node:crypto';
-import { eventually } from '@mercato/testing';
-import { type Client, type Customer, stockedProduct, waitForStatus } from '../support/client.ts';
+import { eventually, querySchema } from '@mercato/testing';
+import { type Client, type Customer, newCustomer, stockedProduct, waitForStatus } from '../support/client.ts';
 import type { Operation } from './access.ts';
 
 export interface Actors {
@@ -12,6 +12,8 @@ export interface Actors {
   other: Customer & { email: string };
   /** Products every world's orders are placed with (plenty of stock). */
   catalog: { lineProducts: [string, string] };
+  /** Each service's schema (system.schemas): for what no API hands out, like an unsubscribe code. */
+  schemas: Record<string, string>;
 }
 
 const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
@@ -85,6 +87,44 @@ export class World {
     return this.remember(await this.firstOf(`/invoices?orderId=${id}`, 'invoice'));
   });
 
+  /** A mail sent to the owner (registering sends one): its notification record. */
+  readonly notification = once(async () => {
+    const id = await eventually(
+      async () => {
+        const reply = await this.actors.owner.client.get('/notifications');
+        const first = reply.body?.items?.[0]?.id;
+        if (!first) throw new Error(`no notification of the owner yet (${reply.status})`);
+        return first as string;
+      },
+      { timeoutMs: 30_000, intervalMs: 200 },
+    );
+    return this.remember(id);
+  });
+
+  /**
+   * The owner's unsubscribe code. It travels only in the List-Unsubscribe header of marketing mail
+   * (there is none yet), so it is read from notifications' table, once the owner's preferences exist.
+   */
+  readonly unsubscribeCode = once(async () => {
+    const prefs = await this.actors.owner.client.get('/notifications/preferences');
+    if (prefs.status !== 200) throw new Error(`preferences: ${prefs.status}`);
+    const schema = this.actors.schemas.notifications;
+    if (!schema) throw new Error('no notifications schema: start the system with an smtpPort');
+    const [row] = await querySchema<{ unsubscribe_token: string }>(
+      schema,
+      'select unsubscribe_token from preference where user_id = $1',
+      [this.actors.owner.userId],
+    );
+    if (!row) throw new Error('no preference row of the owner');
+    return row.unsubscribe_token;
+  });
+
+  /**
+   * A customer of this world's own, for what cannot be undone: an admin's DELETE /users/{id} erases
+   * the account, and the owner must live on for the other operations.
+   */
+  readonly disposableUser = once(async () => (await newCustomer(this.actors.admin.baseUrl)).userId);
+
   /** A line in the owner's cart (one cart per customer: each world adds its own product). */
   readonly cartItem = once(async () => {
     const { productId } = await this.product();
@@ -157,7 +197,12 @@ export const ID_PROVIDERS: Record<string, Provider> = {
   '/stocks/{id}': async (w) => (await w.product()).stockId,
   'GET /stocks/{id}': async (w) => (await w.product()).productId,
   '/users/{id}': async (w) => w.actors.owner.userId,
+  'DELETE /users/{id}': (w) => w.disposableUser(),
   '/carts/me/items/{itemId}': (w) => w.cartItem(),
+  '/notifications/{id}': (w) => w.notification(),
+  // a template's name (admins preview it with sample data)
+  '/notifications/templates/{name}': async () => 'order-confirmed',
+  '/notifications/unsubscribe/{code}': (w) => w.unsubscribeCode(),
   '{userId}': async (w) => w.actors.owner.userId,
   '{productId}': async (w) => (await w.product()).productId,
 };

@@ -4,6 +4,7 @@
 // status the operation's access says (access.ts), never the owner's data in another caller's answer,
 // and never a change in the database for a refused request. A new route joins by being in the
 // document; if its id cannot be resolved the matrix fails and says which provider line to add.
+import { startSmtpSink } from '@mercato/testing';
 import t from 'tap';
 import { adminClient, Client, newCustomer, stockedProduct } from '../support/client.ts';
 import { changedTables, dbFingerprinter } from '../support/db-fingerprint.ts';
@@ -21,11 +22,17 @@ import {
 } from './access.ts';
 import { type Actors, bodyFor, providerFor, World } from './fixtures.ts';
 
+// notifications sends here (its routes are in the matrix; its records come from the owner's mail).
+const smtp = await startSmtpSink();
 const system = await startSystem({
   // A declined card keeps its order PENDING (and still) for the whole run: fixtures.ts's pendingOrder.
   env: { orders: { PAYMENT_RETRY_WINDOW_MS: String(3_600_000) } },
+  smtpPort: smtp.port,
 });
-t.teardown(() => system.stop());
+t.teardown(async () => {
+  await system.stop();
+  await smtp.close();
+});
 
 const doc = (await (await fetch(`${system.gatewayUrl}/docs/json`)).json()) as any;
 // Thrown, not asserted: an assertion here would let tap end the root test while setup still runs.
@@ -45,6 +52,7 @@ const actors: Actors = {
   admin,
   owner: await withEmail(),
   other: await withEmail(),
+  schemas: system.schemas,
   catalog: {
     lineProducts: [
       (await stockedProduct(admin, { onHand: 10_000 })).productId,

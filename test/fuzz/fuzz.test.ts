@@ -14,6 +14,7 @@
 // (the relay marks and deletes rows, consumers record deliveries), idempotency keys (expired ones are
 // swept), identity's signing keys (rotated by a worker), and the migrator's bookkeeping.
 import http from 'node:http';
+import { startSmtpSink } from '@mercato/testing';
 import fc from 'fast-check';
 import t from 'tap';
 import {
@@ -44,8 +45,13 @@ const NOT_COMPARED = /\.(outbox|inbox|idempotency_key|signing_key|mikro_orm_migr
 const SESSION_ENDING = new Set(['POST /auth/logout', 'DELETE /auth/me']);
 
 const started = Date.now();
-const system = await startSystem();
-t.teardown(() => system.stop());
+// Notifications runs only with an SMTP server to send to: a sink, so that its routes are fuzzed too.
+const smtp = await startSmtpSink();
+const system = await startSystem({ smtpPort: smtp.port });
+t.teardown(async () => {
+  await system.stop();
+  await smtp.close();
+});
 const base = system.gatewayUrl;
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 t.teardown(() => agent.destroy());
@@ -70,7 +76,17 @@ const document = (await admin.get('/docs/json')).body;
 const operations = operationsOf(document);
 const ctx: SchemaContext = { components: document.components?.schemas ?? {}, ids };
 // A service whose document the gateway could not fetch would silently go unfuzzed.
-for (const prefix of ['/auth', '/addresses', '/products', '/stocks', '/orders', '/payments', '/invoices']) {
+for (const prefix of [
+  '/auth',
+  '/addresses',
+  '/products',
+  '/stocks',
+  '/carts',
+  '/orders',
+  '/payments',
+  '/invoices',
+  '/notifications',
+]) {
   if (!operations.some((op) => op.template.startsWith(prefix)))
     throw new Error(`the merged document has no operation under ${prefix}`);
 }

@@ -1,5 +1,6 @@
-// Starts the order flow's services against the real PostgreSQL, RabbitMQ and Redis, each on its own
-// schema and one exchange of its own, behind a real gateway: what a client sees, in one call.
+// Starts the order flow's services (and notifications, given an SMTP port) against the real
+// PostgreSQL, RabbitMQ and Redis, each on its own schema and one exchange of its own, behind a real
+// gateway: what a client sees, in one call.
 // Services run in this process (fast start, one debugger) or as child processes (so a test can kill
 // one with SIGKILL, and a benchmark gets more than one event loop on a 2-core machine).
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -31,6 +32,7 @@ export type ServiceName =
   | 'orders'
   | 'payments'
   | 'invoices'
+  | 'notifications'
   | 'fake-payment-provider'
   | 'gateway';
 
@@ -71,6 +73,11 @@ export interface SystemOptions {
   parallelStart?: boolean;
   /** Child processes append their stdout and stderr to `<logDir>/<service>.log` (default: discarded). */
   logDir?: string;
+  /**
+   * Start notifications too, sending over SMTP to 127.0.0.1:<smtpPort> (a test's `startSmtpSink()`),
+   * with the admins' alerts to ADMIN_EMAIL; default: no notifications service.
+   */
+  smtpPort?: number;
 }
 
 export const ADMIN_EMAIL = 'admin@mercato.test';
@@ -133,7 +140,13 @@ async function startChild(
   const childEnv = { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' };
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', path.join(root, 'services', name, 'src', 'server.ts')],
+    [
+      // CPU_PROFILE_DIR=/tmp/prof npm run bench:orders: one V8 CPU profile per service (on exit).
+      ...(process.env.CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROFILE_DIR}`] : []),
+      '--import',
+      'tsx',
+      path.join(root, 'services', name, 'src', 'server.ts'),
+    ],
     { cwd: root, env: childEnv, stdio: ['ignore', logDir ? 'pipe' : 'ignore', 'pipe'] },
   );
   const log = logDir ? createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' }) : undefined;
@@ -219,6 +232,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       // cart → orders at checkout, → catalog for a product its read model does not know yet
       ORDERS_URL: urls.orders ?? 'http://127.0.0.1:1',
       CATALOG_URL: urls.catalog ?? 'http://127.0.0.1:1',
+      // notifications → invoices for the PDF it attaches
+      INVOICES_URL: urls.invoices ?? 'http://127.0.0.1:1',
       MERCATO_ADMIN_EMAIL: ADMIN_EMAIL,
       MERCATO_ADMIN_PASSWORD: ADMIN_PASSWORD,
       NODE_ENV: 'test',
@@ -226,6 +241,15 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       // so a declined card cancels the order at once; order-flow, faults, contention and redelivery
       // rely on that. test/flow/payment-retry.test.ts opens a window.
       ...(name === 'orders' ? { PAYMENT_RETRY_WINDOW_MS: '0' } : {}),
+      ...(name === 'notifications'
+        ? {
+            SMTP_HOST: '127.0.0.1',
+            SMTP_PORT: String(opts.smtpPort ?? 1),
+            SMTP_SECURITY: 'none',
+            ADMIN_ALERT_EMAILS: ADMIN_EMAIL,
+            SHOP_URL: 'http://shop.mercato.test',
+          }
+        : {}),
       ...(opts.env?.[name] ?? {}),
     };
   };
@@ -280,6 +304,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     }
     // The cart calls orders and catalog: it starts once their addresses are known.
     await start('cart');
+    // notifications fetches invoices' PDFs: it starts once invoices' address is known.
+    if (opts.smtpPort !== undefined) await start('notifications');
     const gatewayEnv = {
       IDENTITY_URL: urls.identity,
       CATALOG_URL: urls.catalog,
@@ -288,6 +314,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       ORDERS_URL: urls.orders,
       PAYMENTS_URL: urls.payments,
       INVOICES_URL: urls.invoices,
+      ...(urls.notifications ? { NOTIFICATIONS_URL: urls.notifications } : {}),
       RATE_LIMIT_IP_MAX: '1000000',
       RATE_LIMIT_USER_MAX: '1000000',
       RATE_LIMIT_REDIS_PREFIX: `${exchange}:rl:`,
