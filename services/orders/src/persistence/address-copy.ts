@@ -1,13 +1,13 @@
 // orders' copy of identity's addresses, written only from address.changed (consumers/addresses.ts),
-// and the AddressBook that reads it first. Placement asks identity synchronously only on a miss: an
-// address created a moment before the order (its event not here yet) works as it always did, and
-// every other order spares identity a request. The price of it: within the event's lag after an EDIT
+// read by placement together with the prices (placement-reads.ts). Placement asks identity
+// synchronously only on a miss: an address created a moment before the order (its event not here
+// yet) works as it always did, and every other order spares identity a request. The price of it: within the event's lag after an EDIT
 // or a DELETE in identity, an order still gets the previous version (the copy).
 // Events can arrive late or twice: an event not newer than the copy changes nothing, and a deletion
 // leaves a tombstone (deleted, no text) that an older change cannot bring back.
 import type { AddressChanged } from '@mercato/contracts';
-import type { EntityManager, MikroORM } from '@mercato/db';
-import type { AddressBook, OwnedAddress } from '../domain/address.ts';
+import type { EntityManager } from '@mercato/db';
+import type { OwnedAddress } from '../domain/address.ts';
 import { schemaOf } from './sql.ts';
 
 const table = (em: Pick<EntityManager, 'config'>) => `${schemaOf(em)}.address_copy`;
@@ -56,7 +56,8 @@ export async function forgetAddressCopies(em: EntityManager, userId: string): Pr
   return rows.length;
 }
 
-interface CopyRow {
+/** The copy's columns as placementReads (persistence/placement-reads.ts) selects them. */
+export interface CopyRow {
   user_id: string;
   deleted: boolean;
   recipient: string | null;
@@ -66,18 +67,10 @@ interface CopyRow {
   country: string;
 }
 
-/** What the copy says of `id`: the address, 'deleted' (a tombstone), or undefined (never heard of). */
-export async function readAddressCopy(
-  orm: MikroORM,
-  id: string,
-): Promise<OwnedAddress | 'deleted' | undefined> {
-  // One primary-key SELECT on a pooled connection: no fork, no transaction.
-  const rows: CopyRow[] = await orm.em.getConnection().execute(
-    `select user_id, deleted, recipient, street, city, postal_code, country from ${table(orm.em)}
-       where address_id = ?`,
-    [id],
-  );
-  const row = rows[0];
+/** What the copy says of an address: the address, 'deleted' (a tombstone), or undefined (no row). */
+export type CopiedAddress = OwnedAddress | 'deleted' | undefined;
+
+export function copiedAddress(row: CopyRow | undefined): CopiedAddress {
   if (!row) return undefined;
   if (row.deleted) return 'deleted';
   return {
@@ -92,20 +85,7 @@ export async function readAddressCopy(
   };
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Only a uuid can be in the copy (the column's type); anything else is asked of identity. */
+export const COPYABLE_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-/**
- * The copy first; `fallback` (identity's API) only for an address the copy has not heard of. A
- * tombstone is an unknown address (the 422), without asking identity: it was deleted there.
- */
-export function copiedAddressBook(orm: MikroORM, fallback: AddressBook): AddressBook {
-  return {
-    async find(caller, id) {
-      // Not an id the copy can hold (the column is a uuid): identity answers it as it always did.
-      if (!UUID.test(id)) return fallback.find(caller, id);
-      const copy = await readAddressCopy(orm, id);
-      if (copy === 'deleted') return undefined;
-      return copy ?? fallback.find(caller, id);
-    },
-  };
-}
+export const addressCopyTable = table;

@@ -39,17 +39,18 @@ export async function tombstoneProduct(em: EntityManager, data: ProductDeleted):
   );
 }
 
-/**
- * The known prices of these products (deleted ones are unknown). Plain SQL: on the hot path the ORM's
- * query building and entity hydration cost more CPU than the query itself, for rows only read.
- */
-export async function pricesOf(em: EntityManager, productIds: string[]): Promise<Map<string, KnownPrice>> {
-  const rows: { product_id: string; name: string; amount: string; currency: string; active: boolean }[] =
-    await em.execute(
-      `select product_id, name, amount, currency, active from ${table(em)}
-       where product_id in (?) and not deleted`,
-      [productIds],
-    );
+/** product_price's columns as pricesOf and placementReads select them. */
+export interface PriceRow {
+  product_id: string;
+  name: string;
+  amount: string;
+  currency: string;
+  active: boolean;
+}
+
+export const productPriceTable = table;
+
+export function knownPrices(rows: readonly PriceRow[]): Map<string, KnownPrice> {
   return new Map(
     rows.map((r) => [
       r.product_id,
@@ -62,4 +63,17 @@ export async function pricesOf(em: EntityManager, productIds: string[]): Promise
       },
     ]),
   );
+}
+
+/**
+ * The known prices of these products (deleted ones are unknown). Plain SQL: on the hot path the ORM's
+ * query building and entity hydration cost more CPU than the query itself, for rows only read.
+ */
+export async function pricesOf(em: EntityManager, productIds: string[]): Promise<Map<string, KnownPrice>> {
+  const rows: PriceRow[] = await em.execute(
+    `select product_id, name, amount, currency, active from ${table(em)}
+     where product_id in (?) and not deleted`,
+    [productIds],
+  );
+  return knownPrices(rows);
 }

@@ -1,11 +1,10 @@
-// The addresses orders ships to, as routes' use cases read them (app.addressBook): the event-fed copy
-// first, and on a miss the synchronous read of identity's API, or of the AddressBook buildApp is
-// given instead (tests use an in-memory one).
+// Where placement reads an address its event-fed copy has not heard of (app.addressBook): identity's
+// API, synchronously, as the caller — or the AddressBook buildApp is given instead (tests use an
+// in-memory one). The copy itself is read with the prices (persistence/placement-reads.ts).
 import { ServiceClient } from '@mercato/kit';
 import fp from 'fastify-plugin';
 import type { AddressBook } from '../domain/address.ts';
 import { identityAddressBook } from '../persistence/address-book.ts';
-import { copiedAddressBook } from '../persistence/address-copy.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,7 +14,7 @@ declare module 'fastify' {
 
 export default fp(
   async (app, opts: { book?: AddressBook; identityUrl: string; timeoutMs: number }) => {
-    const onMiss =
+    const onMiss: AddressBook =
       opts.book ??
       identityAddressBook(
         // One retry: the customer is waiting, and a GET that failed twice will hardly answer a third time.
@@ -26,7 +25,7 @@ export default fp(
           retries: 1,
         }),
       );
-    app.decorate('addressBook', copiedAddressBook(app.orm, onMiss));
+    app.decorate('addressBook', onMiss);
   },
   { name: 'orders-address-book' },
 );

@@ -1,7 +1,7 @@
-// Placing an order, the hot path: the Idempotency-Key lookup, the prices and the shipping address
-// (orders' event-fed copy of identity's; identity's API as the caller on a miss) all at once, the order priced from the local read model, then ONE
-// statement writes the order with its address snapshot, its items, the first history entry,
-// order.placed and the key's record.
+// Placing an order, the hot path: the Idempotency-Key lookup beside ONE statement that reads the
+// prices and the shipping address (orders' event-fed copy of identity's; identity's API as the caller
+// on a miss), the order priced from the local read model, then ONE statement writes the order with
+// its address snapshot, its items, the first history entry, order.placed and the key's record.
 import type { MikroORM } from '@mercato/db';
 import { fingerprint, type Idempotency, idempotentRequest, type StoredResponse } from '@mercato/idempotency';
 import { HttpProblem, problems } from '@mercato/kit';
@@ -27,7 +27,7 @@ import {
   type RequestedLine,
 } from '../domain/pricing.ts';
 import { insertPlacement } from '../persistence/orders.ts';
-import { pricesOf } from '../persistence/product-prices.ts';
+import { placementReads } from '../persistence/placement-reads.ts';
 import type { Caller } from './order-access.ts';
 
 export interface PlaceOrderRequest {
@@ -90,13 +90,6 @@ export function unknownShippingAddress(): HttpProblem {
   });
 }
 
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-const settle = <T>(p: Promise<T>): Promise<Settled<T>> =>
-  p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
-
 /** Problem types (stable: clients switch on them) of an order over its limits, all 422. */
 const LIMIT_PROBLEMS: Record<LimitViolation['kind'], { slug: string; title: string }> = {
   too_many_units: { slug: 'order-too-many-units', title: 'Too many units in one order' },
@@ -135,22 +128,28 @@ export async function placeOrder<V>(
   // Before any read: the unit cap needs no price.
   assertWithinLimits(lines, '1', deps.limits);
   const em = deps.orm.em.fork();
-  // The three reads at once (two connections and identity): the hot path waits for the slowest one,
-  // not for their sum. The address read is settled rather than thrown so that a replay does not
-  // depend on identity: the first answer to a key is returned even while identity is down.
-  const [previous, prices, found] = await Promise.all([
+  // The key's record and (in one statement) the prices and the copied address, on two connections at
+  // once. identity is asked only after a replay is ruled out, so a replay never depends on it.
+  const [previous, { prices, address }] = await Promise.all([
     keyed ? deps.keys.lookup(em, keyed) : undefined,
-    pricesOf(
+    placementReads(
       em,
       lines.map((l) => l.productId),
-    ),
-    settle(
-      deps.addresses.find({ sub: user.sub, authorization: input.authorization }, body.shippingAddressId),
+      body.shippingAddressId,
     ),
   ]);
   if (previous) return { ...previous, replayed: true };
-  if (!found.ok) throw found.error;
-  const shippingAddress: ShippingAddress | undefined = usableAddress(found.value, user.sub);
+  // A tombstone is an unknown address, without asking identity: it was deleted there. A miss (an
+  // address newer than its event here) is read from identity as the caller.
+  const found =
+    address === 'deleted'
+      ? undefined
+      : (address ??
+        (await deps.addresses.find(
+          { sub: user.sub, authorization: input.authorization },
+          body.shippingAddressId,
+        )));
+  const shippingAddress: ShippingAddress | undefined = usableAddress(found, user.sub);
   if (!shippingAddress) throw unknownShippingAddress();
   const priced = priceOrThrow(lines, prices);
   const changed = changedPrices(body.lines, prices);
