@@ -40,6 +40,24 @@ async function startTraced(t: { teardown(fn: () => unknown): void }, env: Record
   return { port, output, stop };
 }
 
+/** An OTLP/HTTP collector that keeps every request as '<path> <body as latin1>'. */
+async function startCollector(t: { teardown(fn: () => unknown): void }) {
+  const received: string[] = [];
+  const collector = createServer((req, res) => {
+    let body = '';
+    req.setEncoding('latin1').on('data', (c: string) => {
+      body += c;
+    });
+    req.on('end', () => {
+      received.push(`${req.url} ${body}`);
+      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => new Promise((resolve) => collector.close(resolve)));
+  return { received, endpoint: `http://127.0.0.1:${(collector.address() as AddressInfo).port}` };
+}
+
 t.test('with instrument.ts loaded, log lines carry the request id and the trace id', async (t) => {
   // No exporter configured: spans are made but nothing is sent anywhere.
   const { port, output, stop } = await startTraced(t, { OTEL_EXPORTER_OTLP_ENDPOINT: '' });
@@ -67,20 +85,7 @@ t.test('with instrument.ts loaded, log lines carry the request id and the trace 
 t.test(
   'with OTEL_EXPORTER_OTLP_ENDPOINT set, spans are exported over OTLP/HTTP (flushed at shutdown)',
   async (t) => {
-    const received: string[] = [];
-    const collector = createServer((req, res) => {
-      let body = '';
-      req.setEncoding('latin1').on('data', (c: string) => {
-        body += c;
-      });
-      req.on('end', () => {
-        received.push(`${req.url} ${body}`);
-        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-      });
-    });
-    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-    t.teardown(() => new Promise((resolve) => collector.close(resolve)));
-    const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+    const { received, endpoint } = await startCollector(t);
 
     const { port, stop } = await startTraced(t, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
     const res = await fetch(`http://127.0.0.1:${port}/hello`);
@@ -93,20 +98,7 @@ t.test(
 );
 
 t.test('a credential in a query string reaches neither the trace nor the log', async (t) => {
-  const received: string[] = [];
-  const collector = createServer((req, res) => {
-    let body = '';
-    req.setEncoding('latin1').on('data', (c: string) => {
-      body += c;
-    });
-    req.on('end', () => {
-      received.push(`${req.url} ${body}`);
-      res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
-    });
-  });
-  await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => new Promise((resolve) => collector.close(resolve)));
-  const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+  const { received, endpoint } = await startCollector(t);
 
   const { port, output, stop } = await startTraced(t, { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint });
   const secret = 'S3cretCapabilityToken0123456789abcdef';

@@ -3,12 +3,10 @@
 // address the copy has not heard of is read synchronously as before, a deleted one is the 422, and
 // events applied out of order leave the newest version.
 import type { AddressChanged } from '@mercato/contracts';
-import { type Envelope, envelope } from '@mercato/messaging';
+import { envelope } from '@mercato/messaging';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { eventually, setup, TEST_ADDRESS } from './helpers.ts';
-
-type Setup = Awaited<ReturnType<typeof setup>>;
+import { deliver, type Setup, setup, TEST_ADDRESS } from './helpers.ts';
 
 const card = { type: 'card' as const, token: 'tok_visa' };
 const PROBLEM_BASE = 'https://mercato.dev/problems/';
@@ -22,19 +20,6 @@ const street = (n: number) => ({
 });
 
 const changed = (data: AddressChanged) => envelope('address.changed', data, { source: 'identity' });
-
-/** Publishes the events one by one, each handled (committed) before the next is sent. */
-async function deliver(s: Setup, ...events: Envelope[]): Promise<void> {
-  for (const event of events) {
-    await s.publish(event);
-    await eventually(async () => {
-      const rows = await s.app.orm.em
-        .fork()
-        .execute(`select 1 from "${s.schema}".inbox where message_id = ?`, [event.id]);
-      if (rows.length === 0) throw new Error(`${event.type} ${event.id} not handled yet`);
-    });
-  }
-}
 
 const copyOf = async (s: Setup, addressId: string) =>
   (

@@ -2,20 +2,10 @@
 // the shipping address snapshot (shown as null); their Idempotency-Key answers are forgotten; other
 // users' orders are untouched; a second delivery changes nothing.
 import type { UserErased } from '@mercato/contracts';
-import { type Envelope, envelope } from '@mercato/messaging';
+import { envelope } from '@mercato/messaging';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { eventually, placeOrder, setup, TEST_ADDRESS } from './helpers.ts';
-
-type Setup = Awaited<ReturnType<typeof setup>>;
-
-const handled = (s: Setup, event: Envelope) =>
-  eventually(async () => {
-    const rows = await s.app.orm.em
-      .fork()
-      .execute(`select 1 from "${s.schema}".inbox where message_id = ?`, [event.id]);
-    if (rows.length === 0) throw new Error(`${event.type} ${event.id} not handled yet`);
-  });
+import { handled, placeOrder, setup, TEST_ADDRESS } from './helpers.ts';
 
 const erased = (userId: string) =>
   envelope<UserErased>(

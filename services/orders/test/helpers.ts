@@ -6,6 +6,7 @@ import { HttpProblem } from '@mercato/kit';
 import type { Envelope } from '@mercato/messaging';
 import {
   deleteConsumerTopology,
+  eventually,
   isolatedSchema,
   publishEvents,
   TEST_AMQP_URL,
@@ -170,7 +171,30 @@ export async function recordEvents(t: Tap, exchange: string) {
   return { all: tap.received as Envelope[], of: tap.of };
 }
 
-export { eventually } from '@mercato/testing';
+export { eventually };
+
+export type Setup = Awaited<ReturnType<typeof setup>>;
+
+/** Waits until the service has handled (committed) the event: its inbox row exists. */
+export const handled = (s: Setup, event: Envelope) =>
+  eventually(async () => {
+    const rows = await s.app.orm.em
+      .fork()
+      .execute(`select 1 from "${s.schema}".inbox where message_id = ?`, [event.id]);
+    if (rows.length === 0) throw new Error(`${event.type} ${event.id} not handled yet`);
+  });
+
+/** Publishes the events one by one, each handled (committed) before the next is sent. */
+export async function deliver(s: Setup, ...events: Envelope[]): Promise<void> {
+  for (const event of events) {
+    await s.publish(event);
+    await handled(s, event);
+  }
+}
+
+/** GET /orders/{id} as the admin. */
+export const getOrder = async (s: Setup, id: string) =>
+  (await s.app.inject({ method: 'GET', url: `/orders/${id}`, headers: s.bearer(s.admin.token) })).json();
 
 /** Places an order for `token` through the API and returns its body. */
 export async function placeOrder(

@@ -5,20 +5,7 @@ import type { PaymentFailed } from '@mercato/contracts';
 import { type Envelope, envelope } from '@mercato/messaging';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { eventually, placeOrder, setup } from './helpers.ts';
-
-type Setup = Awaited<ReturnType<typeof setup>>;
-
-const handled = (s: Setup, event: Envelope) =>
-  eventually(async () => {
-    const rows = await s.app.orm.em
-      .fork()
-      .execute(`select 1 from "${s.schema}".inbox where message_id = ?`, [event.id]);
-    if (rows.length === 0) throw new Error(`${event.type} ${event.id} not handled yet`);
-  });
-
-const getOrder = async (s: Setup, id: string) =>
-  (await s.app.inject({ method: 'GET', url: `/orders/${id}`, headers: s.bearer(s.admin.token) })).json();
+import { eventually, getOrder, handled, placeOrder, type Setup, setup } from './helpers.ts';
 
 const paymentFailed = (order: any, reason = 'card_declined', revision = order.revision) =>
   envelope<PaymentFailed>(

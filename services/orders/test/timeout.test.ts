@@ -1,15 +1,13 @@
 // Orders left PENDING past ORDER_PENDING_TIMEOUT_MS, or past PAYMENT_RETRY_WINDOW_MS after a declined
 // payment, are cancelled by the sweeper, once, even with several replicas sweeping the same table.
 import type { PaymentFailed } from '@mercato/contracts';
-import { type Envelope, envelope } from '@mercato/messaging';
+import { envelope } from '@mercato/messaging';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { buildApp } from '../src/app.ts';
 import { expiredBecause } from '../src/domain/expiry.ts';
 import { sweepExpiredOrders } from '../src/use-cases/cancel-expired-orders.ts';
-import { eventually, placeOrder, setup, testConfig } from './helpers.ts';
-
-type Setup = Awaited<ReturnType<typeof setup>>;
+import { deliver, eventually, placeOrder, setup, testConfig } from './helpers.ts';
 
 const declined = (order: any) =>
   envelope<PaymentFailed>(
@@ -24,17 +22,6 @@ const declined = (order: any) =>
     },
     { source: 'payments', correlationId: order.id },
   );
-
-/** Publishes the event and waits until the service has handled (committed) it. */
-async function deliver(s: Setup, event: Envelope) {
-  await s.publish(event);
-  await eventually(async () => {
-    const rows = await s.app.orm.em
-      .fork()
-      .execute(`select 1 from "${s.schema}".inbox where message_id = ?`, [event.id]);
-    if (rows.length === 0) throw new Error(`${event.type} not handled yet`);
-  });
-}
 
 t.test('a PENDING order past the timeout is cancelled (timeout); others are left alone', async (t) => {
   const s = await setup(t, { ORDER_PENDING_TIMEOUT_MS: 300, ORDER_SWEEP_INTERVAL_MS: 50 });
