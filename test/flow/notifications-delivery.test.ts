@@ -103,7 +103,7 @@ t.test(
     smtp.onAccepted = (mail) => {
       if (killedAfter || !/We received your order/.test(mail.subject) || !mailTo(bea.email)(mail)) return;
       killedAfter = notificationId(mail);
-      // The 250 is written; the sender has not read it, let alone committed.
+      // Stored here, the 250 not yet written: the sender dies before it can record the mail as sent.
       process.kill(notifications!.pid!, 'SIGKILL');
     };
     t.teardown(() => {

@@ -61,8 +61,9 @@ export interface SmtpSink {
   ): Promise<ReceivedMail[]>;
   setMode(mode: SinkMode): void;
   /**
-   * Called right after a mail was accepted (the 250 is on its way to the client): a test kills the
-   * sender here to crash it between the relay's accept and its own commit. One call per mail.
+   * Called once a mail is stored here, BEFORE the client is answered 250: a test that kills the
+   * sender here crashes it inside the window where the relay has the mail and the sender has not
+   * recorded it (killing it after the 250 would race the sender's commit). One call per mail.
    */
   onAccepted: ((mail: ReceivedMail) => void) | undefined;
   /** connections / DATA attempts refused while not accepting */
@@ -142,8 +143,8 @@ export async function startSmtpSink(opts: { port?: number } = {}): Promise<SmtpS
             receivedAt: new Date(),
           };
           mails.push(mail);
-          callback();
           onAccepted?.(mail);
+          callback();
           notify();
         })
         .catch((err: Error) => callback(err));
