@@ -8,6 +8,11 @@ export const ProductSnapshot = Type.Object({
   price: Money,
   active: Type.Boolean(),
   category: Type.Optional(Type.String()),
+  /**
+   * The product's shipping weight in grams, from its `weightGrams` attribute; absent when the
+   * product has none (shipping then uses its documented default weight).
+   */
+  weightGrams: Type.Optional(Type.Integer({ minimum: 1 })),
   /** The product row's version: a consumer ignores a snapshot older than the one it holds. */
   version: Type.Integer({ minimum: 1 }),
 });

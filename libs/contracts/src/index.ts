@@ -6,6 +6,7 @@ import { inventoryContracts } from './inventory.ts';
 import { invoicesContracts } from './invoices.ts';
 import { ordersContracts } from './orders.ts';
 import { paymentsContracts } from './payments.ts';
+import { shippingContracts } from './shipping.ts';
 
 export * from './catalog.ts';
 export * from './common.ts';
@@ -15,6 +16,7 @@ export * from './invoices.ts';
 export * from './money.ts';
 export * from './orders.ts';
 export * from './payments.ts';
+export * from './shipping.ts';
 
 const known = {
   ...identityContracts,
@@ -23,6 +25,7 @@ const known = {
   ...inventoryContracts,
   ...paymentsContracts,
   ...invoicesContracts,
+  ...shippingContracts,
 };
 
 /** Every event type and version Mercato knows: the routing key is the type. */

@@ -4,6 +4,22 @@ import { PaymentMethod } from './orders.ts';
 
 export const ReservedLine = Type.Object({ productId: Uuid, quantity: Type.Integer({ minimum: 1 }) });
 
+/** Which store holds how many units of a product for the order: shipping sends one parcel per store. */
+export const StoreAllocation = Type.Object({
+  storeId: Uuid,
+  productId: Uuid,
+  quantity: Type.Integer({ minimum: 1 }),
+});
+
+/** A store named in `allocations`, as inventory knows it: the sender on a shipping label. */
+export const AllocatedStore = Type.Object({
+  storeId: Uuid,
+  code: Type.String(),
+  name: Type.String(),
+  /** The store's postal address as one text (absent when the store has none). */
+  address: Type.Optional(Type.String()),
+});
+
 /** Echoes the order's total and payment method so payments charges without reading orders. */
 export const StockReserved = Type.Object({
   orderId: Uuid,
@@ -12,6 +28,10 @@ export const StockReserved = Type.Object({
   lines: Type.Array(ReservedLine),
   total: Money,
   paymentMethod: PaymentMethod,
+  /** Where the held units are (absent in events written before shipping existed). */
+  allocations: Type.Optional(Type.Array(StoreAllocation)),
+  /** Each store of `allocations` once. */
+  stores: Type.Optional(Type.Array(AllocatedStore)),
 });
 export const StockRejected = Type.Object({
   orderId: Uuid,
@@ -64,6 +84,8 @@ export const StockLevelsChanged = Type.Object({
 });
 
 export type ReservedLine = Static<typeof ReservedLine>;
+export type StoreAllocation = Static<typeof StoreAllocation>;
+export type AllocatedStore = Static<typeof AllocatedStore>;
 export type StockReserved = Static<typeof StockReserved>;
 export type StockRejected = Static<typeof StockRejected>;
 export type StockReleased = Static<typeof StockReleased>;

@@ -17,6 +17,22 @@ export const InvoiceIssued = Type.Object({
 });
 export type InvoiceIssued = Static<typeof InvoiceIssued>;
 
+/** Returned lines were credited: a credit note in its own gapless series ("CN-2026-000001"). */
+export const CreditNoteIssued = Type.Object({
+  creditNoteId: Uuid,
+  number: Type.String(),
+  /** The invoice it corrects (absent when the order's invoice was not issued yet). */
+  invoiceId: Type.Optional(Uuid),
+  orderId: Uuid,
+  userId: Uuid,
+  returnId: Uuid,
+  /** Positive: the amount credited to the customer. */
+  total: Money,
+  issuedAt: DateTime,
+});
+export type CreditNoteIssued = Static<typeof CreditNoteIssued>;
+
 export const invoicesContracts = {
   'invoice.issued': { 1: InvoiceIssued },
+  'credit_note.issued': { 1: CreditNoteIssued },
 };

@@ -1,5 +1,6 @@
 import { type Static, Type } from 'typebox';
 import { Address, DateTime, Money, Uuid } from './common.ts';
+import { ShippingCharge } from './shipping.ts';
 
 export const OrderLine = Type.Object({
   itemId: Uuid,
@@ -32,6 +33,8 @@ export const OrderPlaced = Type.Object({
   paymentMethod: PaymentMethod,
   shippingAddressId: Uuid,
   shippingAddress: Type.Optional(Address),
+  /** The chosen shipping option; `total` includes its price. Absent: the order has no shipping line. */
+  shipping: Type.Optional(ShippingCharge),
 });
 export const OrderLinesChanged = OrderPlaced;
 
@@ -41,6 +44,10 @@ export const OrderConfirmed = Type.Object({
   revision: Type.Integer({ minimum: 1 }),
   lines: Type.Array(OrderLine),
   total: Money,
+  /** Where the parcels go (the address snapshotted at placement); absent in older events. */
+  shippingAddress: Type.Optional(Address),
+  /** The shipping line of the order, when it has one (included in `total`). */
+  shipping: Type.Optional(ShippingCharge),
 });
 
 export const CancelReason = Type.Union([

@@ -35,6 +35,8 @@ export const PaymentRefunded = Type.Object({
   userId: Uuid,
   amount: Money,
   reason: Type.String(),
+  /** Set when the refund is for returned lines (return.received): a partial refund of the payment. */
+  returnId: Type.Optional(Uuid),
 });
 
 export type PaymentSucceeded = Static<typeof PaymentSucceeded>;
