@@ -26,7 +26,7 @@ export {
   opaqueTokenDigest,
   opaqueTokenMatches,
 } from './opaque-token.ts';
-export { type Periodic, startPeriodic } from './periodic.ts';
+export { type DrainLoop, drainLoop, type Periodic, startPeriodic } from './periodic.ts';
 export { HttpProblem, PROBLEM_BASE, type ProblemBody, ProblemSchema, problems } from './problems.ts';
 export { type App, createService, runService, type ServiceOptions } from './service.ts';
 export {

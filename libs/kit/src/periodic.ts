@@ -42,3 +42,63 @@ export function startPeriodic(
     },
   };
 }
+
+export interface DrainLoop extends Periodic {
+  /** Drain now (new work was just recorded); during a drain, once more right after it. */
+  wake(): void;
+  /** From now on also drain every `intervalMs` (and once at once). */
+  poll(intervalMs: number): void;
+}
+
+/**
+ * A worker's loop over due rows (bookings, provider calls): on wake(), and every interval once poll()
+ * was called, it calls `batch` until a batch finds nothing (returns 0). Never two drains at once; a
+ * wake during a drain runs one more, so work recorded meanwhile is not left to the next poll. A batch
+ * that throws is handed to `onError` and the loop goes on with the next poll or wake. stop() waits
+ * for the drain in progress.
+ */
+export function drainLoop(
+  batch: (stopped: () => boolean) => Promise<number>,
+  onError: (err: unknown) => void,
+): DrainLoop {
+  let stopped = false;
+  let again = false;
+  let running: Promise<void> | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const isStopped = () => stopped;
+  const wake = () => {
+    if (stopped) return;
+    if (running) {
+      again = true;
+      return;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        try {
+          while (!stopped && (await batch(isStopped)) > 0) {}
+        } catch (err) {
+          try {
+            onError(err);
+          } catch {}
+        }
+      } while (again && !stopped);
+    })().finally(() => {
+      running = undefined;
+    });
+  };
+  return {
+    wake,
+    poll(intervalMs) {
+      if (timer) clearInterval(timer);
+      timer = setInterval(wake, intervalMs);
+      timer.unref();
+      wake();
+    },
+    async stop() {
+      stopped = true;
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { startPeriodic } from '../src/index.ts';
+import { drainLoop, startPeriodic } from '../src/index.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -75,4 +75,71 @@ t.test('startPeriodic: an onError that throws ends nothing; the next pass runs',
   await job.stop();
   t.same(rejections, [], 'no unhandled rejection (which would end a service)');
   t.ok(passes >= 3, 'the timer went on after failing passes');
+});
+
+t.test(
+  'drainLoop: a wake drains until a batch finds nothing; a wake during a drain runs one more',
+  async (t) => {
+    let due = 3;
+    let batches = 0;
+    let release: (() => void) | undefined;
+    const loop = drainLoop(
+      async () => {
+        batches++;
+        if (release === undefined && due === 3) await new Promise<void>((r) => (release = r));
+        const took = Math.min(due, 1);
+        due -= took;
+        return took;
+      },
+      (err) => t.fail(String(err)),
+    );
+    t.teardown(() => loop.stop());
+    loop.wake();
+    loop.wake(); // while the first drain waits: runs once more after it, not a second drain at once
+    await sleep(20);
+    t.equal(batches, 1, 'one batch at a time');
+    due += 2; // recorded while the drain runs
+    release!();
+    for (let waited = 0; due > 0 && waited < 5_000; waited += 10) await sleep(10);
+    await loop.stop();
+    t.equal(due, 0, 'everything due was taken');
+    t.ok(batches >= 6, `drained to an empty batch (${batches} batches)`);
+  },
+);
+
+t.test('drainLoop: poll drains on a timer; a throwing batch is reported and the loop goes on', async (t) => {
+  const errors: unknown[] = [];
+  let calls = 0;
+  const loop = drainLoop(
+    async () => {
+      calls++;
+      if (calls === 1) throw new Error('database restarting');
+      return 0;
+    },
+    (err) => errors.push(err),
+  );
+  loop.poll(10);
+  for (let waited = 0; calls < 3 && waited < 5_000; waited += 10) await sleep(10);
+  await loop.stop();
+  const after = calls;
+  t.equal(errors.length, 1, 'the failure was handed to onError');
+  t.ok(calls >= 3, `the timer went on after it (${calls} calls)`);
+  loop.wake();
+  await sleep(30);
+  t.equal(calls, after, 'stopped: no drain after stop()');
+});
+
+t.test('drainLoop: stop() waits for the drain in progress', async (t) => {
+  let finished = false;
+  const loop = drainLoop(
+    async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      finished = true;
+      return 0;
+    },
+    (err) => t.fail(String(err)),
+  );
+  loop.wake();
+  await loop.stop();
+  t.ok(finished, 'the batch in progress finished before stop() resolved');
 });
