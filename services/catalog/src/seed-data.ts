@@ -1,5 +1,7 @@
 // The demo catalog `npm start` seeds once (SEED_DEMO_CATALOG=true): a few categories, books with
-// author and ISBN, and some other goods. Prices are exact decimal strings.
+// author and ISBN, and some other goods. Prices are exact decimal strings; every product has a
+// realistic shipping weight (`weightGrams`, boxed: shipping prices parcels by it). The books weigh
+// what scripts/seed.ts gives the same titles.
 import type { ProductInput } from './domain/product-rules.ts';
 
 export const demoCategories: { slug: string; name: string }[] = [
@@ -28,27 +30,52 @@ const book = (
 export const demoProducts: ProductInput[] = [
   book('The Hobbit', 'J. R. R. Tolkien', '978-0-261-10221-7', '12.99', 'Bilbo Baggins leaves the Shire.', {
     pages: 310,
+    weightGrams: 340,
   }),
   book('Dune', 'Frank Herbert', '978-0-441-17271-9', '10.99', 'Spice, sandworms and politics on Arrakis.', {
     pages: 617,
+    weightGrams: 420,
   }),
-  book('Nineteen Eighty-Four', 'George Orwell', '978-0-451-52493-5', '9.49', 'Big Brother is watching you.'),
-  book('Pride and Prejudice', 'Jane Austen', '978-0-14-143951-8', '7.99', 'Elizabeth Bennet meets Mr Darcy.'),
-  book('Foundation', 'Isaac Asimov', '978-0-553-29335-7', '8.99', 'Psychohistory and the fall of an empire.'),
+  book('Nineteen Eighty-Four', 'George Orwell', '978-0-451-52493-5', '9.49', 'Big Brother is watching you.', {
+    weightGrams: 290,
+  }),
+  book(
+    'Pride and Prejudice',
+    'Jane Austen',
+    '978-0-14-143951-8',
+    '7.99',
+    'Elizabeth Bennet meets Mr Darcy.',
+    {
+      weightGrams: 310,
+    },
+  ),
+  book(
+    'Foundation',
+    'Isaac Asimov',
+    '978-0-553-29335-7',
+    '8.99',
+    'Psychohistory and the fall of an empire.',
+    {
+      weightGrams: 250,
+    },
+  ),
   book(
     'The Catcher in the Rye',
     'J. D. Salinger',
     '978-0-316-76948-8',
     '9.99',
     'Holden Caulfield in New York.',
+    { weightGrams: 320 },
   ),
-  book('The Alchemist', 'Paulo Coelho', '978-0-06-231500-7', '11.50', 'A shepherd follows his dream.'),
+  book('The Alchemist', 'Paulo Coelho', '978-0-06-231500-7', '11.50', 'A shepherd follows his dream.', {
+    weightGrams: 300,
+  }),
   {
     name: 'Noise-Cancelling Headphones',
     description: 'Over-ear wireless headphones with 30 hours of battery.',
     category: 'electronics',
     price: { amount: '199.00', currency: 'EUR' },
-    attributes: { brand: 'Sonora', colour: 'black' },
+    attributes: { brand: 'Sonora', colour: 'black', weightGrams: 1150 },
     active: true,
   },
   {
@@ -56,7 +83,7 @@ export const demoProducts: ProductInput[] = [
     description: 'A six-inch glare-free screen for reading books anywhere.',
     category: 'electronics',
     price: { amount: '129.90', currency: 'EUR' },
-    attributes: { brand: 'Pagewise', storageGb: 16 },
+    attributes: { brand: 'Pagewise', storageGb: 16, weightGrams: 650 },
     active: true,
   },
   {
@@ -64,7 +91,7 @@ export const demoProducts: ProductInput[] = [
     description: 'Trade, build and settle an island; 3 to 4 players.',
     category: 'games',
     price: { amount: '39.95', currency: 'EUR' },
-    attributes: { players: '3-4', minAge: 10 },
+    attributes: { players: '3-4', minAge: 10, weightGrams: 1900 },
     active: true,
   },
   {
@@ -72,7 +99,7 @@ export const demoProducts: ProductInput[] = [
     description: 'Hardcover notebook, 160 dotted pages.',
     category: 'stationery',
     price: { amount: '14.00', currency: 'EUR' },
-    attributes: { pages: 160 },
+    attributes: { pages: 160, weightGrams: 380 },
     active: true,
   },
 ];

@@ -6,6 +6,7 @@ import {
   productLevel,
   reservedDeltas,
   type StockLevel,
+  storeShares,
 } from '../src/domain/allocation.ts';
 
 const P1 = '00000000-0000-7000-8000-000000000001';
@@ -105,4 +106,26 @@ t.test('a product level sums its stores; stock.low fires on crossing the thresho
   const below = productLevel(P1, [row('a', P1, 'A', 10, 8, 3), row('b', P1, 'B', 2, 0, 2)]);
   t.equal(fellToThreshold(at, below), false, 'already at the threshold: no second alert');
   t.equal(fellToThreshold(level, productLevel(P1, before)), false, 'no change, no alert');
+});
+
+t.test('the store shares of a reservation: one per store and product, summed', async (t) => {
+  const stock = [row('a1', P1, 'A', 2), row('b1', P1, 'B', 3), row('a2', P2, 'A', 5)];
+  const result = allocate(
+    [
+      { productId: P1, quantity: 4 },
+      { productId: P2, quantity: 1 },
+      { productId: P2, quantity: 2 },
+    ],
+    stock,
+  );
+  if (!result.ok) throw new Error('expected an allocation');
+  t.same(storeShares(result.picks), [
+    { storeId: 'B', productId: P1, quantity: 3 },
+    { storeId: 'A', productId: P1, quantity: 1 },
+    { storeId: 'A', productId: P2, quantity: 3 },
+  ]);
+  // Picks of one row given twice (never made by allocate, but summed all the same).
+  const twice = { stockId: 'a1', productId: P1, storeId: 'A', quantity: 1 };
+  t.same(storeShares([twice, twice]), [{ storeId: 'A', productId: P1, quantity: 2 }]);
+  t.same(storeShares([]), []);
 });

@@ -28,6 +28,7 @@ export const CONSUMERS = [
   'inventory.release-stock',
   'inventory.commit-stock',
   'inventory.payment-holds',
+  'inventory.return-stock',
 ];
 
 export function testConfig(schema: string, exchange: string, overrides: Partial<Config> = {}): Config {
@@ -144,26 +145,39 @@ export function orderPlaced(
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** Creates a store and a stock row over HTTP; returns their ids. */
-export async function seedStock(
+/** Creates a store over HTTP; returns its id. */
+export async function createStore(
   h: Harness,
-  productId: string,
-  onHand: number,
-  opts: { lowStockThreshold?: number; storeCode?: string } = {},
-): Promise<{ storeId: string; stockId: string }> {
+  opts: { code?: string; name?: string; address?: string } = {},
+): Promise<string> {
   const store = await h.app.inject({
     method: 'POST',
     url: '/stores',
     headers: bearer(h.adminToken),
-    payload: { code: opts.storeCode ?? uniqueName('s'), name: 'Store' },
+    payload: {
+      code: opts.code ?? uniqueName('s'),
+      name: opts.name ?? 'Store',
+      ...(opts.address ? { address: opts.address } : {}),
+    },
   });
   if (store.statusCode !== 201) throw new Error(`store: ${store.statusCode} ${store.body}`);
+  return store.json().id;
+}
+
+/** Creates a stock row over HTTP, in a new store unless `storeId` names one; returns their ids. */
+export async function seedStock(
+  h: Harness,
+  productId: string,
+  onHand: number,
+  opts: { lowStockThreshold?: number; storeCode?: string; storeId?: string } = {},
+): Promise<{ storeId: string; stockId: string }> {
+  const storeId = opts.storeId ?? (await createStore(h, { code: opts.storeCode }));
   const stock = await h.app.inject({
     method: 'POST',
     url: '/stocks',
     headers: bearer(h.adminToken),
-    payload: { productId, storeId: store.json().id, onHand, lowStockThreshold: opts.lowStockThreshold ?? 0 },
+    payload: { productId, storeId, onHand, lowStockThreshold: opts.lowStockThreshold ?? 0 },
   });
   if (stock.statusCode !== 201) throw new Error(`stock: ${stock.statusCode} ${stock.body}`);
-  return { storeId: store.json().id, stockId: stock.json().id };
+  return { storeId, stockId: stock.json().id };
 }

@@ -42,8 +42,8 @@ t.test('order.placed: every line reserved at once, echoing total and payment met
   const b = await bus(t, h.exchange);
   const p1 = uuidv7();
   const p2 = uuidv7();
-  await seedStock(h, p1, 5);
-  await seedStock(h, p2, 2);
+  const s1 = await seedStock(h, p1, 5);
+  const s2 = await seedStock(h, p2, 2);
   const placed = orderPlaced([
     { productId: p1, quantity: 3 },
     { productId: p2, quantity: 2 },
@@ -51,6 +51,10 @@ t.test('order.placed: every line reserved at once, echoing total and payment met
   await b.publish([placed]);
 
   const reserved = await expectOne<StockReserved>(b, 'stock.reserved', placed.data.orderId);
+  const [store1, store2] = await h.sql<{ code: string }>(
+    'select code from store where id = any($1) order by array_position($1, id)',
+    [[s1.storeId, s2.storeId]],
+  );
   t.same(reserved.data, {
     orderId: placed.data.orderId,
     userId: placed.data.userId,
@@ -61,6 +65,14 @@ t.test('order.placed: every line reserved at once, echoing total and payment met
     ],
     total: placed.data.total,
     paymentMethod: placed.data.paymentMethod,
+    allocations: [
+      { storeId: s1.storeId, productId: p1, quantity: 3 },
+      { storeId: s2.storeId, productId: p2, quantity: 2 },
+    ],
+    stores: [
+      { storeId: s1.storeId, code: store1!.code, name: 'Store' },
+      { storeId: s2.storeId, code: store2!.code, name: 'Store' },
+    ],
   });
   t.equal(reserved.correlationId, placed.data.orderId);
   t.equal(reserved.causationId, placed.id);

@@ -4,7 +4,7 @@
 import type { ProductSnapshot } from '@mercato/contracts';
 import type { EntityManager, MikroORM } from '@mercato/db';
 import { problems } from '@mercato/kit';
-import { type ProductInput, productRuleViolations } from '../domain/product-rules.ts';
+import { type ProductInput, productRuleViolations, weightGramsOf } from '../domain/product-rules.ts';
 import type { Product } from '../persistence/entities.ts';
 import type { ProductCache } from '../persistence/product-cache.ts';
 import { writeFailure } from '../persistence/products.ts';
@@ -43,12 +43,15 @@ export async function productTransaction<T>(
 
 /** The product as its product.created / product.updated event carries it. */
 export function productSnapshot(product: Product): ProductSnapshot {
+  const weightGrams = weightGramsOf(product.attributes);
   return {
     productId: product.id,
     name: product.name,
     price: { amount: product.price, currency: product.currency },
     active: product.active,
     category: product.category,
+    // Shipping prices a parcel by it (absent: shipping's default weight).
+    ...(weightGrams === undefined ? {} : { weightGrams }),
     version: product.version,
   };
 }

@@ -4,7 +4,7 @@ import { consumerTopology } from '@mercato/messaging';
 import type { ServiceContext } from '@mercato/service';
 import type { StockCache } from '../persistence/stock-cache.ts';
 import type { LedgerDeps } from '../use-cases/ledger.ts';
-import { commit, paymentDeclined, paymentRetryStarted, release, reserve } from './reservations.ts';
+import { commit, paymentDeclined, paymentRetryStarted, release, reserve, restock } from './reservations.ts';
 
 const RELEASE_CONSUMER = 'release-stock';
 
@@ -35,7 +35,11 @@ export async function registerConsumers(
   // still delivered through a binding left from an earlier version (see below) is ignored by the
   // consumer: this one has no handler for it.
   await ctx.consume(RELEASE_CONSUMER, { 'order.cancelled': release(deps) });
+  // Once per order (orders emits order.shipped when the last of its parcels is picked up): the
+  // whole hold, over every store, becomes a deduction; a second copy finds nothing held.
   await ctx.consume('commit-stock', { 'order.shipped': commit(deps) });
+  // A return delivered to a store puts its units back on hand there (shipping's return.received).
+  await ctx.consume('return-stock', { 'return.received': restock(deps) });
   // A declined order's hold yields to other buyers when stock runs short (stock hoarding); a retry
   // keeps it. Rare events: nothing here is on a paid order's way.
   await ctx.consume('payment-holds', {

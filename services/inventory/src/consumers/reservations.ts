@@ -6,6 +6,7 @@ import type {
   OrderStatusChanged,
   PaymentFailed,
   PaymentRetryStarted,
+  ReturnReceived,
 } from '@mercato/contracts';
 import type { EventHandler } from '@mercato/messaging';
 import { commitStock } from '../use-cases/commit-stock.ts';
@@ -13,6 +14,7 @@ import type { LedgerDeps } from '../use-cases/ledger.ts';
 import { recordPaymentDeclined, recordPaymentRetryStarted } from '../use-cases/record-payment-news.ts';
 import { releaseStock } from '../use-cases/release-stock.ts';
 import { reserveStock } from '../use-cases/reserve-stock.ts';
+import { restockReturn } from '../use-cases/restock-return.ts';
 
 /** order.placed and order.lines_changed carry the same data: both reserve one revision. */
 export const reserve =
@@ -45,3 +47,9 @@ export const paymentRetryStarted: EventHandler<PaymentRetryStarted, 'payment.ret
     revision: event.data.revision,
     occurredAt: event.occurredAt,
   });
+
+/** A return the carrier delivered to a store: its units are on hand there again, once per return. */
+export const restock =
+  (deps: LedgerDeps): EventHandler<ReturnReceived, 'return.received'> =>
+  (event, em) =>
+    restockReturn(em, { returned: event.data, causationId: event.id }, deps);

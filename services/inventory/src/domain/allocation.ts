@@ -79,6 +79,28 @@ export function allocate(lines: readonly WantedLine[], stock: readonly StockLeve
   return shortLines.length > 0 ? { ok: false, shortLines } : { ok: true, picks };
 }
 
+/** How many units of a product one store holds for an order (shipping sends a parcel per store). */
+export interface StoreShare {
+  storeId: string;
+  productId: string;
+  quantity: number;
+}
+
+/**
+ * The picks of a reservation as one entry per store and product, summed, in the order the picks
+ * came in (an order naming a product on several lines is reserved as one quantity already).
+ */
+export function storeShares(picks: readonly Pick[]): StoreShare[] {
+  const shares = new Map<string, StoreShare>();
+  for (const p of picks) {
+    const key = `${p.storeId}/${p.productId}`;
+    const share = shares.get(key);
+    if (share) share.quantity += p.quantity;
+    else shares.set(key, { storeId: p.storeId, productId: p.productId, quantity: p.quantity });
+  }
+  return [...shares.values()];
+}
+
 /** Net change of `reserved` per stock row; rows whose changes cancel out are left alone. */
 export function reservedDeltas(
   release: readonly { stockId: string; quantity: number }[],

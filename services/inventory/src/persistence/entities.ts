@@ -90,6 +90,41 @@ export const CancelledOrderSchema = defineEntity({
 export class CancelledOrder extends CancelledOrderSchema.class {}
 CancelledOrderSchema.setClass(CancelledOrder);
 
+/**
+ * A return whose units went back on hand (return.received), once per return: the marker a second
+ * delivery of it finds. Written in SQL by the use case (src/persistence/returns.ts).
+ */
+export const ReturnedStockSchema = defineEntity({
+  name: 'ReturnedStock',
+  tableName: 'returned_stock',
+  properties: {
+    returnId: p.uuid().primary(),
+    orderId: p.uuid(),
+    /** the store the return was delivered to, as the event names it */
+    storeId: p.uuid(),
+    receivedAt: p.datetime().columnType('timestamptz'),
+    createdAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export class ReturnedStock extends ReturnedStockSchema.class {}
+ReturnedStockSchema.setClass(ReturnedStock);
+
+/** Units of one product a return put back on hand, and the stock row (store) they went to. */
+export const ReturnedStockLineSchema = defineEntity({
+  name: 'ReturnedStockLine',
+  tableName: 'returned_stock_line',
+  properties: {
+    id: p.uuid().primary(),
+    returnId: p.uuid(),
+    stockId: p.uuid(),
+    productId: p.uuid(),
+    storeId: p.uuid(),
+    quantity: p.integer(),
+  },
+});
+export class ReturnedStockLine extends ReturnedStockLineSchema.class {}
+ReturnedStockLineSchema.setClass(ReturnedStockLine);
+
 export const entities = [
   ...messagingEntities,
   StoreSchema,
@@ -97,4 +132,6 @@ export const entities = [
   ReservationSchema,
   ReservationLineSchema,
   CancelledOrderSchema,
+  ReturnedStockSchema,
+  ReturnedStockLineSchema,
 ];

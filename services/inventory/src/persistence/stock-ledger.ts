@@ -14,6 +14,7 @@
 // checked like a row version: the rows of a product in other stores may not have moved since they
 // were read either, and the level announced later (workers/level-publisher.ts) is read together with
 // the version, so each announced level is exactly the one of its version.
+import type { AllocatedStore } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import { type Envelope, outboxInsert } from '@mercato/messaging';
 import type { Pick, StockLevel } from '../domain/allocation.ts';
@@ -28,15 +29,22 @@ interface StockRow {
   version: number;
   low_stock_threshold: number;
   level_version: string | null;
+  store_code: string;
+  store_name: string;
+  store_address: string | null;
 }
 
-/** Every store's row of the products read, and each product's level version read with them. */
+/**
+ * Every store's row of the products read, each product's level version read with them, and the
+ * stores of those rows (by id).
+ */
 export interface StockRead {
   rows: StockLevel[];
   levelVersions: ReadonlyMap<string, number>;
+  stores: ReadonlyMap<string, AllocatedStore>;
 }
 
-export const NOTHING_READ: StockRead = { rows: [], levelVersions: new Map() };
+export const NOTHING_READ: StockRead = { rows: [], levelVersions: new Map(), stores: new Map() };
 
 /**
  * A PostgreSQL array literal ('{a,b}') for uuids and integers: MikroORM's `execute` would spread a
@@ -54,20 +62,36 @@ const toLevel = (r: StockRow): StockLevel => ({
   lowStockThreshold: r.low_stock_threshold,
 });
 
+const storeOf = (r: StockRow): AllocatedStore => ({
+  storeId: r.store_id,
+  code: r.store_code,
+  name: r.store_name,
+  ...(r.store_address === null ? {} : { address: r.store_address }),
+});
+
 export async function readStock(em: EntityManager, productIds: readonly string[]): Promise<StockRead> {
   if (productIds.length === 0) return NOTHING_READ;
-  // One statement, so the rows and the level versions are of one snapshot.
+  // One statement, so the rows and the level versions are of one snapshot. The stores are joined
+  // here (stock.reserved names where the held units are: shipping's senders) rather than read in
+  // another round trip or kept in a per-process cache: the join costs a primary-key lookup per row
+  // of a small table, a cache would need every replica told of a store's change. A stock row
+  // always has its store (a foreign key).
   const rows: StockRow[] = await em.execute(
     `select s.id, s.product_id, s.store_id, s.on_hand, s.reserved, s.version, s.low_stock_threshold,
-            l.version as level_version
-       from stock s left join product_level l on l.product_id = s.product_id
+            l.version as level_version, st.code as store_code, st.name as store_name,
+            st.address as store_address
+       from stock s join store st on st.id = s.store_id
+            left join product_level l on l.product_id = s.product_id
       where s.product_id = any(?::uuid[]) order by s.product_id, s.store_id`,
     [pgArray(productIds)],
   );
   const levelVersions = new Map<string, number>();
-  for (const r of rows)
+  const stores = new Map<string, AllocatedStore>();
+  for (const r of rows) {
     if (r.level_version !== null) levelVersions.set(r.product_id, Number(r.level_version));
-  return { rows: rows.map(toLevel), levelVersions };
+    if (!stores.has(r.store_id)) stores.set(r.store_id, storeOf(r));
+  }
+  return { rows: rows.map(toLevel), levelVersions, stores };
 }
 
 /** What an order's state looks like to inventory, read in one round trip. */

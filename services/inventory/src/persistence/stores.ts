@@ -1,8 +1,13 @@
 // Queries on stores (the admin's side; the hot path is stock-ledger.ts).
 import type { EntityManager } from '@mercato/db';
+import { LockMode } from '@mikro-orm/core';
 import { Stock, Store } from './entities.ts';
 
 export const findStore = (em: EntityManager, id: string) => em.findOne(Store, { id });
+
+/** findStore, locked for update until the commit (in a transaction). */
+export const lockStore = (em: EntityManager, id: string) =>
+  em.findOne(Store, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
 
 export function storePage(em: EntityManager, page: number, pageSize: number) {
   return em.findAndCount(

@@ -4,7 +4,7 @@ import { bumpLevels, markAnnounced } from '../persistence/product-levels.ts';
 import { level } from '../persistence/stocks.ts';
 import {
   deleteStockOf,
-  findStore,
+  lockStore,
   productsStockedIn,
   rowsOfProducts,
   storeHoldsStock,
@@ -22,7 +22,9 @@ export async function deleteStore(
   input: { id: string; ifMatch?: (version: number) => void },
 ): Promise<void> {
   const productIds = await deps.orm.em.fork().transactional(async (tx) => {
-    const store = await findStore(tx, input.id);
+    // Locked first: a return putting units in this store (restock-return.ts) either finishes before
+    // (and the check below sees its units) or finds the store gone.
+    const store = await lockStore(tx, input.id);
     if (!store) throw problems.notFound(`No store ${input.id}`);
     input.ifMatch?.(store.version);
     const productIds = await productsStockedIn(tx, store.id);

@@ -2,6 +2,8 @@
 // Each use case runs in the consumer's one transaction (with the inbox row and
 // the outbox rows), checks its own state first (DESIGN.md "Races the flow must survive"), and changes
 // stock rows only through this loop.
+
+import type { AllocatedStore } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import type { Envelope } from '@mercato/messaging';
 import { OptimisticLockError } from '@mikro-orm/core';
@@ -32,19 +34,20 @@ export type Decision<T> = {
  * the competitors of a hot row spread out instead of colliding again in lockstep. Bounded: after
  * `maxAttempts` the OptimisticLockError sends the message to the consumer's own retries.
  * Tells `deps.touched` which products changed (their levels are announced after the commit).
+ * `decide` also gets the stores of the rows read (from the same statement), by id.
  */
 export async function optimistically<T>(
   em: EntityManager,
   deps: LedgerDeps,
   productIds: Iterable<string>,
-  decide: (rows: StockLevel[]) => Decision<T>,
+  decide: (rows: StockLevel[], stores: ReadonlyMap<string, AllocatedStore>) => Decision<T>,
 ): Promise<Decision<T> & { rows: StockLevel[] }> {
   const ids = [...new Set(productIds)];
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
     const read = await readStock(em, ids);
     const { rows } = read;
-    const decision = decide(rows);
+    const decision = decide(rows, read.stores);
     // Nothing to write (a decision deferred by its caller): no round trip.
     const nothing = decision.changes.size === 0 && !decision.reservation && !decision.events?.length;
     const touched = touchedProducts(rows, decision.changes);

@@ -1,9 +1,15 @@
 // order.placed and order.lines_changed: all lines or none, for exactly one revision.
-import type { OrderPlaced, StockRejected, StockReserved } from '@mercato/contracts';
+import type { AllocatedStore, OrderPlaced, StockRejected, StockReserved } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import { addToOutbox, envelope } from '@mercato/messaging';
 import { uuidv7 } from 'uuidv7';
-import { type Allocation, allocate, reservedDeltas, type StockLevel } from '../domain/allocation.ts';
+import {
+  type Allocation,
+  allocate,
+  reservedDeltas,
+  type StockLevel,
+  storeShares,
+} from '../domain/allocation.ts';
 import { afterChanges, reservedOnly } from '../domain/stock-changes.ts';
 import {
   lockOrder,
@@ -54,7 +60,11 @@ export async function reserveStock(
   const productIds = [...order.lines.map((l) => l.productId), ...held.map((l) => l.productId)];
   // The events are decided with the stock change and written in the same statement: a hot row's
   // lock is then held for the commit alone. `mayReclaim`: when short, write nothing yet.
-  const decide = (rows: StockLevel[], mayReclaim: boolean): Decision<Allocation> => {
+  const decide = (
+    rows: StockLevel[],
+    stores: ReadonlyMap<string, AllocatedStore>,
+    mayReclaim: boolean,
+  ): Decision<Allocation> => {
     const afterRelease = afterChanges(rows, reservedOnly(reservedDeltas(held, [])));
     const allocation = allocate(order.lines, afterRelease);
     if (!allocation.ok) {
@@ -74,6 +84,10 @@ export async function reserveStock(
       };
     }
     const changes = reservedOnly(reservedDeltas(held, allocation.picks));
+    // Where the held units are, from the rows (and their stores) this decision was made on: shipping
+    // sends one parcel per store, from the address given here.
+    const allocations = storeShares(allocation.picks);
+    const storeIds = [...new Set(allocations.map((a) => a.storeId))];
     const data: StockReserved = {
       orderId: order.orderId,
       userId: order.userId,
@@ -81,6 +95,8 @@ export async function reserveStock(
       lines: order.lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
       total: order.total,
       paymentMethod: order.paymentMethod,
+      allocations,
+      stores: storeIds.map((id) => stores.get(id)!),
     };
     return {
       changes,
@@ -92,13 +108,13 @@ export async function reserveStock(
       events: [envelope('stock.reserved', data, meta), ...lowStockEvents(rows, changes, causationId)],
     };
   };
-  const first = await optimistically(em, deps, productIds, (rows) => decide(rows, true));
+  const first = await optimistically(em, deps, productIds, (rows, stores) => decide(rows, stores, true));
   if (!first.outcome.ok) {
     // Short: the holds of orders whose payment was declined yield (reclaim-declined-holds.ts), then
     // the order is decided for good. Only this path pays the extra round trips.
     const shortLines = first.outcome.shortLines;
     await reclaimDeclinedHolds(em, { orderId: order.orderId, shortLines, causationId }, deps);
-    await optimistically(em, deps, productIds, (rows) => decide(rows, false));
+    await optimistically(em, deps, productIds, (rows, stores) => decide(rows, stores, false));
   }
   await setReservationStatus(em, reservationIds(held), 'RELEASED', 'lines_changed');
 }

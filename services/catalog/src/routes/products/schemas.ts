@@ -31,7 +31,10 @@ const AttributeValue = Type.Union([
   Type.Null(),
 ]);
 
-/** Free-form details; books carry `author` and `isbn` (checked by the catalog's rules). */
+/**
+ * Free-form details; books carry `author` and `isbn`, any product may carry `weightGrams` (its
+ * shipping weight), all checked by the catalog's rules (422).
+ */
 export const Attributes = Type.Object(
   {
     author: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
@@ -39,7 +42,12 @@ export const Attributes = Type.Object(
       Type.String({ pattern: '^[0-9][0-9 -]{8,15}[0-9Xx]$', examples: ['978-0-261-10221-7'] }),
     ),
   },
-  { additionalProperties: AttributeValue, maxProperties: 50 },
+  {
+    additionalProperties: AttributeValue,
+    maxProperties: 50,
+    description:
+      'Free-form details. Books need `author` and a valid `isbn`. `weightGrams`, when given, is the shipping weight: a whole number of grams from 1 to 1000000 (otherwise 422); without it shipping assumes 500 g.',
+  },
 );
 
 const Name = Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' });
