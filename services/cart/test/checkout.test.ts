@@ -294,3 +294,73 @@ t.test('an empty cart: 422 cart-empty', async (t) => {
   t.equal(res.json().type, `${PROBLEMS}cart-empty`);
   t.equal(orders.requests.length, 0);
 });
+
+t.test(
+  'a shipping option goes to orders as it is; the order comes back with its shipping line',
+  async (t) => {
+    const orders = await scriptedServer(t, (req) => {
+      const order = placedOrder(req);
+      const price = { amount: '4.90', currency: 'EUR' };
+      return {
+        status: 201,
+        body: {
+          ...order,
+          subtotal: { amount: '12.00', currency: 'EUR' },
+          shipping: { ...req.body.shipping, price },
+          total: { amount: '16.90', currency: 'EUR' },
+        },
+      };
+    });
+    const s = await setup(t, { ORDERS_URL: orders.url });
+    await filledCart(s, s.customer.token);
+    const shipping = { quoteId: uuidv7(), level: 'express' };
+    const res = await checkout(s, s.customer.token, 'with-shipping', body({ shipping }));
+    t.equal(res.statusCode, 201, res.body);
+    t.same(orders.requests[0]!.body.shipping, shipping, 'sent to orders unchanged');
+    t.same(res.json().order.shipping, { ...shipping, price: { amount: '4.90', currency: 'EUR' } });
+    t.same(res.json().order.total, { amount: '16.90', currency: 'EUR' });
+
+    const bad = await checkout(
+      s,
+      s.customer.token,
+      'bad-level',
+      body({ shipping: { ...shipping, level: 'overnight' } }),
+    );
+    t.equal(bad.statusCode, 400, 'an unknown level is refused here');
+    t.equal(orders.requests.length, 1, 'and not sent');
+  },
+);
+
+t.test(
+  'orders refuses the shipping option (422 naming the field): passed through, cart intact',
+  async (t) => {
+    const orders = await scriptedServer(t, () => ({
+      status: 422,
+      body: {
+        type: `${PROBLEMS}shipping-quote-mismatch`,
+        title: 'The shipping quote does not fit the order',
+        status: 422,
+        detail: 'The shipping quote does not fit the order: the quote is for DE, the order ships to GB',
+        errors: [{ path: 'body/shipping/quoteId', message: 'was made for another destination' }],
+        differences: ['the quote is for DE, the order ships to GB'],
+      },
+    }));
+    const s = await setup(t, { ORDERS_URL: orders.url });
+    await filledCart(s, s.customer.token);
+    const before = await s.fingerprint();
+    const res = await checkout(
+      s,
+      s.customer.token,
+      'k',
+      body({ shipping: { quoteId: uuidv7(), level: 'standard' } }),
+    );
+    t.equal(res.statusCode, 422);
+    t.equal(res.headers['content-type'], PROBLEM);
+    t.match(res.json(), {
+      type: `${PROBLEMS}shipping-quote-mismatch`,
+      errors: [{ path: 'body/shipping/quoteId' }],
+      differences: ['the quote is for DE, the order ships to GB'],
+    });
+    t.same(await s.fingerprint(), before, 'the cart as it was, no key kept');
+  },
+);

@@ -6,6 +6,7 @@ import { Migration20261202000000_idempotency_key_expiry } from './Migration20261
 import { Migration20261202010000_shipping_address } from './Migration20261202010000_shipping_address.ts';
 import { Migration20261203020000_personal_data_erasure } from './Migration20261203020000_personal_data_erasure.ts';
 import { Migration20261203030000_address_copy } from './Migration20261203030000_address_copy.ts';
+import { Migration20261203040000_shipping_line } from './Migration20261203040000_shipping_line.ts';
 
 /** In order; the messaging tables (outbox, inbox) first. */
 export const migrations: MigrationObject[] = [
@@ -22,4 +23,5 @@ export const migrations: MigrationObject[] = [
     class: Migration20261203020000_personal_data_erasure,
   },
   { name: 'Migration20261203030000_address_copy', class: Migration20261203030000_address_copy },
+  { name: 'Migration20261203040000_shipping_line', class: Migration20261203040000_shipping_line },
 ];

@@ -5,9 +5,11 @@ import { migrations } from '../migrations/index.ts';
 import type { Config } from './config.ts';
 import { registerConsumers } from './consumers/index.ts';
 import type { AddressBook } from './domain/address.ts';
+import type { QuoteBook } from './domain/shipping.ts';
 import { entities } from './persistence/entities.ts';
 import addressBook from './plugins/address-book.ts';
 import orderUseCases from './plugins/order-use-cases.ts';
+import shippingQuotes from './plugins/shipping-quotes.ts';
 import ordersRoutes from './routes/orders/index.ts';
 import { startSweeper } from './workers/sweeper.ts';
 
@@ -18,6 +20,8 @@ export interface AppDeps {
   retryDelaysMs?: number[];
   /** Where shipping addresses are read (default: identity's API at IDENTITY_URL; tests: in memory). */
   addressBook?: AddressBook;
+  /** Where shipping quotes are read (default: shipping's API at SHIPPING_URL). */
+  shippingQuotes?: QuoteBook;
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
@@ -34,6 +38,11 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         book: deps.addressBook,
         identityUrl: config.IDENTITY_URL,
         timeoutMs: config.IDENTITY_TIMEOUT_MS,
+      });
+      await app.register(shippingQuotes, {
+        book: deps.shippingQuotes,
+        shippingUrl: config.SHIPPING_URL,
+        timeoutMs: config.SHIPPING_TIMEOUT_MS,
       });
       await app.register(orderUseCases, {
         paymentRetryWindowMs: config.PAYMENT_RETRY_WINDOW_MS,

@@ -35,5 +35,12 @@ export const configSchema = Type.Object({
   IDENTITY_URL: Type.String({ minLength: 1, default: 'http://127.0.0.1:3001' }),
   /** The deadline of one address read from identity; past it (after one retry) POST /orders is 503. */
   IDENTITY_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 2000 }),
+  /**
+   * shipping's base URL: a POST /orders (or a line change) that names a shipping option reads its
+   * quote there (GET /shippings/quotes/{id}) to charge the quoted price. Orders without one never ask.
+   */
+  SHIPPING_URL: Type.String({ minLength: 1, default: 'http://127.0.0.1:3009' }),
+  /** The deadline of one quote read from shipping; past it (after one retry) the request is 503. */
+  SHIPPING_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 2000 }),
 });
 export type Config = Static<typeof configSchema>;

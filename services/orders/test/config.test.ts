@@ -22,6 +22,9 @@ t.test(
       // identity locally (npm start); Kubernetes and the system tests set it.
       IDENTITY_URL: 'http://127.0.0.1:3001',
       IDENTITY_TIMEOUT_MS: 2000,
+      // shipping locally, for the quote of an order with a shipping line.
+      SHIPPING_URL: 'http://127.0.0.1:3009',
+      SHIPPING_TIMEOUT_MS: 2000,
     });
     t.match(loadConfig(configSchema, { ...required, ORDER_PENDING_TIMEOUT_MS: '2000' }), {
       ORDER_PENDING_TIMEOUT_MS: 2000,

@@ -5,7 +5,7 @@ import { envelope } from '@mercato/messaging';
 import { publishEvents } from '@mercato/testing';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { eventually, getOrder, handled, placeOrder, type Setup, setup } from './helpers.ts';
+import { eventually, getOrder, handled, placeOrder, type Setup, setup, TEST_ADDRESS } from './helpers.ts';
 
 const stockRejected = (order: any, revision = order.revision) =>
   envelope<StockRejected>(
@@ -383,6 +383,8 @@ t.test(
         unitPrice: l.unitPrice,
       })),
       total: { amount: '60.67', currency: 'EUR' },
+      // Where the parcels go (shipping reads it); no shipping line: none was chosen.
+      shippingAddress: TEST_ADDRESS,
     });
 
     // Paid again (payments re-emitting with a new id): nothing changes, nothing is announced.

@@ -27,7 +27,13 @@ interface Tap {
 }
 
 const RETRY_DELAYS_MS = [200, 500];
-const CONSUMERS = ['orders.product-prices', 'orders.order-flow', 'orders.erasure', 'orders.addresses'];
+export const CONSUMERS = [
+  'orders.product-prices',
+  'orders.order-flow',
+  'orders.erasure',
+  'orders.addresses',
+  'orders.shipments',
+];
 
 export function testConfig(schema: string, exchange: string, overrides: Partial<Config> = {}): Config {
   return {
@@ -49,6 +55,9 @@ export function testConfig(schema: string, exchange: string, overrides: Partial<
     // Unused: the tests give buildApp an in-memory address book (test/address-book.test.ts covers HTTP).
     IDENTITY_URL: 'http://127.0.0.1:1/unused',
     IDENTITY_TIMEOUT_MS: 2000,
+    // Nobody there: a test with shipping options gives it a stand-in (test/shipping-line.test.ts).
+    SHIPPING_URL: 'http://127.0.0.1:1/unused',
+    SHIPPING_TIMEOUT_MS: 2000,
     ...overrides,
   };
 }

@@ -11,7 +11,7 @@ import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { buildApp } from '../src/app.ts';
 import { identityAddressBook } from '../src/persistence/address-book.ts';
-import { eventually, PROBLEM, setup, TEST_ADDRESS, testConfig } from './helpers.ts';
+import { CONSUMERS, eventually, PROBLEM, setup, TEST_ADDRESS, testConfig } from './helpers.ts';
 
 const card = { type: 'card' as const, token: 'tok_visa' };
 const PROBLEM_BASE = 'https://mercato.dev/problems/';
@@ -283,11 +283,7 @@ t.test('buildApp without a book reads IDENTITY_URL: the whole placement over HTT
   );
   t.teardown(async () => {
     await app.close();
-    await deleteConsumerTopology(
-      exchange,
-      ['orders.product-prices', 'orders.order-flow', 'orders.erasure', 'orders.addresses'],
-      [200],
-    );
+    await deleteConsumerTopology(exchange, CONSUMERS, [200]);
   });
   const productId = uuidv7();
   await app.orm.em.fork().execute(

@@ -26,6 +26,8 @@ export interface CheckoutRequest {
   paymentMethod: { type: 'card'; token: string };
   /** the cart version the client saw: confirms the prices it was shown (price_changed lines) */
   cartVersion?: number;
+  /** the shipping option chosen from a quote; orders checks it against the lines and charges it */
+  shipping?: { quoteId: string; level: 'standard' | 'express' };
 }
 
 export interface CheckoutBody<C> {
@@ -120,6 +122,8 @@ export async function checkout<C>(
           })),
           shippingAddressId: input.body.shippingAddressId,
           paymentMethod: input.body.paymentMethod,
+          // Orders reads the quote and refuses one made for other lines (422, passed through).
+          ...(input.body.shipping ? { shipping: input.body.shipping } : {}),
         },
       });
       if (res.status !== 201 && res.status !== 200) throw ordersRefused(res.status, res.body);

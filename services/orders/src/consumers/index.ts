@@ -3,6 +3,7 @@ import { addressCopyHandlers } from './addresses.ts';
 import { erasureHandlers } from './erasure.ts';
 import { orderFlowHandlers } from './order-flow.ts';
 import { productPriceHandlers } from './product-prices.ts';
+import { shipmentHandlers } from './shipments.ts';
 
 /** Every consumer of the service; each has its own queue `<exchange>.orders.<name>`. */
 export async function registerConsumers(
@@ -16,4 +17,5 @@ export async function registerConsumers(
   await ctx.consume('order-flow', orderFlowHandlers(ctx.logger, opts));
   await ctx.consume('erasure', erasureHandlers(ctx.logger));
   await ctx.consume('addresses', addressCopyHandlers);
+  await ctx.consume('shipments', shipmentHandlers(ctx.logger));
 }

@@ -12,6 +12,7 @@ import type {
 import { normalizeAmount } from '@mercato/contracts';
 import { type Envelope, envelope } from '@mercato/messaging';
 import type { ItemFields, OrderFields } from './order.ts';
+import { shippingChargeOf } from './shipping.ts';
 import type { OrderStatus } from './status.ts';
 
 export const SOURCE = 'orders';
@@ -48,8 +49,15 @@ export function linesEvent(
     shippingAddressId: order.shippingAddressId,
     // The snapshot (invoices print it); absent for orders placed before orders kept one.
     ...(order.shippingAddress ? { shippingAddress: order.shippingAddress } : {}),
+    ...shippingOf(order),
   };
   return envelope(type, data, { source: SOURCE, correlationId: order.id, ...meta });
+}
+
+/** `shipping` for an event's data: the order's shipping line (included in `total`), when it has one. */
+function shippingOf(order: Parameters<typeof shippingChargeOf>[0]) {
+  const shipping = shippingChargeOf(order);
+  return shipping ? { shipping } : {};
 }
 
 export function cancelledEvent(
@@ -62,9 +70,23 @@ export function cancelledEvent(
   return envelope('order.cancelled', data, { source: SOURCE, correlationId: order.id, ...meta });
 }
 
-/** order.confirmed: the paid revision's lines and total (from the ORM's entities or plain rows). */
+/**
+ * order.confirmed: the paid revision's lines and total (from the ORM's entities or plain rows), with
+ * the address snapshot and the shipping line: shipping sends the parcels from them.
+ */
 export function confirmedEvent(
-  order: Pick<OrderFields, 'id' | 'userId' | 'revision' | 'totalAmount' | 'currency'>,
+  order: Pick<
+    OrderFields,
+    | 'id'
+    | 'userId'
+    | 'revision'
+    | 'totalAmount'
+    | 'currency'
+    | 'shippingAddress'
+    | 'shippingQuoteId'
+    | 'shippingLevel'
+    | 'shippingAmount'
+  >,
   items: readonly ItemFields[],
   meta: EventMeta = {},
 ): Envelope<OrderConfirmed> {
@@ -74,6 +96,9 @@ export function confirmedEvent(
     revision: order.revision,
     lines: eventLines(items),
     total: { amount: normalizeAmount(order.totalAmount), currency: order.currency.trim() },
+    // Absent for orders placed before snapshots, and after the customer's account was erased.
+    ...(order.shippingAddress ? { shippingAddress: order.shippingAddress } : {}),
+    ...shippingOf(order),
   };
   return envelope('order.confirmed', data, { source: SOURCE, correlationId: order.id, ...meta });
 }

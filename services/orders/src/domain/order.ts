@@ -2,14 +2,17 @@
 // plain row written by the hot path's SQL both fit.
 import type { CancelReason } from '@mercato/contracts';
 import type { ShippingAddress } from './address.ts';
+import type { ShippingColumns } from './shipping.ts';
 import type { OrderStatus } from './status.ts';
 
-export interface OrderFields {
+/** With the shipping line's columns (shipping.ts): null, or absent, when the order has none. */
+export interface OrderFields extends ShippingColumns {
   id: string;
   userId: string;
   status: OrderStatus;
   /** Grows with every line change; reservations and charges are for one revision. */
   revision: number;
+  /** The lines plus the shipping price, when there is a shipping line. */
   totalAmount: string;
   currency: string;
   shippingAddressId: string;

@@ -2,7 +2,7 @@
 // (idempotency_key, created by the migrations, is @mercato/idempotency's: read and written as SQL.)
 // Items and history refer to their order by id rather than as ORM relations: every read of them is a
 // plain query by order id, and the order row is the one that carries the version (ETag).
-import type { CancelReason } from '@mercato/contracts';
+import type { CancelReason, ServiceLevel } from '@mercato/contracts';
 import { messagingEntities } from '@mercato/messaging';
 import { defineEntity, p } from '@mikro-orm/core';
 import type { ShippingAddress } from '../domain/address.ts';
@@ -17,8 +17,16 @@ export const OrderSchema = defineEntity({
     status: p.string().columnType('text').$type<OrderStatus>(),
     /** Grows with every line change; reservations and charges are for one revision. */
     revision: p.integer(),
+    /** The lines plus the shipping price (when there is a shipping line). */
     totalAmount: p.decimal('string').precision(16).scale(4),
     currency: p.string().columnType('char(3)'),
+    /**
+     * The shipping line: the quote (shipping's) it was chosen from, the level and the quoted price in
+     * the order's currency. All three null: the order has none.
+     */
+    shippingQuoteId: p.uuid().nullable(),
+    shippingLevel: p.string().columnType('text').$type<ServiceLevel>().nullable(),
+    shippingAmount: p.decimal('string').precision(16).scale(4).nullable(),
     shippingAddressId: p.uuid(),
     /** The address as identity had it at placement: later edits there do not reach the order. */
     shippingAddress: p.json<ShippingAddress>().nullable(),

@@ -3,12 +3,13 @@
 // on an EntityManager inside the caller's transaction (a single statement is one), and every event
 // goes to the outbox of that same transaction: a change and the event announcing it commit together
 // or not at all.
-import type { CancelReason } from '@mercato/contracts';
+import type { CancelReason, ServiceLevel, ShippingCharge } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import type { Idempotency, IdempotentRequest, StoredResponse } from '@mercato/idempotency';
 import { addToOutbox, type Envelope, insertIntoOutbox, outboxInsert } from '@mercato/messaging';
 import { LockMode } from '@mikro-orm/core';
 import { uuidv7 } from 'uuidv7';
+import type { ShippingAddress } from '../domain/address.ts';
 import {
   cancelledEvent,
   confirmedEvent,
@@ -18,6 +19,7 @@ import {
   shippingEvent,
 } from '../domain/events.ts';
 import type { Cause, ItemFields, OrderFields } from '../domain/order.ts';
+import { shippingColumns } from '../domain/shipping.ts';
 import { assertTransition, type OrderStatus } from '../domain/status.ts';
 import { Order, OrderItem, StatusChange } from './entities.ts';
 import { schemaOf } from './sql.ts';
@@ -61,8 +63,9 @@ export async function insertPlacement<V>(em: EntityManager, p: Placement<V>): Pr
   await em.execute(
     `with new_order as (
        insert into ${s}.orders (id, user_id, status, revision, total_amount, currency, shipping_address_id,
-         shipping_address, payment_method, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::timestamptz, ?::timestamptz)
+         shipping_address, payment_method, shipping_quote_id, shipping_level, shipping_amount, created_at,
+         updated_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?::uuid, ?, ?::numeric, ?::timestamptz, ?::timestamptz)
      ), new_items as (
        insert into ${s}.order_item (id, order_id, product_id, product_name, quantity, unit_amount, currency, created_at)
        select x.id, ?, x.product_id, x.product_name, x.quantity, x.unit_amount, ?, ?::timestamptz
@@ -85,6 +88,9 @@ export async function insertPlacement<V>(em: EntityManager, p: Placement<V>): Pr
       order.shippingAddressId,
       order.shippingAddress ? JSON.stringify(order.shippingAddress) : null,
       JSON.stringify(order.paymentMethod),
+      order.shippingQuoteId ?? null,
+      order.shippingLevel ?? null,
+      order.shippingAmount ?? null,
       at,
       order.updatedAt.toISOString(),
       order.id,
@@ -147,6 +153,10 @@ interface ConfirmedRow {
   revision: number;
   total_amount: string;
   currency: string;
+  shipping_address: ShippingAddress | null;
+  shipping_quote_id: string | null;
+  shipping_level: ServiceLevel | null;
+  shipping_amount: string | null;
   item_id: string | null;
   product_id: string;
   product_name: string;
@@ -159,8 +169,8 @@ interface ConfirmedRow {
  * payment.succeeded's common case, without loading the order into the ORM: PENDING → CONFIRMED
  * (what `transition` does, cause and history included) when the order is PENDING and the payment is
  * not for an older revision. One statement updates the order (bumping `version`, clearing a recorded
- * payment failure), inserts the history entry and returns the order with its lines for
- * order.confirmed; a second inserts that event into the outbox. Returns false, having changed
+ * payment failure), inserts the history entry and returns the order with its lines (and its address
+ * snapshot and shipping line) for order.confirmed; a second inserts that event into the outbox. Returns false, having changed
  * nothing, when the order is not PENDING at that revision (unknown, cancelled, stale, already
  * confirmed): the caller then loads it to find out which.
  *
@@ -183,7 +193,8 @@ export async function confirmPaid(
        update ${s}.orders set status = 'CONFIRMED', updated_at = ?::timestamptz,
          payment_failed_at = null, payment_failure_reason = null, version = version + 1
        where id = ? and status = 'PENDING' and revision <= ?
-       returning id, user_id, revision, total_amount, currency
+       returning id, user_id, revision, total_amount, currency, shipping_address, shipping_quote_id,
+         shipping_level, shipping_amount
      ), history as (
        insert into ${s}.order_status_history (id, order_id, from_status, to_status, at, cause)
        select ?, id, 'PENDING', 'CONFIRMED', ?::timestamptz, ? from confirmed
@@ -218,6 +229,10 @@ export async function confirmPaid(
       revision: order.revision,
       totalAmount: order.total_amount,
       currency: order.currency,
+      shippingAddress: order.shipping_address,
+      shippingQuoteId: order.shipping_quote_id,
+      shippingLevel: order.shipping_level,
+      shippingAmount: order.shipping_amount,
     },
     items,
     meta,
@@ -302,14 +317,17 @@ export async function transition(
 
 /**
  * A new revision of the lines: recomputed total, revision bumped, an earlier revision's declined
- * payment forgotten, and order.lines_changed so inventory redoes the reservation for it.
+ * payment forgotten, and order.lines_changed so inventory redoes the reservation for it. `shipping`:
+ * the shipping line of the new revision (a new quote's, or the one the order had).
  */
 export function reviseLines(
   em: EntityManager,
   order: Order,
   items: readonly OrderItem[],
   totalAmount: string,
+  shipping?: ShippingCharge,
 ): void {
+  Object.assign(order, shippingColumns(shipping));
   order.totalAmount = totalAmount;
   order.revision += 1;
   order.updatedAt = new Date();

@@ -2,6 +2,8 @@
 // prices and the shipping address (orders' event-fed copy of identity's; identity's API as the caller
 // on a miss), the order priced from the local read model, then ONE statement writes the order with
 // its address snapshot, its items, the first history entry, order.placed and the key's record.
+// A request naming a shipping option also reads its quote from shipping (in parallel with identity);
+// one without asks nothing more and writes nothing more.
 import type { MikroORM } from '@mercato/db';
 import { fingerprint, type Idempotency, idempotentRequest, type StoredResponse } from '@mercato/idempotency';
 import { HttpProblem, problems } from '@mercato/kit';
@@ -26,14 +28,23 @@ import {
   priceLines,
   type RequestedLine,
 } from '../domain/pricing.ts';
+import {
+  type QuoteBook,
+  type ShippingChoice,
+  shippingColumns,
+  totalWithShipping,
+} from '../domain/shipping.ts';
 import { insertPlacement } from '../persistence/orders.ts';
 import { placementReads } from '../persistence/placement-reads.ts';
 import type { Caller } from './order-access.ts';
+import { chooseShipping, readQuote } from './shipping-option.ts';
 
 export interface PlaceOrderRequest {
   lines: readonly (RequestedLine & ExpectedPrice)[];
   shippingAddressId: string;
   paymentMethod: { type: 'card'; token: string };
+  /** the shipping option chosen from a quote of the shipping service; its price joins the total */
+  shipping?: ShippingChoice;
 }
 
 export interface PlaceOrderDeps<V> {
@@ -45,6 +56,8 @@ export interface PlaceOrderDeps<V> {
   limits: OrderLimits;
   /** where the shipping address is checked and read */
   addresses: AddressBook;
+  /** where the quote of a shipping option is read */
+  quotes: QuoteBook;
 }
 
 export interface PlaceOrderResult<V> {
@@ -139,6 +152,11 @@ export async function placeOrder<V>(
     ),
   ]);
   if (previous) return { ...previous, replayed: true };
+  // The quote is asked for now (a replay never asks) and awaited after the address, so that on a copy
+  // miss identity and shipping answer at once. The no-op catch keeps a failure of it from being an
+  // unhandled rejection should the address be refused first; awaiting it still throws.
+  const quoteRead = body.shipping ? readQuote(deps.quotes, body.shipping) : undefined;
+  quoteRead?.catch(() => {});
   // A tombstone is an unknown address, without asking identity: it was deleted there. A miss (an
   // address newer than its event here) is read from identity as the caller.
   const found =
@@ -154,7 +172,17 @@ export async function placeOrder<V>(
   const priced = priceOrThrow(lines, prices);
   const changed = changedPrices(body.lines, prices);
   if (changed.length > 0) throw priceChanged(changed);
-  const totalAmount = orderTotal(priced);
+  const currency = priced[0]!.currency;
+  const shipping =
+    body.shipping && quoteRead
+      ? chooseShipping(await quoteRead, body.shipping, {
+          country: shippingAddress.country,
+          lines,
+          currency,
+        })
+      : undefined;
+  // The limits apply to what is charged: the lines and the shipping price.
+  const totalAmount = totalWithShipping(orderTotal(priced), shipping?.price.amount);
   assertWithinLimits(priced, totalAmount, deps.limits);
 
   const now = new Date();
@@ -164,9 +192,10 @@ export async function placeOrder<V>(
     status: 'PENDING',
     revision: 1,
     totalAmount,
-    currency: priced[0]!.currency,
+    currency,
     shippingAddressId: body.shippingAddressId,
     shippingAddress,
+    ...shippingColumns(shipping),
     paymentMethod: body.paymentMethod,
     cancelReason: null,
     paymentFailedAt: null,

@@ -105,6 +105,27 @@ export const CheckoutBody = Type.Object(
         description: 'The version of the cart the client showed: confirms changed prices (else 409)',
       }),
     ),
+    shipping: Type.Optional(
+      Type.Object(
+        {
+          quoteId: Type.String({
+            format: 'uuid',
+            description:
+              'A quote of the shipping service (POST /shippings/rates) for these lines and address',
+          }),
+          level: Type.Union([Type.Literal('standard'), Type.Literal('express')], {
+            description: 'One of the quote’s options',
+          }),
+        },
+        {
+          additionalProperties: false,
+          description:
+            "The shipping option, passed to orders as it is: its quoted price becomes the order's shipping " +
+            'line (part of the total). Orders checks it: 422 shipping-quote-unknown / -expired / ' +
+            'shipping-level-unavailable / shipping-quote-mismatch passed through, cart untouched.',
+        },
+      ),
+    ),
   },
   { additionalProperties: false },
 );

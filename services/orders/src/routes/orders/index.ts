@@ -11,6 +11,7 @@ import {
   IdParam,
   IfMatchHeader,
   idempotencyKeyHeader,
+  problems,
 } from '@mercato/kit';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
@@ -24,6 +25,7 @@ import {
   OrderPage,
   OrderView,
   PlaceOrderBody,
+  RemoveItemQuery,
   SetStatusBody,
   StatusView,
   UpdateItemBody,
@@ -55,7 +57,10 @@ export default async function ordersRoutes(app: App) {
         summary: 'Place an order (PENDING); the same Idempotency-Key returns the first result',
         description:
           "The shipping address must be one of the caller's (read from identity at once, as the caller, " +
-          'and kept on the order as it is now); 503 when identity does not answer.',
+          'and kept on the order as it is now); 503 when identity does not answer. With `shipping`, the ' +
+          "quote is read from shipping and its option's price becomes the order's shipping line (total = " +
+          'lines + shipping); 422 shipping-quote-unknown / -expired / shipping-level-unavailable / ' +
+          'shipping-quote-mismatch naming the field, 503 when shipping does not answer.',
         security: bearer,
         headers: idempotencyKeyHeader,
         body: PlaceOrderBody,
@@ -210,7 +215,7 @@ export default async function ordersRoutes(app: App) {
         params: IdParam,
         headers: IfMatchHeader,
         body: AddItemBody,
-        response: { 201: OrderView, ...errorResponses(400, 401, 404, 409, 412, 422) },
+        response: { 201: OrderView, ...errorResponses(400, 401, 404, 409, 412, 422, 503) },
       },
     },
     async (request, reply) => {
@@ -234,7 +239,7 @@ export default async function ordersRoutes(app: App) {
         params: ItemParams,
         headers: IfMatchHeader,
         body: UpdateItemBody,
-        response: { 200: OrderView, ...errorResponses(400, 401, 404, 409, 412, 422) },
+        response: { 200: OrderView, ...errorResponses(400, 401, 404, 409, 412, 422, 503) },
       },
     },
     async (request, reply) => {
@@ -242,6 +247,7 @@ export default async function ordersRoutes(app: App) {
         ...change(request, request.params.id),
         itemId: request.params.itemId,
         quantity: request.body.quantity,
+        ...(request.body.shipping ? { shipping: request.body.shipping } : {}),
       });
       return sendOrder(reply, view(order, items));
     },
@@ -255,13 +261,22 @@ export default async function ordersRoutes(app: App) {
         security: bearer,
         params: ItemParams,
         headers: IfMatchHeader,
-        response: { 200: OrderView, ...errorResponses(400, 401, 404, 409, 412, 422) },
+        querystring: RemoveItemQuery,
+        response: { 200: OrderView, ...errorResponses(400, 401, 404, 409, 412, 422, 503) },
       },
     },
     async (request, reply) => {
+      const { shippingQuoteId, shippingLevel } = request.query;
+      if ((shippingQuoteId === undefined) !== (shippingLevel === undefined))
+        throw problems.badRequest('shippingQuoteId and shippingLevel go together', {
+          errors: [{ path: 'querystring/shippingQuoteId', message: 'give both or neither' }],
+        });
+      const shipping =
+        shippingQuoteId && shippingLevel ? { quoteId: shippingQuoteId, level: shippingLevel } : undefined;
       const { order, items } = await orders.removeLine({
         ...change(request, request.params.id),
         itemId: request.params.itemId,
+        ...(shipping ? { shipping } : {}),
       });
       return sendOrder(reply, view(order, items));
     },

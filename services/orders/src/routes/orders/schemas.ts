@@ -36,6 +36,27 @@ export const PlacedLineSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** The shipping option a request names: a quote of the shipping service and one of its levels. */
+export const ShippingChoiceSchema = Type.Object(
+  {
+    quoteId: Type.String({
+      format: 'uuid',
+      description:
+        'A quote of the shipping service (POST /shippings/rates) for these lines and this address; ' +
+        'unknown, expired or made for other lines, another country or currency: 422',
+    }),
+    level: Type.Union([Type.Literal('standard'), Type.Literal('express')], {
+      description: 'One of the quote’s options; a level the quote does not offer: 422',
+    }),
+  },
+  {
+    additionalProperties: false,
+    description:
+      'The shipping option: its quoted price becomes the shipping line of the order, part of the total ' +
+      '(honoured while the quote is valid, whatever the rates do meanwhile). 503 when shipping does not answer.',
+  },
+);
+
 export const PlaceOrderBody = Type.Object(
   {
     lines: Type.Array(PlacedLineSchema, { minItems: 1, maxItems: 100 }),
@@ -47,6 +68,7 @@ export const PlaceOrderBody = Type.Object(
       { type: Type.Literal('card'), token: Type.String({ minLength: 1, maxLength: 200 }) },
       { additionalProperties: false },
     ),
+    shipping: Type.Optional(ShippingChoiceSchema),
   },
   { additionalProperties: false },
 );
@@ -96,6 +118,15 @@ export const ShippingAddressView = Type.Object(
   },
 );
 
+export const ShippingLineView = Type.Object(
+  {
+    quoteId: Uuid,
+    level: Type.Union([Type.Literal('standard'), Type.Literal('express')]),
+    price: Money,
+  },
+  { description: 'The shipping option chosen from a quote, at the quoted price (included in total)' },
+);
+
 export const OrderView = Type.Object({
   id: Uuid,
   userId: Uuid,
@@ -103,7 +134,11 @@ export const OrderView = Type.Object({
   revision: Type.Integer(),
   version: Type.Integer({ description: 'Also sent as the ETag; send it back as If-Match to update.' }),
   lines: Type.Array(OrderLineView),
-  total: Money,
+  subtotal: Type.Object(Money.properties, { description: 'The lines alone (total less shipping)' }),
+  shipping: Type.Union([ShippingLineView, Type.Null()], {
+    description: 'The shipping line; null: the order was placed without a shipping option',
+  }),
+  total: Type.Object(Money.properties, { description: 'What is charged: the lines plus shipping' }),
   shippingAddressId: Uuid,
   shippingAddress: Type.Optional(
     Type.Union([ShippingAddressView, Type.Null()], {
@@ -152,6 +187,40 @@ export type StatusView = Static<typeof StatusView>;
 
 export const SetStatusBody = Type.Object({ status: OrderStatusSchema }, { additionalProperties: false });
 
-export const AddItemBody = RequestedLineSchema;
-export const UpdateItemBody = Type.Object({ quantity: Quantity }, { additionalProperties: false });
+const NewShipping = Type.Optional(
+  Type.Object(ShippingChoiceSchema.properties, {
+    additionalProperties: false,
+    description:
+      'A new shipping option, quoted for the lines after this change. Required when the order has a ' +
+      'shipping line and its lines change (else 422 shipping-quote-mismatch); checked as at placement.',
+  }),
+);
+
+export const AddItemBody = Type.Object(
+  { ...RequestedLineSchema.properties, shipping: NewShipping },
+  { additionalProperties: false },
+);
+export const UpdateItemBody = Type.Object(
+  { quantity: Quantity, shipping: NewShipping },
+  { additionalProperties: false },
+);
+/** A line's removal may carry a new shipping option; without a body, none. */
+/**
+ * DELETE takes no body (clients and proxies drop or refuse one): the new shipping option of an order
+ * with a shipping line travels in the query, both parameters or neither.
+ */
+export const RemoveItemQuery = Type.Object(
+  {
+    shippingQuoteId: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description:
+          'With shippingLevel: a quote for the lines left (required when the order has a shipping line; ' +
+          'checked as at placement)',
+      }),
+    ),
+    shippingLevel: Type.Optional(ShippingChoiceSchema.properties.level),
+  },
+  { additionalProperties: false },
+);
 export const ItemParams = Type.Object({ id: Uuid, itemId: Uuid });

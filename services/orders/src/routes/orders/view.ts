@@ -1,6 +1,7 @@
 import { lineTotal, normalizeAmount } from '@mercato/contracts';
 import type { ItemFields, OrderFields } from '../../domain/order.ts';
 import { retryUntil } from '../../domain/order.ts';
+import { shippingChargeOf, subtotalOf } from '../../domain/shipping.ts';
 import type { OrderStatus } from '../../domain/status.ts';
 import type { OrderView, PaymentFailureView, StatusView } from './schemas.ts';
 
@@ -37,6 +38,8 @@ export function toOrderView(
       unitPrice: { amount: normalizeAmount(i.unitAmount), currency },
       lineTotal: { amount: lineTotal(i.unitAmount, i.quantity), currency },
     })),
+    subtotal: { amount: subtotalOf(order.totalAmount, order.shippingAmount), currency },
+    shipping: shippingChargeOf(order) ?? null,
     total: { amount: normalizeAmount(order.totalAmount), currency },
     shippingAddressId: order.shippingAddressId,
     paymentMethod: { type: order.paymentMethod.type },
