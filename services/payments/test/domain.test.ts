@@ -1,6 +1,14 @@
 import nock from 'nock';
 import t from 'tap';
-import { chargeKey, checkRefund, decideRetry, retryDelayMs } from '../src/domain/payment-rules.ts';
+import {
+  captureForReturn,
+  chargeKey,
+  checkRefund,
+  decideRetry,
+  decideReturnRefund,
+  refundKey,
+  retryDelayMs,
+} from '../src/domain/payment-rules.ts';
 import { httpPaymentProvider } from '../src/domain/provider.ts';
 import { late } from './helpers.ts';
 
@@ -105,4 +113,55 @@ t.test('the provider adapter', async (t) => {
     });
     t.ok(scope.isDone());
   });
+});
+
+t.test('a return refunds what it asks for, capped to what is left of the capture', async (t) => {
+  const capture = (refundedAmount: string) => ({
+    status: 'succeeded' as const,
+    revision: 1,
+    amount: '50.00',
+    currency: 'EUR',
+    refundedAmount,
+  });
+  const eur = (amount: string) => ({ amount, currency: 'EUR' });
+  t.same(decideReturnRefund(capture('0'), eur('15.00')), { kind: 'refund', amount: '15.00', capped: false });
+  t.same(decideReturnRefund(capture('35.00'), eur('15.00')), {
+    kind: 'refund',
+    amount: '15.00',
+    capped: false,
+  });
+  t.same(decideReturnRefund(capture('40.00'), eur('15.00')), {
+    kind: 'refund',
+    amount: '10.00',
+    capped: true,
+  });
+  t.match(decideReturnRefund(capture('50.00'), eur('15.00')), { kind: 'none', reason: /fully refunded/ });
+  t.match(decideReturnRefund(capture('0'), eur('0.00')), { kind: 'none' });
+  t.match(decideReturnRefund(capture('0'), eur('-1.00')), { kind: 'none' });
+  t.match(decideReturnRefund({ ...capture('0'), currency: 'EUR' }, { amount: '1.00', currency: 'USD' }), {
+    kind: 'none',
+    reason: /EUR/,
+  });
+});
+
+t.test("a return is refunded from the latest revision's capture", async (t) => {
+  const p = (revision: number, attempt: number, status: 'pending' | 'succeeded' | 'failed') => ({
+    id: `${revision}:${attempt}`,
+    revision,
+    attempt,
+    status,
+    amount: '10.00',
+    currency: 'EUR',
+    refundedAmount: '0',
+  });
+  t.equal(captureForReturn([]), undefined);
+  t.equal(captureForReturn([p(1, 1, 'failed'), p(1, 2, 'pending')]), undefined);
+  t.equal(captureForReturn([p(1, 1, 'failed'), p(1, 2, 'succeeded')])?.id, '1:2');
+  t.equal(captureForReturn([p(2, 1, 'succeeded'), p(1, 1, 'succeeded'), p(2, 2, 'failed')])?.id, '2:1');
+});
+
+t.test("a return's refund is keyed by the return, any other by its own id", async (t) => {
+  t.equal(refundKey({ id: 'r1', returnId: 'ret1' }), 'return:ret1');
+  t.equal(refundKey({ id: 'r1', returnId: null }), 'r1');
+  t.equal(refundKey({ id: 'r1' }), 'r1');
 });

@@ -56,7 +56,7 @@ export async function startPayments(
     await events.close();
     await deleteConsumerTopology(
       exchange,
-      ['payments.charge', 'payments.refund-on-cancel'],
+      ['payments.charge', 'payments.refund-on-cancel', 'payments.refund-on-return'],
       RETRY_DELAYS.split(',').map(Number),
     );
   });

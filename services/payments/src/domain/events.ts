@@ -71,7 +71,10 @@ export function paymentRetryStarted(payment: {
   return envelope('payment.retry_started', data, { source: SOURCE, correlationId: payment.orderId });
 }
 
-/** payment.refunded for a refund the provider confirmed. */
+/**
+ * payment.refunded for a refund the provider confirmed; `returnId` when it paid back returned lines
+ * (a partial refund: `amount` is what went back, never more than what was left of the capture).
+ */
 export function paymentRefunded(refund: {
   id: string;
   paymentId: string;
@@ -81,6 +84,7 @@ export function paymentRefunded(refund: {
   currency: string;
   reason: string;
   causationId?: string | null;
+  returnId?: string | null;
 }): Envelope<PaymentRefunded> {
   const data: PaymentRefunded = {
     paymentId: refund.paymentId,
@@ -89,6 +93,7 @@ export function paymentRefunded(refund: {
     userId: refund.userId,
     amount: money(refund.amount, refund.currency),
     reason: refund.reason,
+    ...(refund.returnId ? { returnId: refund.returnId } : {}),
   };
   return envelope('payment.refunded', data, {
     source: SOURCE,

@@ -100,3 +100,60 @@ export function refundsDue<T extends Capture>(
   }
   return due;
 }
+
+/**
+ * The key the provider sees for a refund. A return's refund is asked under a key derived from the
+ * return, so the provider itself answers any second request for that return with the first refund
+ * (the unique return_id already keeps payments from recording two); any other refund under its own id.
+ */
+export function refundKey(refund: { id: string; returnId?: string | null }): string {
+  return refund.returnId ? `return:${refund.returnId}` : refund.id;
+}
+
+/**
+ * The capture returned lines are refunded from: the succeeded payment of the order's latest charged
+ * revision — what the customer paid for the lines that were delivered. (A capture of an older revision
+ * was refunded in full when the lines changed.) None when the order has no capture.
+ */
+export function captureForReturn<T extends Capture & { attempt: number }>(
+  payments: readonly T[],
+): T | undefined {
+  let latest: T | undefined;
+  for (const payment of payments) {
+    if (payment.status !== 'succeeded') continue;
+    if (
+      !latest ||
+      payment.revision > latest.revision ||
+      (payment.revision === latest.revision && payment.attempt > latest.attempt)
+    )
+      latest = payment;
+  }
+  return latest;
+}
+
+export type ReturnRefundDecision =
+  /** `capped`: less than the return asked for, since no more was left of the capture */
+  { kind: 'refund'; amount: string; capped: boolean } | { kind: 'none'; reason: string };
+
+/**
+ * How much of a return's `refund` is paid back from `captured`: never more than what is left of it
+ * (captured minus refunded, refunds in flight included). A return asking for more than is left — an
+ * admin refunded part of the order by hand before, say — gets what is left (`capped`; the caller logs
+ * it) rather than nothing: the goods are back, and the customer never gets more than they paid. Nothing
+ * when nothing is left, when the amount is not positive, or in another currency than the capture.
+ */
+export function decideReturnRefund(
+  captured: Capture,
+  requested: { amount: string; currency: string },
+): ReturnRefundDecision {
+  const currency = captured.currency.trim();
+  if (requested.currency !== currency)
+    return { kind: 'none', reason: `the payment was captured in ${currency}, not ${requested.currency}` };
+  const wanted = toUnits(requested.amount);
+  if (wanted <= 0n) return { kind: 'none', reason: 'a refund must be more than zero' };
+  const left = toUnits(captured.amount) - toUnits(captured.refundedAmount);
+  if (left <= 0n) return { kind: 'none', reason: 'the payment is already fully refunded' };
+  return wanted > left
+    ? { kind: 'refund', amount: fromUnits(left), capped: true }
+    : { kind: 'refund', amount: fromUnits(wanted), capped: false };
+}

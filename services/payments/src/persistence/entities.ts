@@ -55,6 +55,8 @@ export const RefundSchema = defineEntity({
     tries: p.integer(),
     nextTryAt: p.datetime().columnType('timestamptz'),
     causationId: p.uuid().nullable(),
+    /** The return whose lines this refunds (return.received); unique: a return is refunded once. */
+    returnId: p.uuid().nullable(),
     createdAt: p.datetime().columnType('timestamptz'),
     updatedAt: p.datetime().columnType('timestamptz'),
   },

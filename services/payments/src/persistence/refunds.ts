@@ -6,13 +6,20 @@ import { uuidv7 } from 'uuidv7';
 import { type Payment, Refund } from './entities.ts';
 import { DUE_AT_ONCE } from './payments.ts';
 
-/** Reserves `amount` of the payment's capture for a new refund; the caller holds the payment row. */
+/**
+ * Reserves `amount` of the payment's capture for a new refund; the caller holds the payment row.
+ * `returnId`: the return whose lines it refunds (unique: a second refund of one return fails at flush).
+ * `leaseMs`: the refund is recorded already leased to the caller (`tries` 1), who sends it to the
+ * provider itself after the commit; a poll of another worker takes it only if the caller dies.
+ */
 export function addRefund(
   em: EntityManager,
   payment: Payment,
   amount: string,
   reason: string,
   causationId?: string,
+  returnId?: string,
+  leaseMs?: number,
 ): Refund {
   payment.refundedAmount = fromUnits(toUnits(payment.refundedAmount) + toUnits(amount));
   payment.updatedAt = new Date();
@@ -28,9 +35,10 @@ export function addRefund(
     status: 'pending',
     failureReason: null,
     providerRef: null,
-    tries: 0,
-    nextTryAt: DUE_AT_ONCE,
+    tries: leaseMs === undefined ? 0 : 1,
+    nextTryAt: leaseMs === undefined ? DUE_AT_ONCE : new Date(now.getTime() + leaseMs),
     causationId: causationId ?? null,
+    returnId: returnId ?? null,
     createdAt: now,
     updatedAt: now,
   });
@@ -44,6 +52,11 @@ export function releaseRefund(payment: Payment, refund: Refund): void {
 
 export function lockRefund(em: EntityManager, id: string): Promise<Refund | null> {
   return em.findOne(Refund, { id }, { lockMode: LockMode.PESSIMISTIC_WRITE });
+}
+
+/** The refund of a return, if it was recorded. */
+export function findReturnRefund(em: EntityManager, returnId: string): Promise<Refund | null> {
+  return em.findOne(Refund, { returnId });
 }
 
 export function findRefundOrFail(em: EntityManager, id: string): Promise<Refund> {

@@ -12,7 +12,11 @@ import type { Viewer } from './visibility.ts';
 export interface RefundPaymentDeps {
   orm: MikroORM;
   /** the provider worker: the refund is sent to the provider before this returns */
-  worker: { processRefund(id: string): Promise<void> };
+  worker: {
+    readonly leaseMs: number;
+    refundLeased(refund: Refund): Promise<void>;
+    processRefund(id: string): Promise<void>;
+  };
 }
 
 export interface RefundPaymentInput {
@@ -42,6 +46,9 @@ export async function refundPayment(
   let refundId = keyed && (await paymentKeys.lookup(orm.em.fork(), keyed))?.resourceId;
   const replay = refundId !== undefined;
   if (!refundId) {
+    // Recorded already leased to this process, so no poll takes it between the commit and the call
+    // below (the answer would then be `pending`); it is sent to the provider before the answer.
+    let leased: Refund | undefined;
     try {
       refundId = await orm.em.fork().transactional(async (em) => {
         const payment = await lockPayment(em, paymentId);
@@ -53,15 +60,19 @@ export async function refundPayment(
           amount === undefined ? undefined : { amount, currency },
         );
         if (!check.ok) throw problems.unprocessable(`Cannot refund: ${check.reason}`);
-        const refund = addRefund(em, payment, check.amount, reason);
+        const refund = addRefund(em, payment, check.amount, reason, undefined, undefined, worker.leaseMs);
         if (keyed) await paymentKeys.insert(em, keyed, { resourceId: refund.id });
+        leased = refund;
         return refund.id;
       });
     } catch (err) {
+      leased = undefined;
       refundId = keyed && (await paymentKeys.raceWinner(orm.em.fork(), keyed, err))?.resourceId;
       if (!refundId) throw err;
     }
-    await worker.processRefund(refundId);
+    // The winner of a race to the same key sends its own refund; this one only reads it after.
+    if (leased) await worker.refundLeased(leased);
+    else await worker.processRefund(refundId);
   }
   return { refund: await findRefundOrFail(orm.em.fork(), refundId), replayed: replay };
 }

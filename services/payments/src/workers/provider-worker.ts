@@ -26,9 +26,9 @@
 
 import { normalizeAmount } from '@mercato/contracts';
 import type { MikroORM } from '@mercato/db';
-import { isConnectionError } from '@mercato/kit';
+import { type DrainLoop, drainLoop, isConnectionError } from '@mercato/kit';
 import type { Logger } from '@mercato/messaging';
-import { type PaymentResult, retryDelayMs } from '../domain/payment-rules.ts';
+import { type PaymentResult, refundKey, retryDelayMs } from '../domain/payment-rules.ts';
 import type { PaymentProvider, ProviderOutcome } from '../domain/provider.ts';
 import { Payment, Refund } from '../persistence/entities.ts';
 import { findPayment, leaseDue, postponeTry } from '../persistence/payments.ts';
@@ -53,50 +53,35 @@ const HAND_OFF_LIMIT = 20;
 
 export class ProviderWorker {
   readonly #o: ProviderWorkerOptions;
-  #timer: NodeJS.Timeout | undefined;
-  #running: Promise<void> | undefined;
-  #again = false;
+  readonly #loop: DrainLoop;
   #stopped = false;
   readonly #handedOff = new Set<Promise<void>>();
 
   constructor(opts: ProviderWorkerOptions) {
     this.#o = opts;
+    this.#loop = drainLoop(
+      () => this.#runBatch(),
+      (err) => {
+        // The database restarting is no bug: the rows wait and the next poll takes them.
+        if (isConnectionError(err))
+          opts.logger.warn({ err }, 'provider worker: database unavailable; retrying next poll');
+        else opts.logger.error({ err }, 'provider worker run failed');
+      },
+    );
   }
 
   start(): void {
-    this.#timer = setInterval(() => this.kick(), this.#o.pollMs);
-    this.#timer.unref();
-    this.kick();
+    this.#loop.poll(this.#o.pollMs);
   }
 
   /** Looks for due work now (new work was just recorded). */
   kick(): void {
-    if (this.#stopped) return;
-    if (this.#running) {
-      this.#again = true;
-      return;
-    }
-    this.#running = (async () => {
-      do {
-        this.#again = false;
-        try {
-          while (!this.#stopped && (await this.#runBatch()) > 0) {}
-        } catch (err) {
-          // The database restarting is no bug: the rows wait and the next poll takes them.
-          if (isConnectionError(err))
-            this.#o.logger.warn({ err }, 'provider worker: database unavailable; retrying next poll');
-          else this.#o.logger.error({ err }, 'provider worker run failed');
-        }
-      } while (this.#again && !this.#stopped);
-    })().finally(() => {
-      this.#running = undefined;
-    });
+    this.#loop.wake();
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    if (this.#timer) clearInterval(this.#timer);
-    await Promise.all([this.#running, ...this.#handedOff]);
+    await Promise.all([this.#loop.stop(), ...this.#handedOff]);
   }
 
   /** What a lease lasts: a row recorded for `handOff` is inserted with it. */
@@ -141,6 +126,11 @@ export class ProviderWorker {
   async processPayment(id: string): Promise<void> {
     const [leased] = await this.#lease(Payment, 'payment', id);
     if (leased) await this.#charge(leased);
+  }
+
+  /** Sends a refund its creator recorded already leased (`tries` 1); resolves once the outcome is in. */
+  async refundLeased(refund: Refund): Promise<void> {
+    await this.#refund(refund);
   }
 
   async processRefund(id: string): Promise<void> {
@@ -218,7 +208,7 @@ export class ProviderWorker {
         : await this.#o.provider.refund({
             charge: payment.providerRef,
             amount: normalizeAmount(refund.amount),
-            idempotencyKey: refund.id,
+            idempotencyKey: refundKey(refund),
           });
     if (outcome.kind === 'unavailable') {
       logger.warn(
@@ -229,8 +219,19 @@ export class ProviderWorker {
       logger.error({ refundId: id, paymentId: payment.id }, 'refund given up: needs a manual refund');
       return this.#finishRefund(id, { status: 'failed', reason: 'provider_unavailable' });
     }
-    if (outcome.kind === 'refused')
+    if (outcome.kind === 'refused') {
+      // Final: a return's refund in particular is not asked again (one per return), so it is settled by hand.
+      logger.warn(
+        {
+          refundId: id,
+          paymentId: payment.id,
+          returnId: refund.returnId ?? undefined,
+          reason: outcome.reason,
+        },
+        'refund refused by the provider',
+      );
       return this.#finishRefund(id, { status: 'failed', reason: outcome.reason });
+    }
     return this.#finishRefund(id, { status: 'succeeded', providerRef: outcome.providerRef });
   }
 

@@ -35,6 +35,13 @@ export const RefundView = Type.Object({
   status: Type.Union([Type.Literal('pending'), Type.Literal('succeeded'), Type.Literal('failed')]),
   failureReason: Type.Optional(Type.String()),
   providerRef: Type.Optional(Type.String()),
+  returnId: Type.Optional(
+    Type.String({
+      format: 'uuid',
+      description:
+        'The return whose lines this refund pays back (reason `returned`); absent for other refunds',
+    }),
+  ),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),
 });
@@ -52,6 +59,13 @@ export const PaymentView = Type.Object({
   providerRef: Type.Optional(Type.String()),
   /** Refunded or being refunded. */
   refunded: Money,
+  refundable: Type.Object(
+    { ...Money.properties },
+    {
+      description:
+        'What can still be refunded: the captured amount minus `refunded` (returns included); 0 when not captured',
+    },
+  ),
   refunds: Type.Array(RefundView),
   createdAt: Type.String({ format: 'date-time' }),
   updatedAt: Type.String({ format: 'date-time' }),

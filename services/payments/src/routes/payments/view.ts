@@ -1,4 +1,4 @@
-import { normalizeAmount } from '@mercato/contracts';
+import { fromUnits, normalizeAmount, toUnits } from '@mercato/contracts';
 import type { Payment, Refund } from '../../persistence/entities.ts';
 import type { PaymentView, RefundView } from './schemas.ts';
 
@@ -17,6 +17,7 @@ export function toRefundView(r: Refund): RefundView {
     status: r.status,
     ...(r.failureReason ? { failureReason: r.failureReason } : {}),
     ...(r.providerRef ? { providerRef: r.providerRef } : {}),
+    ...(r.returnId ? { returnId: r.returnId } : {}),
     createdAt: r.createdAt.toISOString(),
     updatedAt: r.updatedAt.toISOString(),
   };
@@ -34,6 +35,11 @@ export function toPaymentView(p: Payment, refunds: Refund[]): PaymentView {
     ...(p.failureReason ? { failureReason: p.failureReason } : {}),
     ...(p.providerRef ? { providerRef: p.providerRef } : {}),
     refunded: money(p.refundedAmount, p.currency),
+    // Only a capture can be refunded; what is reserved by refunds in flight is not available either.
+    refundable: money(
+      p.status === 'succeeded' ? fromUnits(toUnits(p.amount) - toUnits(p.refundedAmount)) : '0',
+      p.currency,
+    ),
     refunds: refunds.map(toRefundView),
     createdAt: p.createdAt.toISOString(),
     updatedAt: p.updatedAt.toISOString(),
