@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { registerConsumers } from './consumers/index.ts';
 import { entities } from './persistence/entities.ts';
 import invoicing from './plugins/invoicing.ts';
+import creditNotesRoutes from './routes/credit-notes/index.ts';
 import invoicesRoutes from './routes/invoices/index.ts';
 
 export interface AppDeps {
@@ -24,10 +25,15 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     database: { entities, migrations },
     auth: { jwks: deps.jwks },
     consumers: { retryDelaysMs: config.CONSUMER_RETRY_DELAYS_MS.split(',').map(Number) },
-    openapi: { title: 'Mercato invoices', description: 'Invoices with gapless numbers, as JSON and PDF' },
+    openapi: {
+      title: 'Mercato invoices',
+      description: 'Invoices and credit notes with gapless numbers, as JSON and PDF',
+    },
     async setup(ctx) {
       await ctx.app.register(invoicing, { issuerName: config.INVOICE_ISSUER_NAME });
       await ctx.app.register(invoicesRoutes, { prefix: '/invoices' });
+      // A static segment: it wins over /invoices/{id} whatever the order of registration.
+      await ctx.app.register(creditNotesRoutes, { prefix: '/invoices/credit-notes' });
       await registerConsumers(ctx);
     },
   });

@@ -1,6 +1,7 @@
 // An invoices app (or several replicas of it) on an isolated schema and a unique exchange, a publisher
 // for the events it consumes, and a tap on the exchange that collects every event it emits.
-import type { OrderPlaced, PaymentSucceeded } from '@mercato/contracts';
+import type { OrderPlaced, PaymentSucceeded, ReturnReceived, ShippingCharge } from '@mercato/contracts';
+import { sumAmounts } from '@mercato/contracts';
 import { loadConfig } from '@mercato/kit';
 import { type Envelope, envelope } from '@mercato/messaging';
 import {
@@ -20,7 +21,7 @@ import { buildApp } from '../src/app.ts';
 import { configSchema } from '../src/config.ts';
 
 const RETRY_DELAYS = '200,400';
-const CONSUMERS = ['invoices.order-view', 'invoices.issue', 'invoices.erasure'];
+const CONSUMERS = ['invoices.order-view', 'invoices.issue', 'invoices.credit-note', 'invoices.erasure'];
 
 interface Tap {
   teardown(fn: () => unknown): void;
@@ -62,8 +63,14 @@ export async function startInvoices(t: Tap, env: Record<string, string> = {}, re
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** An order.placed payload for `userId` with two lines (2 × 10.25 + 1 × 4.50 = 25.00 EUR). */
-export function orderPlaced(userId: string, opts: { revision?: number; withAddress?: boolean } = {}) {
+/**
+ * An order.placed payload for `userId` with two lines (2 × 10.25 + 1 × 4.50 = 25.00 EUR); with
+ * `shipping`, its shipping line too (the total then includes its price).
+ */
+export function orderPlaced(
+  userId: string,
+  opts: { revision?: number; withAddress?: boolean; shipping?: ShippingCharge } = {},
+) {
   const orderId = uuidv7();
   return {
     orderId,
@@ -80,7 +87,11 @@ export function orderPlaced(userId: string, opts: { revision?: number; withAddre
       // Without a name, as in events from before order lines carried one.
       { itemId: uuidv7(), productId: uuidv7(), quantity: 1, unitPrice: { amount: '4.50', currency: 'EUR' } },
     ],
-    total: { amount: '25.00', currency: 'EUR' },
+    total: {
+      amount: opts.shipping ? sumAmounts(['25.00', opts.shipping.price.amount]) : '25.00',
+      currency: 'EUR',
+    },
+    ...(opts.shipping ? { shipping: opts.shipping } : {}),
     paymentMethod: { type: 'card' as const, token: 'tok_visa' },
     shippingAddressId: uuidv7(),
     ...(opts.withAddress === false
@@ -109,4 +120,31 @@ export function paymentSucceeded(
     amount: { amount, currency: 'EUR' },
     providerRef: `ch_${order.orderId}`,
   } satisfies PaymentSucceeded;
+}
+
+/** An express shipping line of `price` EUR, as order.placed carries it. */
+export function expressShipping(price = '12.90'): ShippingCharge {
+  return { quoteId: uuidv7(), level: 'express', price: { amount: price, currency: 'EUR' } };
+}
+
+/**
+ * A return.received payload for `order` (made by orderPlaced): one unit of its first line
+ * (10.25 EUR), or the lines given, refund = their sum.
+ */
+export function returnReceived(
+  order: ReturnType<typeof orderPlaced>,
+  lines: { productId: string; quantity: number; amount: string }[] = [
+    { productId: order.lines[0]!.productId, quantity: 1, amount: '10.25' },
+  ],
+  refund = sumAmounts(lines.map((l) => l.amount)),
+) {
+  return {
+    returnId: uuidv7(),
+    orderId: order.orderId,
+    userId: order.userId,
+    storeId: uuidv7(),
+    lines: lines.map((l) => ({ ...l, amount: { amount: l.amount, currency: 'EUR' } })),
+    refund: { amount: refund, currency: 'EUR' },
+    at: new Date().toISOString(),
+  } satisfies ReturnReceived;
 }

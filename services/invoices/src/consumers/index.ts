@@ -1,5 +1,6 @@
 // Every consumer of invoices. Queue names are '<exchange>.invoices.<name>': keep them as they are.
 import type { ServiceContext } from '@mercato/service';
+import { creditOnReturnReceived } from './credit-on-return.ts';
 import { erasureHandlers } from './erasure.ts';
 import { issueOnPaymentSucceeded } from './issue-on-payment.ts';
 import { onOrderEvent } from './order-view.ts';
@@ -10,5 +11,6 @@ export async function registerConsumers(ctx: ServiceContext): Promise<void> {
     'order.lines_changed': onOrderEvent,
   });
   await ctx.consume('issue', { 'payment.succeeded': issueOnPaymentSucceeded });
+  await ctx.consume('credit-note', { 'return.received': creditOnReturnReceived });
   await ctx.consume('erasure', erasureHandlers(ctx.logger));
 }

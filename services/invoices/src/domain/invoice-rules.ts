@@ -1,5 +1,11 @@
 // What an invoice says, computed from the order's read model: no HTTP, no SQL.
-import { fromUnits, normalizeAmount, toUnits } from '@mercato/contracts';
+import {
+  fromUnits,
+  normalizeAmount,
+  type ServiceLevel,
+  type ShippingCharge,
+  toUnits,
+} from '@mercato/contracts';
 
 export interface OrderLineSnapshot {
   itemId: string;
@@ -27,6 +33,17 @@ export interface InvoiceLine {
   lineTotal: string;
 }
 
+/**
+ * The order's shipping line on its invoice (order.placed `shipping`): the level and the quoted price,
+ * in the invoice's currency. Not one of `lines`, which are products (returns and credit notes name
+ * them by product); the invoice's total is its lines plus this.
+ */
+export interface InvoiceShipping {
+  quoteId: string;
+  level: ServiceLevel;
+  amount: string;
+}
+
 export class InvoiceError extends Error {
   override name = 'InvoiceError';
 }
@@ -38,6 +55,8 @@ export interface InvoiceDocument {
   number: number;
   orderId: string;
   lines: InvoiceLine[];
+  /** absent (or null) when the order has no shipping line */
+  shipping?: InvoiceShipping | null;
   totalAmount: string;
   currency: string;
   billingAddress?: AddressSnapshot | null;
@@ -68,6 +87,40 @@ export function invoiceLines(lines: readonly OrderLineSnapshot[], currency: stri
 
 export function linesTotal(lines: readonly InvoiceLine[]): string {
   return fromUnits(lines.reduce((sum, l) => sum + toUnits(l.lineTotal), 0n));
+}
+
+/** The invoice's shipping line from the order's, which must be in the invoice's currency. */
+export function invoiceShipping(
+  charge: ShippingCharge | null | undefined,
+  currency: string,
+): InvoiceShipping | undefined {
+  if (!charge) return undefined;
+  if (charge.price.currency !== currency)
+    throw new InvoiceError(`shipping is in ${charge.price.currency}, the order in ${currency}`);
+  if (toUnits(charge.price.amount) < 0n) throw new InvoiceError(`negative shipping ${charge.price.amount}`);
+  return { quoteId: charge.quoteId, level: charge.level, amount: normalizeAmount(charge.price.amount) };
+}
+
+/**
+ * The invoice's total: its lines plus its shipping line. It must be the order's total (what was
+ * charged): an invoice whose rows do not add up to it is never issued.
+ */
+export function invoiceTotal(
+  lines: readonly InvoiceLine[],
+  shipping: InvoiceShipping | null | undefined,
+  orderTotal: string,
+): string {
+  const total = fromUnits(toUnits(linesTotal(lines)) + (shipping ? toUnits(shipping.amount) : 0n));
+  if (toUnits(total) !== toUnits(orderTotal))
+    throw new InvoiceError(
+      `lines${shipping ? ' and shipping' : ''} add up to ${total}, the order's total is ${normalizeAmount(orderTotal)}`,
+    );
+  return total;
+}
+
+/** "Shipping (express)": how the shipping line is named on the PDF. */
+export function shippingLabel(shipping: Pick<InvoiceShipping, 'level'>): string {
+  return `Shipping (${shipping.level})`;
 }
 
 /** The year an invoice issued at `at` is numbered in (UTC, like every timestamp here). */

@@ -1,7 +1,15 @@
 // Invoices' own tables. No `schema` here: the ORM's schema setting applies (invoices, or a test's).
+
+import type { ShippingCharge } from '@mercato/contracts';
 import { messagingEntities } from '@mercato/messaging';
 import { defineEntity, p } from '@mikro-orm/core';
-import type { AddressSnapshot, InvoiceLine, OrderLineSnapshot } from '../domain/invoice-rules.ts';
+import type { CreditNoteLine } from '../domain/credit-note-rules.ts';
+import type {
+  AddressSnapshot,
+  InvoiceLine,
+  InvoiceShipping,
+  OrderLineSnapshot,
+} from '../domain/invoice-rules.ts';
 
 /** What invoices keeps of each order, from order.placed / order.lines_changed (latest revision). */
 export const OrderViewSchema = defineEntity({
@@ -17,6 +25,8 @@ export const OrderViewSchema = defineEntity({
     /** The shipping address is the billing address; the snapshot when the event had one. */
     billingAddress: p.json<AddressSnapshot>().nullable(),
     billingAddressId: p.uuid(),
+    /** The order's shipping line (order.placed `shipping`); null when it has none. */
+    shipping: p.json<ShippingCharge>().nullable(),
     updatedAt: p.datetime().columnType('timestamptz'),
   },
 });
@@ -53,6 +63,9 @@ export const InvoiceSchema = defineEntity({
     paymentId: p.uuid(),
     orderRevision: p.integer(),
     lines: p.json<InvoiceLine[]>(),
+    /** The order's shipping line; null when it has none (and on invoices issued before). */
+    shipping: p.json<InvoiceShipping>().nullable(),
+    /** lines + shipping: what the order was charged */
     totalAmount: p.decimal('string').precision(16).scale(4),
     currency: p.string().columnType('char(3)'),
     billingAddress: p.json<AddressSnapshot>().nullable(),
@@ -68,4 +81,39 @@ export const InvoiceSchema = defineEntity({
 export class Invoice extends InvoiceSchema.class {}
 InvoiceSchema.setClass(Invoice);
 
-export const entities = [OrderViewSchema, OrderPaymentSchema, InvoiceSchema, ...messagingEntities];
+/** Returned lines credited (return.received): one per return, in its own gapless series per year. */
+export const CreditNoteSchema = defineEntity({
+  name: 'CreditNote',
+  tableName: 'credit_note',
+  properties: {
+    id: p.uuid().primary(),
+    year: p.integer(),
+    /** Gapless within the year: taken from credit_note_counter in the credit note's own transaction. */
+    number: p.integer(),
+    returnId: p.uuid(),
+    orderId: p.uuid(),
+    userId: p.uuid(),
+    /** The invoice it corrects; null until the order's invoice is issued (which fills it in). */
+    invoiceId: p.uuid().nullable(),
+    /** The store the returned units went back to. */
+    storeId: p.uuid(),
+    lines: p.json<CreditNoteLine[]>(),
+    /** the refund: what the lines add up to */
+    totalAmount: p.decimal('string').precision(16).scale(4),
+    currency: p.string().columnType('char(3)'),
+    /** The invoice's copy when it was issued, else the order's; kept as issued (see the README). */
+    billingAddress: p.json<AddressSnapshot>().nullable(),
+    billingAddressId: p.uuid().nullable(),
+    issuedAt: p.datetime().columnType('timestamptz'),
+  },
+});
+export class CreditNote extends CreditNoteSchema.class {}
+CreditNoteSchema.setClass(CreditNote);
+
+export const entities = [
+  OrderViewSchema,
+  OrderPaymentSchema,
+  InvoiceSchema,
+  CreditNoteSchema,
+  ...messagingEntities,
+];

@@ -1,10 +1,13 @@
 // The statements of issuing one invoice, all in the caller's transaction. Raw SQL on purpose: this
 // runs for every paid order, and each statement is a round trip.
+
+import type { ShippingCharge } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import { type Envelope, outboxInsert } from '@mercato/messaging';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AddressSnapshot, OrderLineSnapshot } from '../domain/invoice-rules.ts';
 import { Invoice } from './entities.ts';
+import { takeNumber } from './numbering.ts';
 
 /** What the decision needs: the order's invoice, its capture and its read model (each may be missing). */
 export interface IssueState {
@@ -18,41 +21,46 @@ export interface IssueState {
   currency: string | null;
   billing_address: AddressSnapshot | null;
   billing_address_id: string | null;
+  shipping: ShippingCharge | null;
 }
 
+/**
+ * The advisory lock (two-key form: a class of invoices' own, then the order) that the invoice and the
+ * credit notes of one order take in their transactions: a credit note and the invoice issued at the
+ * same moment then see each other (the credit note names the invoice, or the invoice fills in the
+ * credit note's link), instead of each missing the other's uncommitted row.
+ */
+export const ORDER_LOCK_SQL = 'pg_advisory_xact_lock(700701, hashtext(?::text))';
+
 export async function loadIssueState(em: EntityManager, orderId: string): Promise<IssueState> {
-  // The three rows in one round trip; the left joins on a one-row key give exactly one row.
+  // The three rows in one round trip; the left joins on a one-row key give exactly one row. The
+  // order's lock is taken by the same statement (its rows are read before it is granted; it matters
+  // for insertInvoice, a later statement).
   const [state] = await em.execute<IssueState[]>(
     `select i.id as invoice_id, p.payment_id, p.revision as paid_revision, o.user_id, o.revision, o.lines,
-            o.total_amount, o.currency, o.billing_address, o.billing_address_id
+            o.total_amount, o.currency, o.billing_address, o.billing_address_id, o.shipping
        from (select ?::uuid as order_id) k
+       cross join (select ${ORDER_LOCK_SQL}) l
        left join invoice i on i.order_id = k.order_id
        left join order_payment p on p.order_id = k.order_id
        left join order_view o on o.order_id = k.order_id`,
-    [orderId],
+    [orderId, orderId],
   );
   return state!;
 }
 
-/**
- * The next gapless number of `year`. One statement creates the year's row or takes its next number.
- * Either way the row lock is held until commit: invoices of one year are numbered one at a time, and
- * a rollback gives the number back.
- */
-export async function takeInvoiceNumber(em: EntityManager, year: number): Promise<number> {
-  const [counter] = await em.execute<{ last: number }[]>(
-    `insert into invoice_counter (year, last) values (?, 1)
-     on conflict (year) do update set last = invoice_counter.last + 1 returning last`,
-    [year],
-  );
-  return Number(counter!.last);
+/** The next gapless invoice number of `year` (numbering.ts: held until commit, given back on rollback). */
+export function takeInvoiceNumber(em: EntityManager, year: number): Promise<number> {
+  return takeNumber(em, 'invoice', year);
 }
 
 export type NewInvoice = { [K in keyof Invoice]: Invoice[K] };
 
 /**
- * Writes the invoice and its events in one statement (the outbox rule holds: same transaction).
- * Returns the entity, built but not managed (the caller may need it, e.g. POST /invoices).
+ * Writes the invoice and its events in one statement (the outbox rule holds: same transaction), and
+ * fills in the link of the order's credit notes issued before it (a return received before the
+ * invoice: see issue-credit-note.ts). Returns the entity, built but not managed (the caller may need
+ * it, e.g. POST /invoices).
  */
 export async function insertInvoice(
   em: EntityManager,
@@ -64,8 +72,10 @@ export async function insertInvoice(
   await em.execute(
     `with issued as (
        insert into invoice (id, year, number, order_id, user_id, payment_id, order_revision, lines, total_amount,
-         currency, billing_address, billing_address_id, issued_at, download_token_hash)
-       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?::timestamptz, ?))
+         currency, billing_address, billing_address_id, issued_at, download_token_hash, shipping)
+       values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?::timestamptz, ?, ?::jsonb)),
+     linked as (
+       update credit_note set invoice_id = ? where order_id = ? and invoice_id is null)
      ${outbox.sql}`,
     [
       invoice.id,
@@ -83,6 +93,9 @@ export async function insertInvoice(
       invoice.billingAddressId,
       invoice.issuedAt.toISOString(),
       invoice.downloadTokenHash ?? null,
+      invoice.shipping ? JSON.stringify(invoice.shipping) : null,
+      invoice.id,
+      invoice.orderId,
       ...outbox.params,
     ],
   );

@@ -1,11 +1,18 @@
-// Issuing one invoice: the next gapless number of the year, the order's lines and billing address,
-// and invoice.issued in the outbox — all in one transaction, so all or nothing.
-import { type InvoiceIssued, normalizeAmount } from '@mercato/contracts';
+// Issuing one invoice: the next gapless number of the year, the order's lines, shipping line and
+// billing address, and invoice.issued in the outbox — all in one transaction, so all or nothing.
+import type { InvoiceIssued } from '@mercato/contracts';
 import type { EntityManager, MikroORM } from '@mercato/db';
 import { newOpaqueToken, opaqueTokenDigest, problems } from '@mercato/kit';
 import { envelope } from '@mercato/messaging';
 import { uuidv7 } from 'uuidv7';
-import { formatInvoiceNumber, invoiceLines, invoiceYear } from '../domain/invoice-rules.ts';
+import {
+  formatInvoiceNumber,
+  InvoiceError,
+  invoiceLines,
+  invoiceShipping,
+  invoiceTotal,
+  invoiceYear,
+} from '../domain/invoice-rules.ts';
 import type { Invoice } from '../persistence/entities.ts';
 import {
   insertInvoice,
@@ -40,9 +47,11 @@ export async function issueInvoice(
   const year = invoiceYear(issuedAt);
   const currency = s.currency!.trim();
   const lines = invoiceLines(s.lines!, currency);
+  const shipping = invoiceShipping(s.shipping, currency);
+  // Lines + shipping must be the order's total (what was charged), or no invoice is issued.
+  const totalAmount = invoiceTotal(lines, shipping, s.total_amount!);
   const number = await takeInvoiceNumber(em, year);
   const id = uuidv7();
-  const totalAmount = normalizeAmount(s.total_amount!);
   // A capability for the invoice e-mail's link: the event carries the token, the invoice only its
   // digest (a leaked table hands out no PDFs).
   const downloadToken = newOpaqueToken();
@@ -66,6 +75,7 @@ export async function issueInvoice(
       paymentId: s.payment_id,
       orderRevision: s.revision,
       lines,
+      shipping: shipping ?? null,
       totalAmount,
       currency,
       billingAddress: s.billing_address,
@@ -86,6 +96,8 @@ export async function issueInvoiceByHand(orm: MikroORM, orderId: string): Promis
   } catch (err) {
     // Issued at this very moment by the payment.succeeded consumer.
     if (isDuplicateInvoice(err)) throw problems.conflict('The order already has an invoice');
+    // The order's details do not make an invoice (a currency mix, a total its rows do not add up to).
+    if (err instanceof InvoiceError) throw problems.unprocessable(err.message);
     throw err;
   }
   if (result.kind === 'exists')

@@ -11,6 +11,22 @@ export const AddressView = Type.Object({
   country: Type.String(),
 });
 
+/** Money with a description of what the amount is (in the OpenAPI document). */
+export const described = (money: typeof Money, description: string) =>
+  Type.Object(money.properties, { description });
+
+/** The order's shipping line: not one of `lines` (those are products). */
+export const ShippingLineView = Type.Object(
+  {
+    level: Type.Union([Type.Literal('standard'), Type.Literal('express')], {
+      description: 'The service level chosen',
+    }),
+    quoteId: Type.String({ format: 'uuid', description: 'The shipping quote the price was taken from' }),
+    price: Money,
+  },
+  { description: 'The shipping line of the order (absent when it has none); its price is in `total`' },
+);
+
 export const InvoiceView = Type.Object({
   id: Uuid,
   /** '2026-000042' */
@@ -29,7 +45,9 @@ export const InvoiceView = Type.Object({
       lineTotal: Money,
     }),
   ),
-  total: Money,
+  subtotal: described(Money, 'The sum of the lines'),
+  shipping: Type.Optional(ShippingLineView),
+  total: described(Money, 'What the order was charged: subtotal + shipping, exactly'),
   billingAddress: Type.Optional(AddressView),
   billingAddressId: Uuid,
   issuedAt: Type.String({ format: 'date-time' }),

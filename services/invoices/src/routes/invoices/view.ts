@@ -1,5 +1,5 @@
 import { normalizeAmount } from '@mercato/contracts';
-import { formatInvoiceNumber } from '../../domain/invoice-rules.ts';
+import { formatInvoiceNumber, linesTotal } from '../../domain/invoice-rules.ts';
 import type { Invoice } from '../../persistence/entities.ts';
 import type { InvoiceView } from './schemas.ts';
 
@@ -20,6 +20,16 @@ export function toInvoiceView(i: Invoice): InvoiceView {
       unitPrice: { amount: l.unitPrice, currency },
       lineTotal: { amount: l.lineTotal, currency },
     })),
+    subtotal: { amount: linesTotal(i.lines), currency },
+    ...(i.shipping
+      ? {
+          shipping: {
+            level: i.shipping.level,
+            quoteId: i.shipping.quoteId,
+            price: { amount: i.shipping.amount, currency },
+          },
+        }
+      : {}),
     total: { amount: normalizeAmount(i.totalAmount), currency },
     ...(i.billingAddress ? { billingAddress: i.billingAddress } : {}),
     billingAddressId: i.billingAddressId,
