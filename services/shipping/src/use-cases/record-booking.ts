@@ -1,0 +1,79 @@
+// The booking worker's outcomes, each in one transaction with its event: a booked shipment announces
+// shipment.created, a booked return return.requested (the customer's mail has the label then). Only
+// a parcel still `booking` is changed, so a second worker finishing the same booking changes nothing.
+import type { ReturnRequested, ShipmentCreated } from '@mercato/contracts';
+import type { MikroORM } from '@mercato/db';
+import { envelope, insertIntoOutbox } from '@mercato/messaging';
+import type { BookedParcel } from '../carrier/carrier.ts';
+import { returnFromRow } from '../persistence/returns.ts';
+import {
+  type ParcelTable,
+  postponeBooking,
+  recordBooked,
+  recordBookingFailed,
+  shipmentFromRow,
+} from '../persistence/shipments.ts';
+
+export const SOURCE = 'shipping';
+
+export async function recordBooking(
+  orm: MikroORM,
+  tbl: ParcelTable,
+  id: string,
+  booked: BookedParcel,
+): Promise<boolean> {
+  return orm.em.fork().transactional(async (em) => {
+    const row = await recordBooked(em, tbl, id, booked);
+    if (!row) return false;
+    if (tbl === 'shipment') {
+      const s = shipmentFromRow(row);
+      const data: ShipmentCreated = {
+        shipmentId: s.id,
+        orderId: s.orderId,
+        userId: s.userId,
+        storeId: s.storeId,
+        carrier: booked.carrier,
+        trackingNumber: booked.trackingNumber,
+        lines: s.lines,
+        level: s.level,
+      };
+      await insertIntoOutbox(em, [
+        envelope('shipment.created', data, { source: SOURCE, correlationId: s.orderId }),
+      ]);
+    } else {
+      const r = returnFromRow(row);
+      const data: ReturnRequested = {
+        returnId: r.id,
+        orderId: r.orderId,
+        userId: r.userId,
+        storeId: r.storeId,
+        carrier: booked.carrier,
+        trackingNumber: booked.trackingNumber,
+        lines: r.lines,
+      };
+      await insertIntoOutbox(em, [
+        envelope('return.requested', data, { source: SOURCE, correlationId: r.orderId }),
+      ]);
+    }
+    return true;
+  });
+}
+
+export async function recordRefusal(
+  orm: MikroORM,
+  tbl: ParcelTable,
+  id: string,
+  reason: string,
+): Promise<boolean> {
+  return recordBookingFailed(orm.em.fork(), tbl, id, reason);
+}
+
+export async function recordUnavailable(
+  orm: MikroORM,
+  tbl: ParcelTable,
+  id: string,
+  delayMs: number,
+  detail: string,
+): Promise<void> {
+  await postponeBooking(orm.em.fork(), tbl, id, delayMs, detail);
+}
