@@ -19,8 +19,9 @@
  *     and with values-dev.yaml;
  *  3. policy.ts, for each rendering: every document validated with kubernetes-models (schemas.ts),
  *     probes, resources, non-root, labels, images = skaffold artifacts, each container's environment
- *     accepted by that service's own config schema (environment.ts), selectors that select
- *     something, network policies (network-policy.ts), the Prometheus operator's ServiceMonitor and
+ *     accepted by that service's own config schema (environment.ts), shipping and its (fake)
+ *     carrier on one URL and webhook secret (carrier.ts), selectors that select something, network
+ *     policies and every in-release call they must let through (network-policy.ts), the Prometheus operator's ServiceMonitor and
  *     PrometheusRule by hand, alerts and dashboards on the kit's metric names (monitoring.ts);
  *  4. manifests.ts: the same schema validation and the relevant policies on k8s/dev;
  *  5. promtool.ts: `promtool check rules` / `test rules` when promtool can be had (apt-get download

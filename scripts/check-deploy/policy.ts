@@ -1,6 +1,8 @@
 // The policies on the rendered chart: workloads for every service, probes, resources, non-root,
 // labels, graceful shutdown, read-only root filesystem, images = skaffold artifacts, environment,
-// Services, autoscalers, disruption budgets, network policies, Ingress, Secrets, monitoring.
+// shipping and its carrier, Services, autoscalers, disruption budgets, network policies, Ingress,
+// Secrets, monitoring.
+import { checkCarrier } from './carrier.ts';
 import { checkEnvironment } from './environment.ts';
 import type { Rendered } from './helm.ts';
 import { checkMonitoring } from './monitoring.ts';
@@ -64,7 +66,7 @@ export async function checkRendered(r: Rendered, artifacts: Set<string>): Promis
   const serviceDirs = deployableServices();
   const deployed = new Set(deployments.map((d) => d.metadata.labels?.['app.kubernetes.io/name']));
   // The development stand-ins (test-double) run with values-dev only.
-  const devOnly = ['fake-payment-provider', 'mail-catcher'];
+  const devOnly = ['fake-payment-provider', 'mail-catcher', 'fake-carrier'];
   const expected = serviceDirs.filter((s) => !devOnly.includes(s) || r.valuesFile);
   expectNone(
     `a Deployment for every service (${expected.join(', ')})`,
@@ -72,7 +74,7 @@ export async function checkRendered(r: Rendered, artifacts: Set<string>): Promis
   );
   if (!r.valuesFile)
     expectNone(
-      'the fake payment provider and the mail catcher are off by default',
+      `the development stand-ins (${devOnly.join(', ')}) are off by default`,
       devOnly.filter((s) => deployed.has(s)).map((s) => `${s} is deployed with the default values`),
     );
 
@@ -158,6 +160,7 @@ export async function checkRendered(r: Rendered, artifacts: Set<string>): Promis
   expectNone('images are the skaffold artifacts, one per service', imageProblems);
 
   await checkEnvironment(r);
+  checkCarrier(docs);
 
   // Services, autoscalers, budgets
   const podLabelsOf = deployments.map((d) => ({ d, labels: d.spec.template.metadata.labels }));
