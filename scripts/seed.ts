@@ -11,11 +11,29 @@ export interface SeedOptions {
 }
 
 const BOOKS = [
-  { name: 'The Hobbit', author: 'J. R. R. Tolkien', isbn: '978-0-261-10221-7', amount: '12.99' },
-  { name: 'Dune', author: 'Frank Herbert', isbn: '978-0-441-17271-9', amount: '10.99' },
-  { name: 'Nineteen Eighty-Four', author: 'George Orwell', isbn: '978-0-451-52493-5', amount: '9.49' },
-  { name: 'Pride and Prejudice', author: 'Jane Austen', isbn: '978-0-14-143951-8', amount: '7.99' },
-  { name: 'Foundation', author: 'Isaac Asimov', isbn: '978-0-553-29335-7', amount: '8.99' },
+  {
+    name: 'The Hobbit',
+    author: 'J. R. R. Tolkien',
+    isbn: '978-0-261-10221-7',
+    amount: '12.99',
+    weightGrams: 340,
+  },
+  { name: 'Dune', author: 'Frank Herbert', isbn: '978-0-441-17271-9', amount: '10.99', weightGrams: 420 },
+  {
+    name: 'Nineteen Eighty-Four',
+    author: 'George Orwell',
+    isbn: '978-0-451-52493-5',
+    amount: '9.49',
+    weightGrams: 290,
+  },
+  {
+    name: 'Pride and Prejudice',
+    author: 'Jane Austen',
+    isbn: '978-0-14-143951-8',
+    amount: '7.99',
+    weightGrams: 310,
+  },
+  { name: 'Foundation', author: 'Isaac Asimov', isbn: '978-0-553-29335-7', amount: '8.99', weightGrams: 250 },
 ];
 
 class NotRouted extends Error {}
@@ -73,7 +91,8 @@ export async function seedDemoCatalog(opts: SeedOptions): Promise<void> {
         name: book.name,
         category: 'books',
         price: { amount: book.amount, currency: 'EUR' },
-        attributes: { author: book.author, isbn: book.isbn },
+        // weightGrams: what shipping weighs the parcel by
+        attributes: { author: book.author, isbn: book.isbn, weightGrams: book.weightGrams },
       },
       token,
     );
@@ -82,7 +101,8 @@ export async function seedDemoCatalog(opts: SeedOptions): Promise<void> {
   opts.log(`seed: ${products.length} books created`);
 
   try {
-    const storeBody = { code: 'BER-1', name: 'Berlin warehouse', address: 'Berlin' };
+    // The address is the sender on shipping labels.
+    const storeBody = { code: 'BER-1', name: 'Berlin warehouse', address: 'Lagerstraße 1, 10115 Berlin, DE' };
     const createdStore = await call('POST', '/stores', storeBody, token);
     // 409: inventory kept its store from an earlier run while the catalog was emptied.
     const store =

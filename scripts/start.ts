@@ -35,6 +35,16 @@ const PORT_OFFSET = Number(process.env.START_PORT_OFFSET ?? 0);
 /** Every service the system can have; those without a folder under services/ are left out. */
 const SERVICES: { name: string; port: number; gatewayVar?: string; env?: Record<string, string> }[] = [
   { name: 'fake-payment-provider', port: 3099 },
+  // Stands in for the carrier: books parcels, then walks each one to delivered (a step every 20 s),
+  // calling shipping's webhook as a real carrier would.
+  {
+    name: 'fake-carrier',
+    port: 3098,
+    env: {
+      WEBHOOK_URL: `http://127.0.0.1:${3009 + PORT_OFFSET}/shippings/webhooks/carrier`,
+      AUTO_ADVANCE_MS: process.env.CARRIER_AUTO_ADVANCE_MS ?? '20000',
+    },
+  },
   // Catches every e-mail notifications sends (SMTP on 1025) and shows it at http://localhost:1080.
   { name: 'mail-catcher', port: 1080, env: { SMTP_PORT: String(1025 + PORT_OFFSET) } },
   // The gateway runs on this machine: identity believes its X-Forwarded-For (the client's address,
@@ -62,7 +72,12 @@ const SERVICES: { name: string; port: number; gatewayVar?: string; env?: Record<
       ADMIN_ALERT_EMAILS: process.env.ADMIN_ALERT_EMAILS ?? ADMIN_EMAIL,
     },
   },
-  { name: 'shipping', port: 3009, gatewayVar: 'SHIPPING_URL' },
+  {
+    name: 'shipping',
+    port: 3009,
+    gatewayVar: 'SHIPPING_URL',
+    env: { CARRIER_URL: `http://127.0.0.1:${3098 + PORT_OFFSET}` },
+  },
   { name: 'recommendations', port: 3010, gatewayVar: 'RECOMMENDATIONS_URL' },
 ];
 
@@ -374,7 +389,8 @@ async function main(): Promise<void> {
     MERCATO_ADMIN_EMAIL: ADMIN_EMAIL,
     MERCATO_ADMIN_PASSWORD: ADMIN_PASSWORD,
     // Where a service finds another's API when it must ask synchronously (orders → identity for the
-    // shipping address, cart → orders at checkout and → catalog for a product it has not heard of).
+    // shipping address and → shipping for a quote, cart → orders at checkout and → catalog for a product
+    // it has not heard of).
     ...Object.fromEntries(
       SERVICES.filter((s) => s.gatewayVar).map((s) => [
         s.gatewayVar!,

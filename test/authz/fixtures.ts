@@ -14,6 +14,8 @@ export interface Actors {
   catalog: { lineProducts: [string, string] };
   /** Each service's schema (system.schemas): for what no API hands out, like an unsubscribe code. */
   schemas: Record<string, string>;
+  /** The fake carrier's API: the matrix reports tracking events through it to deliver parcels. */
+  carrierUrl: string;
 }
 
 const once = <T>(make: () => Promise<T>): (() => Promise<T>) => {
@@ -119,6 +121,93 @@ export class World {
     return row.unsubscribe_token;
   });
 
+  /** A shipping quote for the world's product (quotes are public: anyone may read one by id). */
+  readonly quote = once(async () => {
+    const { productId } = await this.product();
+    // Shipping learns of a new product from an event (or asks catalog): retry until it quotes.
+    const quote = await eventually(
+      async () => {
+        const r = await this.actors.owner.client.post('/shippings/rates', {
+          destination: { country: ADDRESS.country },
+          lines: [{ productId, quantity: 1 }],
+        });
+        if (r.status !== 201) throw new Error(`quote: ${r.status} ${JSON.stringify(r.body)}`);
+        return r.body as { quoteId: string };
+      },
+      { timeoutMs: 15_000, intervalMs: 100 },
+    );
+    return quote.quoteId;
+  });
+
+  /** The parcels of one of the owner's orders, once each is booked with the carrier. */
+  private bookedShipments(orderId: string): Promise<{ id: string; trackingNumber: string }[]> {
+    return eventually(
+      async () => {
+        const reply = await this.actors.admin.get(`/shippings?orderId=${orderId}`);
+        const items = (reply.body?.items ?? []) as { id: string; trackingNumber?: string }[];
+        if (items.length === 0 || items.some((s) => !s.trackingNumber))
+          throw new Error(`no booked shipment of ${orderId} yet (${reply.status})`);
+        return items as { id: string; trackingNumber: string }[];
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+  }
+
+  /** The carrier reports a parcel delivered (it signs the event and calls shipping's webhook). */
+  private async carrierDelivers(trackingNumber: string): Promise<void> {
+    const res = await fetch(`${this.actors.carrierUrl}/v1/parcels/${trackingNumber}/events`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ status: 'delivered' }),
+    });
+    if (res.status >= 300) throw new Error(`carrier event: ${res.status} ${await res.text()}`);
+  }
+
+  /** A shipment of the owner's confirmed order. */
+  readonly shipment = once(async () => {
+    const { id } = await this.confirmedOrder();
+    const [first] = await this.bookedShipments(id);
+    return this.remember(first!.id);
+  });
+
+  /** A DELIVERED order of the owner (its own, so the confirmed one stays CONFIRMED). */
+  readonly deliveredOrder = once(async () => {
+    const order = await this.placeOrder('tok_visa');
+    const confirmed = await waitForStatus(this.actors.owner.client, order.id);
+    if (confirmed.status !== 'CONFIRMED') throw new Error(`order ${order.id} ended ${confirmed.status}`);
+    for (const s of await this.bookedShipments(order.id)) await this.carrierDelivers(s.trackingNumber);
+    await waitForStatus(this.actors.owner.client, order.id, new Set(['DELIVERED']));
+    return { id: order.id, productId: this.actors.catalog.lineProducts[0] };
+  });
+
+  /** A return of one unit of the delivered order, booked with the carrier. */
+  readonly return = once(async () => {
+    const order = await this.deliveredOrder();
+    const reply = await this.actors.owner.client.post('/shippings/returns', {
+      orderId: order.id,
+      lines: [{ productId: order.productId, quantity: 1 }],
+    });
+    if (reply.status !== 201) throw new Error(`return: ${reply.status} ${JSON.stringify(reply.body)}`);
+    return this.remember(reply.body.id as string);
+  });
+
+  /** The credit note of the owner's return, once the carrier brought the parcel back. */
+  readonly creditNote = once(async () => {
+    const returnId = await this.return();
+    const booked = await eventually(
+      async () => {
+        const r = await this.actors.owner.client.get(`/shippings/returns/${returnId}`);
+        if (!r.body?.trackingNumber) throw new Error(`return ${returnId} not booked yet`);
+        return r.body as { trackingNumber: string; orderId: string };
+      },
+      { timeoutMs: 30_000, intervalMs: 100 },
+    );
+    await this.carrierDelivers(booked.trackingNumber);
+    return this.remember(
+      await this.firstOf(`/invoices/credit-notes?orderId=${booked.orderId}`, 'credit note'),
+    );
+  });
+
   /**
    * A customer of this world's own, for what cannot be undone: an admin's DELETE /users/{id} erases
    * the account, and the owner must live on for the other operations.
@@ -200,6 +289,10 @@ export const ID_PROVIDERS: Record<string, Provider> = {
   'DELETE /users/{id}': (w) => w.disposableUser(),
   '/carts/me/items/{itemId}': (w) => w.cartItem(),
   '/notifications/{id}': (w) => w.notification(),
+  '/shippings/quotes/{quoteId}': (w) => w.quote(),
+  '/shippings/{shipmentId}': (w) => w.shipment(),
+  '/shippings/returns/{returnId}': (w) => w.return(),
+  '/invoices/credit-notes/{id}': (w) => w.creditNote(),
   // a template's name (admins preview it with sample data)
   '/notifications/templates/{name}': async () => 'order-confirmed',
   '/notifications/unsubscribe/{code}': (w) => w.unsubscribeCode(),
@@ -240,6 +333,10 @@ export const BODIES: Record<string, BodyMaker> = {
   }),
   'PATCH /stores/{id}': () => ({ name: 'Matrix store, renamed' }),
   'PATCH /users/{id}': () => ({ active: true }),
+  'POST /shippings/returns': async (w) => {
+    const order = await w.deliveredOrder();
+    return { orderId: order.id, lines: [{ productId: order.productId, quantity: 1 }] };
+  },
 };
 
 /** The body to send with a well-formed request: from BODIES, else generated from the schema. */

@@ -28,6 +28,7 @@ const system = await startSystem({
   // A declined card keeps its order PENDING (and still) for the whole run: fixtures.ts's pendingOrder.
   env: { orders: { PAYMENT_RETRY_WINDOW_MS: String(3_600_000) } },
   smtpPort: smtp.port,
+  shipping: true,
 });
 t.teardown(async () => {
   await system.stop();
@@ -53,6 +54,7 @@ const actors: Actors = {
   owner: await withEmail(),
   other: await withEmail(),
   schemas: system.schemas,
+  carrierUrl: system.urls['fake-carrier']!,
   catalog: {
     lineProducts: [
       (await stockedProduct(admin, { onHand: 10_000 })).productId,

@@ -33,7 +33,9 @@ export type ServiceName =
   | 'payments'
   | 'invoices'
   | 'notifications'
+  | 'shipping'
   | 'fake-payment-provider'
+  | 'fake-carrier'
   | 'gateway';
 
 interface Running {
@@ -78,6 +80,11 @@ export interface SystemOptions {
    * with the admins' alerts to ADMIN_EMAIL; default: no notifications service.
    */
   smtpPort?: number;
+  /**
+   * Start shipping and the fake carrier too (orders then finds quotes at shipping; the carrier's
+   * webhooks go straight to shipping); default: neither.
+   */
+  shipping?: boolean;
 }
 
 export const ADMIN_EMAIL = 'admin@mercato.test';
@@ -117,16 +124,16 @@ async function waitReady(url: string, timeoutMs = 60_000): Promise<void> {
   throw new Error(`${url} did not become healthy: ${String(last)}`);
 }
 
-async function startInProcess(name: ServiceName, env: Record<string, string>): Promise<Running> {
+async function startInProcess(name: ServiceName, env: Record<string, string>, port = 0): Promise<Running> {
   const dir = path.join(root, 'services', name, 'src');
   const configModule = await import(path.join(dir, 'config.ts'));
   const schema = configModule.configSchema ?? configModule.gatewayConfigSchema;
   const { buildApp } = await import(path.join(dir, 'app.ts'));
   const config = loadConfig(schema, env);
   const app = await buildApp(config);
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const { port } = app.server.address() as net.AddressInfo;
-  return { name, url: `http://127.0.0.1:${port}`, port, env, stop: () => app.close() };
+  await app.listen({ port, host: '127.0.0.1' });
+  const bound = (app.server.address() as net.AddressInfo).port;
+  return { name, url: `http://127.0.0.1:${bound}`, port: bound, env, stop: () => app.close() };
 }
 
 async function startChild(
@@ -234,6 +241,9 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       CATALOG_URL: urls.catalog ?? 'http://127.0.0.1:1',
       // notifications → invoices for the PDF it attaches
       INVOICES_URL: urls.invoices ?? 'http://127.0.0.1:1',
+      // orders → shipping for a quote; shipping → the carrier to book parcels
+      SHIPPING_URL: urls.shipping ?? 'http://127.0.0.1:1',
+      CARRIER_URL: urls['fake-carrier'] ?? 'http://127.0.0.1:1',
       MERCATO_ADMIN_EMAIL: ADMIN_EMAIL,
       MERCATO_ADMIN_PASSWORD: ADMIN_PASSWORD,
       NODE_ENV: 'test',
@@ -262,7 +272,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     stoppedPorts.delete(name);
     const running = asChild(name)
       ? await startChild(name, env, reuse, opts.logDir, opts.parallelStart ? 180_000 : undefined)
-      : await startInProcess(name, env);
+      : await startInProcess(name, env, reuse);
     services.push(running);
     urls[name] ??= running.url;
     return running;
@@ -287,6 +297,21 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   try {
     await start('identity');
     await start('fake-payment-provider');
+    if (opts.shipping) {
+      // The carrier calls shipping back and shipping calls the carrier (and catalog): shipping's port
+      // is chosen first, so the carrier and orders are told where it will be; it starts after catalog.
+      const shippingPort = await freeTcpPort();
+      stoppedPorts.set('shipping', shippingPort);
+      urls.shipping = `http://127.0.0.1:${shippingPort}`;
+      opts.env = {
+        ...opts.env,
+        'fake-carrier': {
+          WEBHOOK_URL: `${urls.shipping}/shippings/webhooks/carrier`,
+          ...(opts.env?.['fake-carrier'] ?? {}),
+        },
+      };
+      await start('fake-carrier');
+    }
     const middle: ServiceName[] = [
       'catalog',
       ...Array.from({ length: opts.inventoryReplicas ?? 1 }, () => 'inventory' as const),
@@ -302,6 +327,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     } else {
       for (const name of middle) await start(name);
     }
+    if (opts.shipping) await start('shipping');
     // The cart calls orders and catalog: it starts once their addresses are known.
     await start('cart');
     // notifications fetches invoices' PDFs: it starts once invoices' address is known.
@@ -315,6 +341,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       PAYMENTS_URL: urls.payments,
       INVOICES_URL: urls.invoices,
       ...(urls.notifications ? { NOTIFICATIONS_URL: urls.notifications } : {}),
+      ...(urls.shipping ? { SHIPPING_URL: urls.shipping } : {}),
       RATE_LIMIT_IP_MAX: '1000000',
       RATE_LIMIT_USER_MAX: '1000000',
       RATE_LIMIT_REDIS_PREFIX: `${exchange}:rl:`,
