@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { startTcpProxy, TEST_REDIS_URL } from '@mercato/testing';
 import { Redis } from 'ioredis';
 import t from 'tap';
@@ -141,3 +143,36 @@ t.test('TRUST_PROXY: behind an ingress, anonymous clients are told apart by X-Fo
   t.equal((await call('203.0.113.2')).statusCode, 200, 'a second client through the same ingress');
   t.equal((await call('203.0.113.1')).statusCode, 429);
 });
+
+t.test(
+  "the carrier's signed webhooks are not counted against its address; other requests still are",
+  async (t) => {
+    // shipping as the gateway sees it: any answer will do (shipping checks the signature itself)
+    const shipping = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"accepted":true}');
+    });
+    await new Promise<void>((resolve) => shipping.listen(0, '127.0.0.1', resolve));
+    t.teardown(() => new Promise<void>((resolve) => shipping.close(() => resolve())));
+    const { app } = await startGateway(t, {
+      IDENTITY_URL: identity.url,
+      SHIPPING_URL: `http://127.0.0.1:${(shipping.address() as AddressInfo).port}`,
+      RATE_LIMIT_IP_MAX: '1',
+    });
+    const carrier = '198.18.0.7';
+    for (let i = 1; i <= 3; i++) {
+      const res = await app.inject({
+        method: 'POST',
+        url: '/shippings/webhooks/carrier',
+        remoteAddress: carrier,
+        headers: { 'content-type': 'application/json', 'carrier-signature': 't=1,v1=00' },
+        payload: { eventId: `e${i}` },
+      });
+      t.equal(res.statusCode, 200, `webhook ${i} reaches shipping`);
+    }
+    const other = (url: string) => app.inject({ method: 'GET', url, remoteAddress: carrier });
+    t.equal((await other('/auth/echo')).statusCode, 200, 'the address still has its budget of 1');
+    t.equal((await other('/auth/echo')).statusCode, 429, 'and anything else it sends is counted');
+    t.equal((await other('/shippings/webhooks/carrier')).statusCode, 429, 'a GET of that path too');
+  },
+);

@@ -58,6 +58,19 @@ export function corsAllowList(setting: string): string[] {
   return list;
 }
 
+/**
+ * Server-to-server callbacks that authenticate by a signature of their own (the carrier's tracking
+ * webhooks) are not counted against a client address: a carrier calls from a few addresses, in
+ * bursts, and a 429 would only hold tracking up; a forged request costs shipping one HMAC before it
+ * is refused, with nothing read or written.
+ */
+export const SIGNED_CALLBACKS = [{ method: 'POST', path: '/shippings/webhooks/carrier' }] as const;
+
+export function isSignedCallback(method: string, url: string): boolean {
+  const path = url.split('?')[0];
+  return SIGNED_CALLBACKS.some((c) => c.method === method && c.path === path);
+}
+
 /** The key a client is counted under: its user when it proved one, else its address. */
 export function rateLimitKey(client: { sub?: string; ip: string }): string {
   return client.sub ? `user:${client.sub}` : `ip:${client.ip}`;

@@ -3,7 +3,7 @@ import { HttpProblem, problems } from '@mercato/kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { clientAddress } from '../domain/client-address.ts';
-import { rateLimitKey } from '../domain/routes.ts';
+import { isSignedCallback, rateLimitKey } from '../domain/routes.ts';
 import { VerifiedTokenCache } from '../domain/token-cache.ts';
 
 export interface RateLimitOptions {
@@ -78,6 +78,7 @@ async function gatewayRateLimit(app: FastifyInstance, opts: RateLimitOptions): P
     redis,
     nameSpace: opts.prefix,
     keyGenerator: clientKey,
+    allowList: (request) => isSignedCallback(request.method, request.url),
     max: (_request, key) => (key.startsWith('user:') ? opts.userMax : opts.ipMax),
     timeWindow: opts.windowMs,
     skipOnError: opts.failOpen,
