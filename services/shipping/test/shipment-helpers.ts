@@ -1,73 +1,33 @@
-// Set-up for the shipments, tracking, webhook and returns tests: the real app on an isolated schema and
-// a unique exchange, a local token signer, an in-process carrier (tests say how it answers), events as
-// orders and inventory publish them, signed webhooks, and the outbox read back.
+// Set-up for the shipments, tracking, webhook and returns tests, on the common one (helpers.ts: the real
+// app on an isolated schema and a unique exchange, a local token signer): an in-process carrier (tests
+// say how it answers), events as orders and inventory publish them, signed webhooks, the outbox read back.
 import type { OrderConfirmed, StockReserved } from '@mercato/contracts';
-import { loadConfig } from '@mercato/kit';
 import { type Envelope, envelope } from '@mercato/messaging';
-import {
-  deleteConsumerTopology,
-  eventually,
-  isolatedSchema,
-  publishEvents,
-  TEST_AMQP_URL,
-  TEST_DATABASE_URL,
-  TEST_REDIS_URL,
-  testAuth,
-  uniqueName,
-} from '@mercato/testing';
+import { eventually } from '@mercato/testing';
 import { uuidv7 } from 'uuidv7';
-import { buildApp } from '../src/app.ts';
 import type { BookingOutcome, Carrier, CarrierParcel, CarrierStatus } from '../src/carrier/carrier.ts';
 import { signWebhook } from '../src/carrier/webhook-signature.ts';
-import { type Config, configSchema } from '../src/config.ts';
+import type { Config } from '../src/config.ts';
+import { setup as baseSetup } from './helpers.ts';
 
 interface Tap {
   teardown(fn: () => unknown): void;
 }
 
-const RETRY_DELAYS_MS = [200, 500];
-// The service's consumers (the products one is the rates part's): their queues go with the test.
-const CONSUMERS = ['shipping.orders', 'shipping.stock', 'shipping.products'];
 export const WEBHOOK_SECRET = 'test-carrier-webhook-secret-0123456789';
 export const PROBLEM = 'application/problem+json; charset=utf-8';
 
-export function shipmentsConfig(schema: string, exchange: string, overrides: Partial<Config> = {}): Config {
-  return {
-    // Every key's default first (a key added to config.ts later is there too), then the tests' values.
-    ...loadConfig(configSchema, {
-      DATABASE_URL: TEST_DATABASE_URL,
-      AMQP_URL: TEST_AMQP_URL,
-      REDIS_URL: TEST_REDIS_URL,
-      JWKS_URL: 'http://127.0.0.1:1/unused',
-    }),
-    // Nothing listens there: quotes are not what these tests are about.
-    CATALOG_URL: 'http://127.0.0.1:1',
-    HOST: '127.0.0.1',
-    PORT: 0,
-    LOG_LEVEL: 'silent',
-    DATABASE_URL: TEST_DATABASE_URL,
-    DATABASE_SCHEMA: schema,
-    DATABASE_POOL_MAX: 10,
-    AMQP_URL: TEST_AMQP_URL,
-    AMQP_EXCHANGE: exchange,
-    REDIS_URL: TEST_REDIS_URL,
-    JWKS_URL: 'http://127.0.0.1:1/unused',
-    CONSUMER_RETRY_DELAYS_MS: RETRY_DELAYS_MS.join(','),
-    SHIPPING_CURRENCY: 'EUR',
-    FREE_SHIPPING_THRESHOLD: '50.00',
-    DEFAULT_WEIGHT_GRAMS: 500,
-    QUOTE_TTL_MINUTES: 60,
-    RETURN_WINDOW_DAYS: 30,
-    BOOKING_POLL_INTERVAL_MS: 50,
-    BOOKING_RETRY_BASE_MS: 50,
-    BOOKING_RETRY_MAX_MS: 200,
-    STORE_COUNTRY: 'DE',
-    CARRIER_URL: 'http://127.0.0.1:1',
-    CARRIER_TIMEOUT_MS: 1_000,
+/** What these tests run with over the defaults: quick booking retries, a known webhook secret. */
+function shipmentsEnv(overrides: Partial<Config>): Record<string, string> {
+  const env: Record<string, string> = {
+    BOOKING_POLL_INTERVAL_MS: '50',
+    BOOKING_RETRY_BASE_MS: '50',
+    BOOKING_RETRY_MAX_MS: '200',
+    CARRIER_TIMEOUT_MS: '1000',
     CARRIER_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    WEBHOOK_TOLERANCE_SECONDS: 300,
-    ...overrides,
   };
+  for (const [key, value] of Object.entries(overrides)) env[key] = String(value);
+  return env;
 }
 
 /** A carrier in this process: books each reference once (same reference, same tracking number). */
@@ -114,42 +74,20 @@ export const ADDRESS = {
   country: 'DE',
 };
 
+/** The common set-up (helpers.ts) with the carrier in this process and the actors these tests use. */
 export async function setup(t: Tap, overrides: Partial<Config> = {}) {
-  const schema = await isolatedSchema(t, 't_ship');
-  const exchange = uniqueName('t_ship_ex');
-  const auth = await testAuth();
-  const config = shipmentsConfig(schema, exchange, overrides);
   const carrier = testCarrier();
-  const app = await buildApp(config, {
-    jwks: auth.jwks,
-    retryDelaysMs: RETRY_DELAYS_MS,
-    carrier: carrier.carrier,
-  });
-  t.teardown(async () => {
-    await app.close();
-    await deleteConsumerTopology(exchange, CONSUMERS, RETRY_DELAYS_MS);
-  });
-  const user = async (role: 'customer' | 'admin' = 'customer') => {
-    const id = uuidv7();
-    return { id, token: await auth.sign({ sub: id, role }), headers: {} as Record<string, string> };
-  };
+  const base = await baseSetup(t, { env: shipmentsEnv(overrides), deps: { carrier: carrier.carrier } });
+  const { app, schema, publish, handled } = base;
   const withHeaders = async (role: 'customer' | 'admin' = 'customer') => {
-    const u = await user(role);
-    u.headers = { authorization: `Bearer ${u.token}` };
-    return u;
+    const u = await base.user(role);
+    return { ...u, headers: { authorization: `Bearer ${u.token}` } as Record<string, string> };
   };
   const customer = await withHeaders();
   const other = await withHeaders();
   const admin = await withHeaders('admin');
   const sql = <R = any>(query: string, params: unknown[] = []) =>
     app.orm.em.fork().execute(query, params) as Promise<R[]>;
-
-  const publish = (...events: Envelope[]) => publishEvents(exchange, events);
-  const handled = (event: Envelope) =>
-    eventually(async () => {
-      const rows = await sql(`select 1 from "${schema}".inbox where message_id = ?`, [event.id]);
-      if (rows.length === 0) throw new Error(`${event.type} ${event.id} not handled yet`);
-    });
 
   const store = (code: string): TestStore => ({
     storeId: uuidv7(),
@@ -324,10 +262,10 @@ export async function setup(t: Tap, overrides: Partial<Config> = {}) {
 
   return {
     app,
-    auth,
+    auth: base.auth,
     schema,
-    exchange,
-    config,
+    exchange: base.exchange,
+    config: base.config,
     carrier,
     customer,
     other,
