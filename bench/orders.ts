@@ -72,6 +72,7 @@ async function main() {
     confirmedAt.clear();
 
     const dbBefore = await databaseWork();
+    const tablesBefore = await tableWork();
     const cpuBefore = cpuSeconds(system.services);
     const infraBefore = infraCpuSeconds();
     const benchBefore = process.cpuUsage();
@@ -119,6 +120,7 @@ async function main() {
     // second: let both settle before reading them.
     await new Promise((r) => setTimeout(r, 2000));
     const dbAfter = await databaseWork();
+    const tablesAfter = await tableWork();
     const confirmTimes: number[] = [];
     let lastConfirm = started;
     for (const [id, t0] of placedAt) {
@@ -166,6 +168,19 @@ async function main() {
         `${perOrder('read')} rows read, ${perOrder('walRecords')} WAL records, ${perOrder('walBytes')} WAL bytes ` +
         `(autovacuum ${dbAfter.autovacuum})`,
     );
+    // Which tables that work lands on: the first place to look when a change costs throughput.
+    const byTable = [...tablesAfter]
+      .map(([table, after]) => {
+        const before = tablesBefore.get(table) ?? { written: 0, read: 0, statements: 0 };
+        const per = (k: 'written' | 'read' | 'statements') => (after[k] - before[k]) / placedAt.size;
+        return { table, written: per('written'), read: per('read'), scans: per('statements') };
+      })
+      .filter((t) => t.written >= 0.05 || t.scans >= 0.05)
+      .sort((a, b) => b.written - a.written || b.scans - a.scans);
+    console.log('per order, by table (rows written / scans / rows read):');
+    for (const t of byTable) {
+      console.log(`  ${t.table.padEnd(28)} ${t.written.toFixed(2).padStart(6)} ${t.scans.toFixed(2).padStart(6)} ${t.read.toFixed(1).padStart(8)}`);
+    }
 
     const tps = pgbench();
     if (tps) {
@@ -176,6 +191,25 @@ async function main() {
     }
   } finally {
     await system.stop();
+  }
+}
+
+/** Rows written (inserted + updated + deleted) and read so far per table name, summed over schemas. */
+async function tableWork(): Promise<Map<string, { written: number; read: number; statements: number }>> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `select relname, sum(n_tup_ins + n_tup_upd + n_tup_del) as written,
+              sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)) as read,
+              sum(coalesce(seq_scan, 0) + coalesce(idx_scan, 0)) as scans
+         from pg_stat_user_tables where relname not like 'pgbench%' group by relname`,
+    );
+    return new Map(
+      rows.map((r) => [r.relname, { written: Number(r.written), read: Number(r.read), statements: Number(r.scans) }]),
+    );
+  } finally {
+    await client.end();
   }
 }
 

@@ -84,8 +84,18 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
       unsubscribe = u;
     });
 
+  // Whether the last look found nothing to send. An idle relay looks with one plain statement (no
+  // BEGIN / COMMIT, no locks taken) and opens the claiming transaction only when a row is there:
+  // the empty polls of six services' relays were a seventh of every statement PostgreSQL ran
+  // under bench:orders, each of them three round trips.
+  let idle = false;
+
   /** Publishes one batch; returns how many rows it sent. */
   const drainOnce = async (): Promise<number> => {
+    if (idle) {
+      const { rows } = await pool.query(`select 1 from ${table} where sent_at is null limit 1`);
+      if (rows.length === 0) return 0;
+    }
     const client = await pool.connect();
     let failed = false;
     try {
@@ -95,6 +105,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
           where sent_at is null order by id limit $1 for update skip locked`,
         [batchSize],
       );
+      idle = rows.length === 0;
       if (rows.length === 0) {
         await client.query('commit');
         return 0;
