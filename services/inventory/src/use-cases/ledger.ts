@@ -9,7 +9,12 @@ import type { Envelope } from '@mercato/messaging';
 import { OptimisticLockError } from '@mikro-orm/core';
 import type { StockLevel } from '../domain/allocation.ts';
 import { type StockChanges, touchedProducts } from '../domain/stock-changes.ts';
-import { type NewReservation, readStock, writeIfUnchanged } from '../persistence/stock-ledger.ts';
+import {
+  type NewReservation,
+  readStock,
+  type StockRead,
+  writeIfUnchanged,
+} from '../persistence/stock-ledger.ts';
 
 export interface LedgerDeps {
   /** in-process tries of one optimistic write before the message goes the consumer's retry way */
@@ -41,11 +46,13 @@ export async function optimistically<T>(
   deps: LedgerDeps,
   productIds: Iterable<string>,
   decide: (rows: StockLevel[], stores: ReadonlyMap<string, AllocatedStore>) => Decision<T>,
+  /** rows of these products already read in this transaction (readOrderAndStock): the first try's */
+  firstRead?: StockRead,
 ): Promise<Decision<T> & { rows: StockLevel[] }> {
   const ids = [...new Set(productIds)];
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
-    const read = await readStock(em, ids);
+    const read = attempt === 1 && firstRead ? firstRead : await readStock(em, ids);
     const { rows } = read;
     const decision = decide(rows, read.stores);
     // Nothing to write (a decision deferred by its caller): no round trip.

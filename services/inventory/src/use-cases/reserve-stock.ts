@@ -15,7 +15,7 @@ import {
   lockOrder,
   type NewReservation,
   NOTHING_READ,
-  readOrderState,
+  readOrderAndStock,
   setReservationStatus,
   writeIfUnchanged,
 } from '../persistence/stock-ledger.ts';
@@ -35,7 +35,12 @@ export async function reserveStock(
   const { order, causationId } = input;
   const meta = { source: SOURCE, correlationId: order.orderId, causationId };
   await lockOrder(em, order.orderId);
-  const state = await readOrderState(em, order.orderId);
+  // The order's state and the stock of its products in one read: the first decision is made on it.
+  const { state, stock } = await readOrderAndStock(
+    em,
+    order.orderId,
+    order.lines.map((l) => l.productId),
+  );
   // This revision was answered (a redelivery under a new id), or a newer one already replaced it.
   if (state.lastRevision !== null && state.lastRevision >= order.revision) return;
   const reservation = (status: NewReservation['status'], reason: string | null): NewReservation => ({
@@ -108,7 +113,13 @@ export async function reserveStock(
       events: [envelope('stock.reserved', data, meta), ...lowStockEvents(rows, changes, causationId)],
     };
   };
-  const first = await optimistically(em, deps, productIds, (rows, stores) => decide(rows, stores, true));
+  const first = await optimistically(
+    em,
+    deps,
+    productIds,
+    (rows, stores) => decide(rows, stores, true),
+    stock,
+  );
   if (!first.outcome.ok) {
     // Short: the holds of orders whose payment was declined yield (reclaim-declined-holds.ts), then
     // the order is decided for good. Only this path pays the extra round trips.
