@@ -1,11 +1,23 @@
 // One MikroORM per service, bound to the service's own PostgreSQL schema. The same entities and the
 // same (unqualified) migrations serve `identity` in production and `t_abc123` in a test: the schema
 // is configuration, never code.
+//
+// Who migrates (DATABASE_MIGRATIONS, `migrations` below):
+// - 'startup' (default): every start creates the schema if missing and runs pending migrations under
+//   an advisory lock — one role does everything (development, tests, `npm start`).
+// - 'only': the same, then grants the runtime role (DATABASE_RUNTIME_ROLE) its data rights; run by a
+//   role that owns the schema, as a migrate step (Kubernetes init container) before the service.
+// - 'off': no DDL at all — no CREATE SCHEMA, no tracking table, no migration; the start fails with
+//   MigrationsError naming the schema and its pending migrations if the migrate step has not run.
+//   This is how a service runs with a role that may only read and write rows (grants.ts).
+// Nothing else at run time does DDL: the messaging tables (outbox, inbox) are migrations too, and
+// the broker's topology lives in RabbitMQ.
 import type { AnyEntity, EntityClass, EntitySchema, MigrationObject } from '@mikro-orm/core';
 import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { releaseBrokenClients } from './broken-connections.ts';
+import { grantRuntimeRole, IDENTIFIER, quote } from './grants.ts';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
 export { MikroORM };
@@ -22,13 +34,40 @@ export interface CreateOrmOptions {
   debug?: boolean;
   /** connection pool size (default 10) */
   poolMax?: number;
+  /** DATABASE_MIGRATIONS: 'startup' (default) and 'only' migrate; 'off' only checks (see the top) */
+  migrationsMode?: MigrationsMode;
+  /** DATABASE_RUNTIME_ROLE: granted data rights on the schema after migrating (grants.ts) */
+  runtimeRole?: string;
 }
 
-const quote = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
+export type MigrationsMode = 'startup' | 'only' | 'off';
 
-/** Creates the schema if missing, runs pending migrations into it, and returns the ORM. */
+/** The schema is not migrated (mode 'off'), or migrating it failed (mode 'only'): one line that says what to do. */
+export class MigrationsError extends Error {
+  override name = 'MigrationsError';
+}
+
+/**
+ * Creates the schema if missing, runs pending migrations into it, and returns the ORM; with
+ * `migrationsMode: 'off'`, only checks that nothing is pending (no DDL).
+ */
 export async function createOrm(opts: CreateOrmOptions): Promise<MikroORM> {
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(opts.schema)) {
+  return (await openOrm(opts)).orm;
+}
+
+/**
+ * DATABASE_MIGRATIONS=only: migrates the schema, grants the runtime role, closes the ORM, and
+ * returns the names of the migrations it ran.
+ */
+export async function migrateDatabase(opts: Omit<CreateOrmOptions, 'migrationsMode'>): Promise<string[]> {
+  const { orm, applied } = await openOrm({ ...opts, migrationsMode: 'only' });
+  await orm.close(true);
+  return applied;
+}
+
+async function openOrm(opts: CreateOrmOptions): Promise<{ orm: MikroORM; applied: string[] }> {
+  const mode = opts.migrationsMode ?? 'startup';
+  if (!IDENTIFIER.test(opts.schema)) {
     throw new Error(`createOrm: schema must match [a-z_][a-z0-9_]* (got ${JSON.stringify(opts.schema)})`);
   }
   const list = Array.isArray(opts.migrations) ? opts.migrations : undefined;
@@ -63,29 +102,60 @@ export async function createOrm(opts: CreateOrmOptions): Promise<MikroORM> {
     },
   });
   try {
-    await migrate(orm, opts.url, opts.schema);
+    if (mode === 'off') {
+      await assertMigrated(orm, opts.schema, list);
+      return { orm, applied: [] };
+    }
+    return { orm, applied: await migrate(orm, opts.url, opts.schema, opts.runtimeRole) };
   } catch (err) {
     await orm.close(true);
+    if (mode === 'only' && !(err instanceof MigrationsError)) {
+      const why = String((err as Error)?.message ?? err).split('\n')[0];
+      throw new MigrationsError(`migrating schema "${opts.schema}" failed: ${why}`, { cause: err });
+    }
     throw err;
   }
-  return orm;
 }
 
 /**
  * Two replicas may start at once: an advisory lock per schema (held on a connection of its own,
  * since the migrator uses pooled connections) lets one of them migrate while the other waits.
  */
-async function migrate(orm: MikroORM, url: string, schema: string): Promise<void> {
+async function migrate(orm: MikroORM, url: string, schema: string, runtimeRole?: string): Promise<string[]> {
   const lock = new pg.Client({ connectionString: url });
   ignoreDrops(lock);
   await lock.connect();
   try {
     await lock.query('select pg_advisory_lock(hashtext($1))', [`mercato.migrate.${schema}`]);
-    await lock.query(`create schema if not exists ${quote(schema)}`);
-    await orm.migrator.up();
+    // Looked up first: CREATE SCHEMA IF NOT EXISTS checks the CREATE right on the database before it
+    // looks, so it would fail for an owner role whose schema a DBA created beforehand.
+    const { rowCount } = await lock.query('select 1 from pg_namespace where nspname = $1', [schema]);
+    if (!rowCount) await lock.query(`create schema ${quote(schema)}`);
+    const applied = await orm.migrator.up();
+    if (runtimeRole) await grantRuntimeRole(lock, schema, runtimeRole);
+    return applied.map((m) => m.name);
   } finally {
     await lock.end(); // ends the session, which releases the advisory lock
   }
+}
+
+/**
+ * DATABASE_MIGRATIONS=off: reads the tracking table (the runtime role may SELECT it) and compares it
+ * with the service's migrations. The migrator's own checks would create the tracking table when it
+ * is missing, so that case is looked up here first.
+ */
+async function assertMigrated(orm: MikroORM, schema: string, list?: MigrationObject[]): Promise<void> {
+  const [found] = await orm.em
+    .fork()
+    .execute('select to_regclass(?) is not null as tracked', [`${quote(schema)}.mikro_orm_migrations`]);
+  let pending: string[];
+  if (found?.tracked) pending = (await orm.migrator.getPending()).map((m) => m.name);
+  else pending = list ? list.map((m) => m.name) : ['all (the schema has never been migrated)'];
+  if (pending.length === 0) return;
+  throw new MigrationsError(
+    `schema "${schema}" has ${pending.length} pending migration(s): ${pending.join(', ')}; ` +
+      'DATABASE_MIGRATIONS=off does not migrate: run the migrate init container (DATABASE_MIGRATIONS=only) first',
+  );
 }
 
 /**
@@ -111,3 +181,4 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
 
 export { type AfterCommit, afterCommitHooks } from './after-commit.ts';
 export { deleteExpiredRows, type ExpiryOptions } from './expiry.ts';
+export { runtimeGrants } from './grants.ts';

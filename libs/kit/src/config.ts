@@ -9,6 +9,14 @@ export const baseConfigSchema = Type.Object({
   PORT: Type.Integer({ minimum: 0, maximum: 65535 }),
   LOG_LEVEL: Type.Enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], { default: 'info' }),
   DATABASE_URL: Type.String({ minLength: 1 }),
+  /**
+   * Who runs the schema's migrations: 'startup' (each start, under an advisory lock), 'only' (migrate,
+   * grant DATABASE_RUNTIME_ROLE, exit 0: the migrate init container) or 'off' (no DDL; the start
+   * fails if migrations are pending). See @mercato/db.
+   */
+  DATABASE_MIGRATIONS: Type.Optional(Type.Enum(['startup', 'only', 'off'], { default: 'startup' })),
+  /** The data-only role that 'only' (and 'startup') grants row rights on the schema to. */
+  DATABASE_RUNTIME_ROLE: Type.Optional(Type.String({ pattern: '^[a-z_][a-z0-9_]{0,62}$' })),
   AMQP_URL: Type.String({ minLength: 1 }),
   AMQP_EXCHANGE: Type.String({ minLength: 1, default: 'mercato' }),
   REDIS_URL: Type.String({ minLength: 1 }),

@@ -25,7 +25,7 @@ import { dataExceptionProblem, isDataException } from './database-errors.ts';
 import { onClientError, onFrameworkError } from './framework-errors.ts';
 import { guardJsonDepth } from './hostile-input.ts';
 import { markAdminOnlyRoute } from './http.ts';
-import { metricsPlugin } from './metrics.ts';
+import { metricsPlugin, ProbeLogController } from './metrics.ts';
 import { HttpProblem, PROBLEM_BASE, type ProblemBody, problems } from './problems.ts';
 import { redactSecretQuery } from './redact.ts';
 import { addResponseCheck, responseCheckEnabled } from './response-check.ts';
@@ -98,6 +98,8 @@ export async function createService(opts: ServiceOptions): Promise<App> {
         return isSpanContextValid(ctx) ? { traceId: ctx.traceId, spanId: ctx.spanId } : {};
       },
     },
+    // Probes' request lines at debug, every other request's at info (metrics.ts).
+    logController: new ProbeLogController(),
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
     ...(opts.trustProxy === undefined ? {} : { trustProxy: opts.trustProxy }),
     genReqId: (req) => {
@@ -344,13 +346,24 @@ export async function runService(
   app: App,
   { host, port, graceMs = 20_000 }: { host: string; port: number; graceMs?: number },
 ): Promise<void> {
+  // Built with DATABASE_MIGRATIONS=only (@mercato/service): the migrations ran, and that was the whole
+  // job of this process (an init container). Exits explicitly: nothing may keep it waiting.
+  if ((app as unknown as Record<symbol, unknown>)[Symbol.for('mercato.migrate-only')]) {
+    await app.close();
+    await flushTelemetry();
+    process.exit(0);
+  }
   closeWithGrace({ delay: graceMs, logger: app.log }, async ({ signal, err }) => {
     if (err) app.log.error({ err }, 'fatal error, shutting down');
     else app.log.info({ signal }, 'shutting down');
     await app.close();
-    // Set by @mercato/kit/instrument when it was loaded: flush the last spans before exiting.
-    const flush = (globalThis as Record<symbol, unknown>)[Symbol.for('mercato.telemetry.shutdown')];
-    if (typeof flush === 'function') await (flush as () => Promise<void>)().catch(() => {});
+    await flushTelemetry();
   });
   await app.listen({ host, port });
+}
+
+/** Set by @mercato/kit/instrument when it was loaded: flushes the last spans before exiting. */
+async function flushTelemetry(): Promise<void> {
+  const flush = (globalThis as Record<symbol, unknown>)[Symbol.for('mercato.telemetry.shutdown')];
+  if (typeof flush === 'function') await (flush as () => Promise<void>)().catch(() => {});
 }

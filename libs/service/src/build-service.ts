@@ -4,8 +4,18 @@
 // consumers. The service's own part — plugins, routes, consumers, workers — goes in `setup`.
 // `app.close()` closes everything in reverse order of start; a failed start closes whatever it had
 // opened and rethrows.
+// DATABASE_MIGRATIONS=only turns the same start into the migrate step: migrate (and grant the runtime
+// role), then return an app that runService closes and exits 0 with — no Redis, broker or setup.
+import { hostname } from 'node:os';
 import type { EventMap } from '@mercato/contracts';
-import { type CreateOrmOptions, createOrm, type MikroORM } from '@mercato/db';
+import {
+  type CreateOrmOptions,
+  createOrm,
+  MigrationsError,
+  type MigrationsMode,
+  type MikroORM,
+  migrateDatabase,
+} from '@mercato/db';
 import { type App, createService, type ServiceOptions } from '@mercato/kit';
 import {
   Broker,
@@ -35,6 +45,10 @@ export interface ServiceConfig {
   DATABASE_SCHEMA?: string;
   /** default 10 */
   DATABASE_POOL_MAX?: number;
+  /** default 'startup'; see @mercato/db */
+  DATABASE_MIGRATIONS?: MigrationsMode;
+  /** granted row rights on the schema after migrating */
+  DATABASE_RUNTIME_ROLE?: string;
   AMQP_URL?: string;
   AMQP_EXCHANGE?: string;
   REDIS_URL?: string;
@@ -143,6 +157,61 @@ function required<K extends keyof ServiceConfig>(config: ServiceConfig, key: K, 
  */
 export async function buildService(opts: BuildServiceOptions): Promise<App> {
   const { config } = opts;
+  const mode = config.DATABASE_MIGRATIONS ?? 'startup';
+  try {
+    if (mode === 'only') return await migrateOnly(opts);
+    return await build(opts);
+  } catch (err) {
+    // The one line a misdeployed pod must show (the app's logger may not exist yet): in the app's
+    // log format, before the rethrow that ends the process.
+    if (err instanceof MigrationsError) logFatal(opts.name, config.LOG_LEVEL, err.message);
+    throw err;
+  }
+}
+
+/** Marks an app built with DATABASE_MIGRATIONS=only: runService closes it and exits 0 (@mercato/kit). */
+const MIGRATE_ONLY = Symbol.for('mercato.migrate-only');
+
+async function migrateOnly(opts: BuildServiceOptions): Promise<App> {
+  const { config } = opts;
+  let applied: string[] = [];
+  if (opts.database) {
+    applied = await migrateDatabase({
+      url: required(config, 'DATABASE_URL', 'a database'),
+      schema: required(config, 'DATABASE_SCHEMA', 'a database'),
+      entities: opts.database.entities,
+      migrations: opts.database.migrations,
+      runtimeRole: config.DATABASE_RUNTIME_ROLE,
+    });
+  }
+  // An app only to log in the service's format and to hand runService; it never listens.
+  const app = await createService({ name: opts.name, logLevel: config.LOG_LEVEL });
+  (app as unknown as Record<symbol, unknown>)[MIGRATE_ONLY] = true;
+  if (opts.database) {
+    app.log.info(
+      { schema: config.DATABASE_SCHEMA, applied, runtimeRole: config.DATABASE_RUNTIME_ROLE },
+      `migrated schema ${config.DATABASE_SCHEMA} (${applied.length} applied); DATABASE_MIGRATIONS=only: exiting`,
+    );
+  } else app.log.info('no database to migrate; DATABASE_MIGRATIONS=only: exiting');
+  return app;
+}
+
+/** One JSON line with the fields of the kit's logger (level, time, service, pid, hostname, msg). */
+function logFatal(name: string, logLevel: string, msg: string): void {
+  if (logLevel === 'silent') return; // fatal is the highest level: every other one shows it
+  const line = {
+    level: 'fatal',
+    time: new Date().toISOString(),
+    service: name,
+    pid: process.pid,
+    hostname: hostname(),
+    msg,
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
+
+async function build(opts: BuildServiceOptions): Promise<App> {
+  const { config } = opts;
   const messaging = opts.database !== undefined && opts.messaging !== false;
   if (opts.messaging === true && !opts.database)
     throw new Error('buildService: messaging needs a database (the outbox and inbox live there)');
@@ -164,6 +233,8 @@ export async function buildService(opts: BuildServiceOptions): Promise<App> {
         entities: opts.database.entities,
         migrations: opts.database.migrations,
         poolMax: config.DATABASE_POOL_MAX,
+        migrationsMode: config.DATABASE_MIGRATIONS,
+        runtimeRole: config.DATABASE_RUNTIME_ROLE,
       });
       orm = db;
       opened.push(() => db.close(true));
@@ -212,7 +283,7 @@ export async function buildService(opts: BuildServiceOptions): Promise<App> {
       broker = connected;
       opened.push(() => connected.close());
       if (opts.relay !== false) {
-        const relay = startOutboxRelay({ orm, broker, logger: log, ...opts.relay });
+        const relay = startOutboxRelay({ orm, broker, logger: log, metrics: app.metrics, ...opts.relay });
         opened.push(() => relay.stop());
       }
     }
@@ -241,6 +312,7 @@ export async function buildService(opts: BuildServiceOptions): Promise<App> {
           handlers,
           retryDelaysMs: consumeOpts?.retryDelaysMs ?? opts.consumers?.retryDelaysMs,
           prefetch: consumeOpts?.prefetch ?? opts.consumers?.prefetch,
+          metrics: app?.metrics,
         });
         stopOnClose(consumer);
         return consumer;
