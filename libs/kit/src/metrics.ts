@@ -1,4 +1,5 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { LogController } from 'fastify';
 import fp from 'fastify-plugin';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
 
@@ -6,6 +7,41 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** This app's Prometheus registry: services register their own metrics here. */
     metrics: Registry;
+  }
+}
+
+/**
+ * The orchestrator's and Prometheus' own requests. They are not traffic: counted in the request
+ * histogram they would meet any alert's traffic guard on an idle service and turn a /readyz 503 into
+ * a "5xx", and logged at info they are most of the log. (/livez and /healthz are both liveness names.)
+ */
+export const PROBE_ROUTES: ReadonlySet<string> = new Set(['/livez', '/healthz', '/readyz', '/metrics']);
+
+/** Whether `request` is a probe: by its route pattern, or its path when no route matched yet. */
+export function isProbe(request: Pick<FastifyRequest, 'routeOptions' | 'url'>): boolean {
+  const route = request.routeOptions?.url ?? request.url.split('?')[0] ?? '';
+  return PROBE_ROUTES.has(route);
+}
+
+/**
+ * Fastify's per-request log lines ("incoming request", "request completed"), at debug for probes:
+ * a kubelet probing every few seconds would otherwise write most of the info log. Failures of a
+ * probe (a readiness check's warning, an error) keep their own levels.
+ */
+export class ProbeLogController extends LogController {
+  override incomingRequest(request: FastifyRequest, reply: FastifyReply): void {
+    if (!isProbe(request)) super.incomingRequest(request, reply);
+    else if (!this.isLogDisabled(request)) request.log.debug({ req: request }, 'incoming request');
+  }
+
+  override requestCompleted(
+    error: Error | null | undefined,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): void {
+    if (error || !isProbe(request)) super.requestCompleted(error, request, reply);
+    else if (!this.isLogDisabled(request))
+      reply.log.debug({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
   }
 }
 
@@ -20,7 +56,7 @@ export const metricsPlugin = fp(
     collectDefaultMetrics({ register: registry });
     const duration = new Histogram({
       name: 'http_request_duration_seconds',
-      help: 'HTTP request duration in seconds, by route pattern',
+      help: 'HTTP request duration in seconds, by route pattern (probes and /metrics not included)',
       labelNames: ['method', 'route', 'status_code'] as const,
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers: [registry],
@@ -28,10 +64,10 @@ export const metricsPlugin = fp(
     app.decorate('metrics', registry);
 
     app.addHook('onResponse', async (request, reply) => {
+      if (isProbe(request)) return;
       // The pattern ('/orders/:id'), never the raw URL: one series per route, not per order id.
       // Unknown routes share one label so a scanner can't explode the series count.
       const route = request.routeOptions.url ?? 'unmatched';
-      if (route === '/metrics') return;
       duration.observe(
         { method: request.method, route, status_code: String(reply.statusCode) },
         reply.elapsedTime / 1000,

@@ -9,9 +9,11 @@ import { isConnectionError } from '@mercato/kit';
 import { OptimisticLockError } from '@mikro-orm/core';
 import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { Registry } from 'prom-client';
 import type { Broker, Logger } from './broker.ts';
 import { type Envelope, parseEnvelope } from './envelope.ts';
 import { claimInbox, inboxTable } from './inbox.ts';
+import { type ConsumeOutcome, consumerMetrics } from './metrics.ts';
 import { consumerTopology, declareConsumerTopology } from './topology.ts';
 import { contextFromHeaders } from './trace.ts';
 
@@ -41,6 +43,8 @@ export interface ConsumerOptions<M extends object = EventMap> {
   retryDelaysMs?: number[];
   /** default 20 */
   prefetch?: number;
+  /** The app's registry (`app.metrics`): messages_consumed_total and message_handling_seconds go there. */
+  metrics?: Registry;
 }
 
 /** Header names we set on retried and dead-lettered copies. */
@@ -94,6 +98,14 @@ export async function startConsumer<M extends object = EventMap>(
   let channel: Channel | undefined;
   let consumerTag: string | undefined;
   const inflight = new Set<Promise<void>>();
+  const metrics = opts.metrics ? consumerMetrics(opts.metrics) : undefined;
+  /** Counts what became of a delivery; `started` (ms): also how long it took, for those handled at all. */
+  const record = (type: string, outcome: ConsumeOutcome, started?: number) => {
+    if (!metrics) return;
+    metrics.consumed.inc({ queue: topo.queue, type, outcome });
+    if (started !== undefined)
+      metrics.handling.observe({ queue: topo.queue, type }, (performance.now() - started) / 1000);
+  };
   // The database is unreachable (a restart, a failover): warned once per outage, not per message.
   let databaseDown = false;
 
@@ -183,17 +195,24 @@ export async function startConsumer<M extends object = EventMap>(
   };
 
   const onMessage = async (ch: Channel, msg: ConsumeMessage) => {
+    const started = performance.now();
     const parsed = parseEnvelope(msg.content);
-    if (!parsed.ok) return deadLetter(ch, msg, parsed.reason, parsed.id);
+    if (!parsed.ok) {
+      // The routing key, not anything read from the body: the label stays one of the bound types.
+      record(routingKeyOf(msg), 'rejected');
+      return deadLetter(ch, msg, parsed.reason, parsed.id);
+    }
     const event = parsed.envelope;
     const valid = validateEvent(event.type, event.version, event.data);
-    if (!valid.ok)
+    if (!valid.ok) {
+      record(routingKeyOf(msg), 'rejected');
       return deadLetter(
         ch,
         msg,
         `contract ${event.type}@${event.version}: ${valid.errors.join('; ')}`,
         event.id,
       );
+    }
 
     const parent = contextFromHeaders(msg.properties.headers);
     const span = tracer.startSpan(
@@ -215,6 +234,7 @@ export async function startConsumer<M extends object = EventMap>(
       const outcome = await context.with(trace.setSpan(parent, span), () => handleInTransaction(event));
       span.setAttribute('mercato.inbox.duplicate', outcome === 'duplicate');
       ack(ch, msg);
+      record(event.type, outcome, started);
       if (databaseDown) {
         databaseDown = false;
         logger.info({ consumer: name }, 'database reachable again; messages handled');
@@ -222,7 +242,10 @@ export async function startConsumer<M extends object = EventMap>(
     } catch (err) {
       span.recordException(err as Error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
-      if (isConnectionError(err)) return await retryWhileDatabaseDown(ch, msg, event.id, err);
+      if (isConnectionError(err)) {
+        await retryWhileDatabaseDown(ch, msg, event.id, err);
+        return record(event.type, 'retried', started);
+      }
       const failed = Number(msg.properties.headers?.[HEADERS.attempt] ?? 0);
       const message = truncate(String((err as Error)?.message ?? err));
       if (failed < topo.retryQueues.length) {
@@ -238,8 +261,10 @@ export async function startConsumer<M extends object = EventMap>(
           { [HEADERS.attempt]: failed + 1, [HEADERS.lastError]: message },
           retry.exchange,
         );
+        record(event.type, 'retried', started);
       } else {
         await deadLetter(ch, msg, `handler failed after ${failed + 1} attempts: ${message}`, event.id);
+        record(event.type, 'dead_lettered', started);
       }
     } finally {
       span.end();

@@ -4,7 +4,9 @@
 // and the rows simply wait. Publishing a batch and waiting for its confirms once is what makes it fast.
 import type { MikroORM } from '@mercato/db';
 import pg from 'pg';
+import type { Registry } from 'prom-client';
 import type { Broker, Logger, OutgoingMessage } from './broker.ts';
+import { outboxMetrics } from './metrics.ts';
 import { contextFromHeaders } from './trace.ts';
 
 export interface OutboxRelayOptions {
@@ -20,6 +22,11 @@ export interface OutboxRelayOptions {
    * partial index costs ~0.1 ms; a busy relay does not sleep between full batches.
    */
   pollIntervalMs?: number;
+  /**
+   * The app's registry (`app.metrics`): outbox_published_total, and the gauges outbox_pending_rows
+   * and outbox_oldest_pending_seconds, read from the outbox when Prometheus scrapes.
+   */
+  metrics?: Registry;
 }
 
 const silent: Logger = { info() {}, warn() {}, error() {} };
@@ -58,6 +65,23 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
   pool.on('connect', (client) =>
     client.on('error', (err) => logger.debug?.({ err }, 'outbox relay: database connection failed')),
   );
+
+  // The backlog, at scrape time only: the partial index holds just the unsent rows, and ids are
+  // uuidv7 (time-ordered), so the oldest is its first entry. Nothing is added to the relay's loop.
+  const metrics = opts.metrics
+    ? outboxMetrics(
+        opts.metrics,
+        async () => {
+          const { rows } = await pool.query<{ pending: number; oldest: number }>(
+            `select (select count(*) from ${table} where sent_at is null)::int as pending,
+                    coalesce(extract(epoch from now() - (select created_at from ${table}
+                      where sent_at is null order by id limit 1)), 0)::float8 as oldest`,
+          );
+          return { pending: rows[0]!.pending, oldestSeconds: Math.max(0, rows[0]!.oldest) };
+        },
+        logger,
+      )
+    : undefined;
 
   let running = true;
   let wakeUp: (() => void) | undefined;
@@ -136,6 +160,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
         rows.map((r) => r.id),
       ]);
       await client.query('commit');
+      metrics?.published.inc(rows.length);
       return rows.length;
     } catch (err) {
       failed = true;
@@ -182,6 +207,7 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
       unsubscribe?.();
       wakeUp?.();
       await loop;
+      metrics?.remove();
       await pool.end();
     },
   };

@@ -5,6 +5,7 @@ import { migrations } from '../migrations/index.ts';
 import type { Config } from './config.ts';
 import { registerConsumers } from './consumers/index.ts';
 import { entities } from './persistence/entities.ts';
+import { installInvoiceMetrics } from './persistence/invoice-metrics.ts';
 import invoicing from './plugins/invoicing.ts';
 import creditNotesRoutes from './routes/credit-notes/index.ts';
 import invoicesRoutes from './routes/invoices/index.ts';
@@ -30,6 +31,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
       description: 'Invoices and credit notes with gapless numbers, as JSON and PDF',
     },
     async setup(ctx) {
+      // Before the consumers and routes that issue: every committed invoice and credit note is counted.
+      installInvoiceMetrics(ctx.orm, ctx.app.metrics);
       await ctx.app.register(invoicing, { issuerName: config.INVOICE_ISSUER_NAME });
       await ctx.app.register(invoicesRoutes, { prefix: '/invoices' });
       // A static segment: it wins over /invoices/{id} whatever the order of registration.

@@ -7,6 +7,7 @@ import { registerConsumers } from './consumers/index.ts';
 import type { AddressBook } from './domain/address.ts';
 import type { QuoteBook } from './domain/shipping.ts';
 import { entities } from './persistence/entities.ts';
+import { installOrderMetrics } from './persistence/order-metrics.ts';
 import addressBook from './plugins/address-book.ts';
 import orderUseCases from './plugins/order-use-cases.ts';
 import shippingQuotes from './plugins/shipping-quotes.ts';
@@ -34,6 +35,8 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
     openapi: { description: 'Orders: placement, status, lines, history' },
     async setup(ctx) {
       const { app, orm, logger } = ctx;
+      // Before anything that writes orders: every committed change from here on is counted.
+      installOrderMetrics(orm, app.metrics, logger);
       await app.register(addressBook, {
         book: deps.addressBook,
         identityUrl: config.IDENTITY_URL,

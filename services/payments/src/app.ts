@@ -4,6 +4,7 @@ import type { JSONWebKeySet } from 'jose';
 import { migrations } from '../migrations/index.ts';
 import type { Config } from './config.ts';
 import { registerConsumers } from './consumers/index.ts';
+import { paymentMetrics } from './domain/payment-metrics.ts';
 import { httpPaymentProvider, type PaymentProvider } from './domain/provider.ts';
 import { entities } from './persistence/entities.ts';
 import { paymentKeys } from './persistence/idempotency.ts';
@@ -48,6 +49,7 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         retryBaseMs: config.PAYMENT_RETRY_BASE_MS,
         pollMs: config.PAYMENT_WORKER_POLL_MS,
         leaseMs: config.PAYMENT_PROVIDER_TIMEOUT_MS + 5_000,
+        metrics: paymentMetrics(app.metrics),
       });
       // Registered before the consumers, so stopped after them: no new work, then it finishes the
       // provider calls in flight.

@@ -9,6 +9,7 @@ import { creditNoteLines, creditNoteTotal, formatCreditNoteNumber } from '../dom
 import { InvoiceError, invoiceYear } from '../domain/invoice-rules.ts';
 import { insertCreditNote, loadCreditState, takeCreditNoteNumber } from '../persistence/credit-notes.ts';
 import type { CreditNote } from '../persistence/entities.ts';
+import { countCreditNoteIssued } from '../persistence/invoice-metrics.ts';
 import { OrderNotKnownYet } from './record-payment.ts';
 
 export type CreditResult =
@@ -84,5 +85,6 @@ export async function issueCreditNote(
     },
     [envelope('credit_note.issued', data, { source: 'invoices', correlationId: ret.orderId, causationId })],
   );
+  countCreditNoteIssued(em);
   return { kind: 'issued', creditNote };
 }

@@ -14,6 +14,7 @@ import {
   invoiceYear,
 } from '../domain/invoice-rules.ts';
 import type { Invoice } from '../persistence/entities.ts';
+import { countInvoiceIssued } from '../persistence/invoice-metrics.ts';
 import {
   insertInvoice,
   isDuplicateInvoice,
@@ -85,6 +86,7 @@ export async function issueInvoice(
     },
     [envelope('invoice.issued', data, { source: 'invoices', correlationId: orderId, causationId })],
   );
+  countInvoiceIssued(em);
   return { kind: 'issued', invoice };
 }
 

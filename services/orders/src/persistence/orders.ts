@@ -22,6 +22,7 @@ import type { Cause, ItemFields, OrderFields } from '../domain/order.ts';
 import { shippingColumns } from '../domain/shipping.ts';
 import { assertTransition, type OrderStatus } from '../domain/status.ts';
 import { Order, OrderItem, StatusChange } from './entities.ts';
+import { countPlaced, countTransition } from './order-metrics.ts';
 import { schemaOf } from './sql.ts';
 
 export interface Placement<V> {
@@ -105,6 +106,7 @@ export async function insertPlacement<V>(em: EntityManager, p: Placement<V>): Pr
       ...key.params,
     ],
   );
+  countPlaced(em);
 }
 
 export async function findOrderForUpdate(em: EntityManager, id: string): Promise<Order | null> {
@@ -157,6 +159,7 @@ interface ConfirmedRow {
   shipping_quote_id: string | null;
   shipping_level: ServiceLevel | null;
   shipping_amount: string | null;
+  created_at: Date | string;
   item_id: string | null;
   product_id: string;
   product_name: string;
@@ -194,7 +197,7 @@ export async function confirmPaid(
          payment_failed_at = null, payment_failure_reason = null, version = version + 1
        where id = ? and status = 'PENDING' and revision <= ?
        returning id, user_id, revision, total_amount, currency, shipping_address, shipping_quote_id,
-         shipping_level, shipping_amount
+         shipping_level, shipping_amount, created_at
      ), history as (
        insert into ${s}.order_status_history (id, order_id, from_status, to_status, at, cause)
        select ?, id, 'PENDING', 'CONFIRMED', ?::timestamptz, ? from confirmed
@@ -207,6 +210,7 @@ export async function confirmPaid(
   );
   const order = rows[0];
   if (!order) return false;
+  countTransition(em, { from: 'PENDING', to: 'CONFIRMED', createdAt: new Date(order.created_at) });
   const items: ItemFields[] = rows.flatMap((r) =>
     r.item_id === null
       ? []
@@ -292,6 +296,12 @@ export async function transition(
   order.status = to;
   order.updatedAt = now;
   recordStatusChange(em, order.id, from, to, cause.cause, now);
+  countTransition(em, {
+    from,
+    to,
+    createdAt: order.createdAt,
+    cancelReason: to === 'CANCELLED' ? (cause.cancelReason ?? 'admin') : undefined,
+  });
   const meta = cause.causationId ? { causationId: cause.causationId } : {};
   switch (to) {
     case 'CANCELLED': {

@@ -3,6 +3,7 @@
 import type { MikroORM } from '@mercato/db';
 import { isCancellable, type OrderStatus } from '../domain/status.ts';
 import type { Order, OrderItem } from '../persistence/entities.ts';
+import { countTransition } from '../persistence/order-metrics.ts';
 import {
   emitCancelled,
   findOrderForUpdate,
@@ -57,7 +58,11 @@ export function deleteOrder(orm: MikroORM, change: OrderChange): Promise<void> {
     const order = visibleOrder(await findOrderForUpdate(em, change.orderId), change.user);
     change.ifMatch(order.version);
     // Inventory still holds a reservation and payments may have captured: let them undo it.
-    if (isCancellable(order.status)) emitCancelled(em, order, 'admin', order.status);
+    if (isCancellable(order.status)) {
+      emitCancelled(em, order, 'admin', order.status);
+      // Announced as cancelled, so counted as one (the funnel's placed = confirmed + cancelled + …).
+      countTransition(em, { from: order.status, to: 'CANCELLED', cancelReason: 'admin' });
+    }
     removeOrder(em, order);
   });
 }

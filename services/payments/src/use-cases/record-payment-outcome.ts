@@ -4,6 +4,7 @@
 import { normalizeAmount } from '@mercato/contracts';
 import type { MikroORM } from '@mercato/db';
 import { paymentOutcome } from '../domain/events.ts';
+import type { PaymentMetrics } from '../domain/payment-metrics.ts';
 import { type PaymentResult, refundsDue } from '../domain/payment-rules.ts';
 import type { Payment } from '../persistence/entities.ts';
 import { findPaymentOrFail, lateCaptureCheck, recordOutcome } from '../persistence/payments.ts';
@@ -19,16 +20,19 @@ export async function recordPaymentOutcome(
   orm: MikroORM,
   payment: Payment,
   result: PaymentResult,
+  metrics?: PaymentMetrics,
 ): Promise<boolean> {
   const event = paymentOutcome(payment, result);
   // A failure needs nothing more, and one statement is atomic without a transaction around it.
   if (result.status === 'failed') {
-    await recordOutcome(orm.em.fork(), payment.id, result, event);
+    if (await recordOutcome(orm.em.fork(), payment.id, result, event)) metrics?.payment(result);
     return false;
   }
   let refundDue = false;
+  let recorded = false;
   await orm.em.fork().transactional(async (em) => {
     if (!(await recordOutcome(em, payment.id, result, event))) return; // another worker recorded it first
+    recorded = true;
     // The payment row is updated (and locked) BEFORE the cancellation is read — by a later
     // statement, so with a snapshot taken after any wait for that lock; the order.cancelled handler
     // records the cancellation BEFORE it locks the payments. Whichever commits second sees the
@@ -51,5 +55,7 @@ export async function recordPaymentOutcome(
       refundDue = true;
     }
   });
+  // Counted once committed: a transaction that failed above has thrown instead.
+  if (recorded) metrics?.payment(result);
   return refundDue;
 }

@@ -3,6 +3,7 @@
 import type { MikroORM } from '@mercato/db';
 import { addToOutbox } from '@mercato/messaging';
 import { paymentRefunded } from '../domain/events.ts';
+import type { PaymentMetrics } from '../domain/payment-metrics.ts';
 import { lockPayment } from '../persistence/payments.ts';
 import { lockRefund, releaseRefund } from '../persistence/refunds.ts';
 
@@ -11,10 +12,17 @@ export type RefundResult =
   | { status: 'failed'; reason: string };
 
 /** Only while the refund is still pending: one outcome, one event. */
-export async function recordRefundOutcome(orm: MikroORM, id: string, result: RefundResult): Promise<void> {
+export async function recordRefundOutcome(
+  orm: MikroORM,
+  id: string,
+  result: RefundResult,
+  metrics?: PaymentMetrics,
+): Promise<void> {
+  let recorded = false;
   await orm.em.fork().transactional(async (em) => {
     const refund = await lockRefund(em, id);
     if (refund?.status !== 'pending') return;
+    recorded = true;
     refund.status = result.status;
     refund.updatedAt = new Date();
     if (result.status === 'succeeded') {
@@ -27,4 +35,6 @@ export async function recordRefundOutcome(orm: MikroORM, id: string, result: Ref
     const payment = await lockPayment(em, refund.paymentId);
     if (payment) releaseRefund(payment, refund);
   });
+  // Counted once committed: a transaction that failed above has thrown instead.
+  if (recorded) metrics?.refund(result.status);
 }

@@ -28,6 +28,7 @@ import { normalizeAmount } from '@mercato/contracts';
 import type { MikroORM } from '@mercato/db';
 import { type DrainLoop, drainLoop, isConnectionError } from '@mercato/kit';
 import type { Logger } from '@mercato/messaging';
+import type { PaymentMetrics } from '../domain/payment-metrics.ts';
 import { type PaymentResult, refundKey, retryDelayMs } from '../domain/payment-rules.ts';
 import type { PaymentProvider, ProviderOutcome } from '../domain/provider.ts';
 import { Payment, Refund } from '../persistence/entities.ts';
@@ -47,6 +48,8 @@ export interface ProviderWorkerOptions {
   leaseMs: number;
   /** Charges handed off at commit that may be in flight at once (default 20); beyond, the poll's turn. */
   handOffLimit?: number;
+  /** payments_total and refunds_total (the app's registry); none in tests of the worker alone */
+  metrics?: PaymentMetrics;
 }
 
 const HAND_OFF_LIMIT = 20;
@@ -191,7 +194,7 @@ export class ProviderWorker {
 
   /** Records the outcome and its event (see recordPaymentOutcome); a late capture's refund is due at once. */
   async #finishPayment(payment: Payment, result: PaymentResult): Promise<void> {
-    if (await recordPaymentOutcome(this.#o.orm, payment, result)) this.kick();
+    if (await recordPaymentOutcome(this.#o.orm, payment, result, this.#o.metrics)) this.kick();
   }
 
   /** Calls the provider for a refund leased to this process (`tries` includes this call). */
@@ -236,6 +239,6 @@ export class ProviderWorker {
   }
 
   #finishRefund(id: string, result: RefundResult): Promise<void> {
-    return recordRefundOutcome(this.#o.orm, id, result);
+    return recordRefundOutcome(this.#o.orm, id, result, this.#o.metrics);
   }
 }
