@@ -97,6 +97,9 @@ async function storedDevelopmentKey(config: Config, generate: () => string): Pro
     entities,
     migrations,
     poolMax: 1,
+    // A runtime role without DDL rights (DATABASE_MIGRATIONS=off) must not migrate here either.
+    migrationsMode: config.DATABASE_MIGRATIONS === 'off' ? 'off' : 'startup',
+    runtimeRole: config.DATABASE_RUNTIME_ROLE,
   });
   try {
     return await developmentKeyPem(orm.em.fork(), generate);
