@@ -6,9 +6,9 @@ import path from 'node:path';
 import { stringify } from 'yaml';
 import { commandExists, run } from './exec.ts';
 import type { Rendered } from './helm.ts';
-import { parseYamlDocs, strip } from './objects.ts';
+import { type Obj, parseYamlDocs, strip } from './objects.ts';
 import { NAMESPACE, RELEASE, rel, repoRoot } from './repo.ts';
-import { begin, fail, note, pass } from './report.ts';
+import { begin, expectNone, fail, note, pass } from './report.ts';
 
 /** promtool: on PATH, $PROMTOOL, or Debian's prometheus package unpacked into the cache. */
 function obtainPromtool(): { bin?: string; why?: string } {
@@ -74,9 +74,21 @@ export function checkPromtool(
       const local = path.join(dir, 'alerts-test.yaml');
       fs.writeFileSync(local, stringify({ ...strip(test), rule_files: ['rules.yaml'] }));
       const t = run(bin, ['test', 'rules', local], { cwd: dir });
-      if (t.ok) pass(`promtool test rules (${rel(testFile)})`);
+      const cases = (test.tests ?? []).flatMap((c: Obj) => c.alert_rule_test ?? []);
+      if (t.ok) pass(`promtool test rules (${rel(testFile)}: ${cases.length} alert evaluations)`);
       else fail(`promtool test rules (${rel(testFile)})`, (t.stdout + t.stderr).trim());
-    }
+
+      // Every alert the chart renders is seen firing in some test (and so its labels and texts are
+      // pinned), not only staying silent.
+      const fired = new Set(
+        cases.filter((c: Obj) => (c.exp_alerts ?? []).length > 0).map((c: Obj) => c.alertname),
+      );
+      const alerts: string[] = rules[0]!.spec.groups.flatMap((g: Obj) =>
+        (g.rules ?? []).filter((x: Obj) => x.alert).map((x: Obj) => x.alert as string),
+      );
+      const untested = [...new Set(alerts)].filter((a) => !fired.has(a));
+      expectNone(`every alert (${new Set(alerts).size}) has a promtool test that fires it`, untested);
+    } else fail(`${rel(testFile)} exists`);
 
     if (dashboardExprs.length) {
       // Grafana's variables replaced by values, every query checked as a recording rule.
