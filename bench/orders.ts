@@ -179,7 +179,9 @@ async function main() {
       .sort((a, b) => b.written - a.written || b.scans - a.scans);
     console.log('per order, by table (rows written / scans / rows read):');
     for (const t of byTable) {
-      console.log(`  ${t.table.padEnd(28)} ${t.written.toFixed(2).padStart(6)} ${t.scans.toFixed(2).padStart(6)} ${t.read.toFixed(1).padStart(8)}`);
+      console.log(
+        `  ${t.table.padEnd(28)} ${t.written.toFixed(2).padStart(6)} ${t.scans.toFixed(2).padStart(6)} ${t.read.toFixed(1).padStart(8)}`,
+      );
     }
 
     const tps = pgbench();
@@ -206,7 +208,10 @@ async function tableWork(): Promise<Map<string, { written: number; read: number;
          from pg_stat_user_tables where relname not like 'pgbench%' group by relname`,
     );
     return new Map(
-      rows.map((r) => [r.relname, { written: Number(r.written), read: Number(r.read), statements: Number(r.scans) }]),
+      rows.map((r) => [
+        r.relname,
+        { written: Number(r.written), read: Number(r.read), statements: Number(r.scans) },
+      ]),
     );
   } finally {
     await client.end();
