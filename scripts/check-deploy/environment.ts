@@ -59,51 +59,73 @@ export async function checkEnvironment(render: Rendered): Promise<void> {
       fail(`${id(d)}: no services/${name}/src/config.ts exporting a config schema`);
       continue;
     }
-    const problems: string[] = [];
-    const env: Record<string, string> = { ...code.imageEnv };
-    for (const c of d.spec.template.spec.containers) {
-      for (const e of c.env ?? []) {
-        if (!(e.name in code.schema.properties) && !RUNTIME_ENV.test(e.name))
-          problems.push(`${e.name} is not a variable services/${name}/src/config.ts reads`);
-        if (e.value !== undefined) env[e.name] = String(e.value);
-        else if (e.valueFrom?.secretKeyRef) {
-          const { name: secretName, key } = e.valueFrom.secretKeyRef;
-          const secret = secrets.get(secretName);
-          if (!secret) {
-            // existingSecret: its values are unknown here, only their names are checked.
-            const format = code.schema.properties[e.name]?.format;
-            env[e.name] =
-              format === 'email' ? 'placeholder@example.com' : 'placeholder-from-an-existing-secret';
-          } else if (!(key in secret)) problems.push(`${e.name}: Secret ${secretName} has no key ${key}`);
-          else env[e.name] = secret[key]!;
-        }
-      }
-      for (const p of c.ports ?? [])
-        if (env.PORT && p.name === 'http' && String(p.containerPort) !== env.PORT)
-          problems.push(`port http is ${p.containerPort} but PORT=${env.PORT}`);
+    // Each container on its own: the migrate init container runs the same code with its own env.
+    const pod = d.spec.template.spec;
+    for (const c of [...(pod.initContainers ?? []), ...pod.containers]) {
+      const where = c.name === name ? id(d) : `${id(d)}/${c.name}`;
+      expectNone(
+        `${render.label}: ${where} environment is accepted by services/${name}/src/config.ts`,
+        containerEnvProblems({ name, container: c, code, secrets, identityConfig, loadConfig }),
+      );
     }
-    try {
-      loadConfig(code.schema as never, env);
-    } catch (err) {
-      problems.push(`config refused: ${(err as Error).message}`);
-    }
-    if (name === 'identity' && (env.NODE_ENV ?? 'development') === 'production') {
-      if (!env.JWT_PRIVATE_KEY) problems.push('JWT_PRIVATE_KEY is required under NODE_ENV=production');
-      else if (!env.JWT_PRIVATE_KEY.startsWith('placeholder')) {
-        try {
-          const key = createPrivateKey({ key: env.JWT_PRIVATE_KEY.replace(/\\n/g, '\n'), format: 'pem' });
-          if (key.asymmetricKeyType !== 'ed25519')
-            problems.push(`JWT_PRIVATE_KEY is ${key.asymmetricKeyType}, not ed25519`);
-        } catch (err) {
-          problems.push(`JWT_PRIVATE_KEY is not a PEM private key (${(err as Error).message})`);
-        }
-      }
-      if (env.MERCATO_ADMIN_PASSWORD === identityConfig.DEFAULT_ADMIN_PASSWORD)
-        problems.push('MERCATO_ADMIN_PASSWORD is the local default, which identity refuses in production');
-    }
-    expectNone(
-      `${render.label}: ${id(d)} environment is accepted by services/${name}/src/config.ts`,
-      problems,
-    );
   }
+}
+
+interface ContainerContext {
+  name: string;
+  container: Obj;
+  code: ServiceCode;
+  secrets: Map<string, Record<string, string>>;
+  identityConfig: Obj;
+  loadConfig: (schema: never, env: Record<string, string>) => unknown;
+}
+
+function containerEnvProblems({
+  name,
+  container: c,
+  code,
+  secrets,
+  identityConfig,
+  loadConfig,
+}: ContainerContext): string[] {
+  const problems: string[] = [];
+  const env: Record<string, string> = { ...code.imageEnv };
+  for (const e of c.env ?? []) {
+    if (!(e.name in code.schema.properties) && !RUNTIME_ENV.test(e.name))
+      problems.push(`${e.name} is not a variable services/${name}/src/config.ts reads`);
+    if (e.value !== undefined) env[e.name] = String(e.value);
+    else if (e.valueFrom?.secretKeyRef) {
+      const { name: secretName, key } = e.valueFrom.secretKeyRef;
+      const secret = secrets.get(secretName);
+      if (!secret) {
+        // existingSecret: its values are unknown here, only their names are checked.
+        const format = code.schema.properties[e.name]?.format;
+        env[e.name] = format === 'email' ? 'placeholder@example.com' : 'placeholder-from-an-existing-secret';
+      } else if (!(key in secret)) problems.push(`${e.name}: Secret ${secretName} has no key ${key}`);
+      else env[e.name] = secret[key]!;
+    }
+  }
+  for (const p of c.ports ?? [])
+    if (env.PORT && p.name === 'http' && String(p.containerPort) !== env.PORT)
+      problems.push(`port http is ${p.containerPort} but PORT=${env.PORT}`);
+  try {
+    loadConfig(code.schema as never, env);
+  } catch (err) {
+    problems.push(`config refused: ${(err as Error).message}`);
+  }
+  if (name === 'identity' && (env.NODE_ENV ?? 'development') === 'production') {
+    if (!env.JWT_PRIVATE_KEY) problems.push('JWT_PRIVATE_KEY is required under NODE_ENV=production');
+    else if (!env.JWT_PRIVATE_KEY.startsWith('placeholder')) {
+      try {
+        const key = createPrivateKey({ key: env.JWT_PRIVATE_KEY.replace(/\\n/g, '\n'), format: 'pem' });
+        if (key.asymmetricKeyType !== 'ed25519')
+          problems.push(`JWT_PRIVATE_KEY is ${key.asymmetricKeyType}, not ed25519`);
+      } catch (err) {
+        problems.push(`JWT_PRIVATE_KEY is not a PEM private key (${(err as Error).message})`);
+      }
+    }
+    if (env.MERCATO_ADMIN_PASSWORD === identityConfig.DEFAULT_ADMIN_PASSWORD)
+      problems.push('MERCATO_ADMIN_PASSWORD is the local default, which identity refuses in production');
+  }
+  return problems;
 }

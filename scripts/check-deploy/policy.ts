@@ -1,16 +1,26 @@
 // The policies on the rendered chart: workloads for every service, probes, resources, non-root,
 // labels, graceful shutdown, read-only root filesystem, images = skaffold artifacts, environment,
 // shipping and its carrier, Services, autoscalers, disruption budgets, network policies, Ingress,
-// Secrets, monitoring.
+// Secrets, migrations (init containers), one ServiceAccount per service, only the API's prefixes
+// through the Ingress/HTTPRoute, monitoring.
+import fs from 'node:fs';
+import path from 'node:path';
 import { checkCarrier } from './carrier.ts';
 import { checkEnvironment } from './environment.ts';
 import type { Rendered } from './helm.ts';
 import { checkMonitoring } from './monitoring.ts';
 import { checkNetworkPolicies } from './network-policy.ts';
-import { id, matches, type Obj, quantity } from './objects.ts';
-import { deployableServices, KIT_SHUTDOWN_SECONDS, NAMESPACE, RELEASE, STANDARD_LABELS } from './repo.ts';
-import { begin, expectNone, note } from './report.ts';
-import { unknownFields, validateSchemas } from './schemas.ts';
+import { id, matches, type Obj, parseYamlDocs, quantity, WORKLOADS } from './objects.ts';
+import {
+  deployableServices,
+  KIT_SHUTDOWN_SECONDS,
+  NAMESPACE,
+  RELEASE,
+  rel,
+  STANDARD_LABELS,
+} from './repo.ts';
+import { begin, expectNone, note, pass } from './report.ts';
+import { unknownFields, validateSchemas, vendoredCrds } from './schemas.ts';
 
 /** Probes, resources (requests <= limits) and, for the chart, a numeric non-root user. */
 export function workloadContainerProblems(o: Obj, opts: { requireNonRoot: boolean }): string[] {
@@ -67,12 +77,12 @@ export async function checkRendered(r: Rendered, artifacts: Set<string>): Promis
   const deployed = new Set(deployments.map((d) => d.metadata.labels?.['app.kubernetes.io/name']));
   // The development stand-ins (test-double) run with values-dev only.
   const devOnly = ['fake-payment-provider', 'mail-catcher', 'fake-carrier'];
-  const expected = serviceDirs.filter((s) => !devOnly.includes(s) || r.valuesFile);
+  const expected = serviceDirs.filter((s) => !devOnly.includes(s) || r.profile === 'dev');
   expectNone(
     `a Deployment for every service (${expected.join(', ')})`,
     expected.filter((s) => !deployed.has(s)).map((s) => `services/${s} has no Deployment`),
   );
-  if (!r.valuesFile)
+  if (r.profile !== 'dev')
     expectNone(
       `the development stand-ins (${devOnly.join(', ')}) are off by default`,
       devOnly.filter((s) => deployed.has(s)).map((s) => `${s} is deployed with the default values`),
@@ -128,7 +138,7 @@ export async function checkRendered(r: Rendered, artifacts: Set<string>): Promis
         const tmp = (c.volumeMounts ?? []).find((m: Obj) => m.mountPath === '/tmp');
         const vol = tmp && (pod.volumes ?? []).find((v: Obj) => v.name === tmp.name);
         if (!vol?.emptyDir)
-          fsProblems.push(`${where}: read-only root filesystem without an emptyDir at /tmp (tsx cache)`);
+          fsProblems.push(`${where}: read-only root filesystem without an emptyDir at /tmp`);
       } else fsProblems.push(`${where}: root filesystem is writable`);
     }
   }
@@ -145,9 +155,10 @@ export async function checkRendered(r: Rendered, artifacts: Set<string>): Promis
       const repo = String(c.image)
         .replace(/@sha256:[0-9a-f]+$/, '')
         .replace(/:[^/:]+$/, '');
-      const ok = r.valuesFile
-        ? artifacts.has(repo)
-        : [...artifacts].some((a) => repo === a || repo.endsWith(`/${a}`));
+      const ok =
+        r.profile === 'dev'
+          ? artifacts.has(repo)
+          : [...artifacts].some((a) => repo === a || repo.endsWith(`/${a}`));
       if (!ok)
         imageProblems.push(
           `${id(d)}: image ${c.image} is not a skaffold artifact (${[...artifacts].join(', ')})`,
@@ -199,7 +210,7 @@ export async function checkRendered(r: Rendered, artifacts: Set<string>): Promis
       );
     if (h.spec.minReplicas > h.spec.maxReplicas) hpaProblems.push(`${id(h)}: minReplicas > maxReplicas`);
   }
-  if (!r.valuesFile) {
+  if (r.profile !== 'dev') {
     for (const svc of ['gateway', 'orders', 'inventory', 'payments']) {
       if (!hpas.some((h) => h.spec?.scaleTargetRef?.name === `${RELEASE}-${svc}`))
         hpaProblems.push(`${svc} has no HorizontalPodAutoscaler with the default values`);
@@ -212,7 +223,7 @@ export async function checkRendered(r: Rendered, artifacts: Set<string>): Promis
   for (const p of pdbs)
     if (!podLabelsOf.some((x) => matches(p.spec?.selector, x.labels)))
       pdbProblems.push(`${id(p)}: selects no pods`);
-  if (!r.valuesFile) {
+  if (r.profile !== 'dev') {
     for (const d of deployments) {
       const replicated = (d.spec.replicas ?? 2) > 1;
       if (replicated && !pdbs.some((p) => matches(p.spec?.selector, d.spec.template.metadata.labels)))
@@ -264,5 +275,209 @@ export async function checkRendered(r: Rendered, artifacts: Set<string>): Promis
       : [],
   );
 
+  checkMigrations(r, deployments);
+  checkServiceAccounts(docs, deployments);
+  await checkPublicRoutes(r, deployments);
+  const kept = byKind('Secret').filter(
+    (x) => x.metadata?.annotations?.['helm.sh/resource-policy'] === 'keep',
+  );
+  expectNone(
+    `the chart's Secret (when rendered) is kept by helm (helm.sh/resource-policy: keep)`,
+    byKind('Secret')
+      .filter((x) => !kept.includes(x))
+      .map((x) => `${id(x)}: no helm.sh/resource-policy: keep (an uninstall would delete the signing key)`),
+  );
+
   return checkMonitoring(r, services);
+}
+
+const envOf = (c: Obj, name: string): Obj | undefined => (c.env ?? []).find((e: Obj) => e.name === name);
+
+/**
+ * Every Deployment with a database migrates in an init container `migrate`: the same image and
+ * command, DATABASE_MIGRATIONS=only, DATABASE_URL from a *MIGRATION_DATABASE_URL key, the runtime
+ * role named, the same security context; the service itself runs with DATABASE_MIGRATIONS=off. A
+ * Deployment without DATABASE_MIGRATIONS (migrations.mode=startup) has no init container.
+ */
+function checkMigrations(r: Rendered, deployments: Obj[]): void {
+  const problems: string[] = [];
+  let migrating = 0;
+  for (const d of deployments) {
+    const pod = d.spec.template.spec;
+    const main = pod.containers[0];
+    if (!envOf(main, 'DATABASE_URL')) {
+      if ((pod.initContainers ?? []).length) problems.push(`${id(d)}: init containers without a database`);
+      continue;
+    }
+    const mode = envOf(main, 'DATABASE_MIGRATIONS')?.value ?? 'startup';
+    const init = (pod.initContainers ?? []).find((c: Obj) => c.name === 'migrate');
+    if (mode === 'startup') {
+      if (init) problems.push(`${id(d)}: a migrate init container although the service migrates at start`);
+      if (r.profile !== 'dev') problems.push(`${id(d)}: migrates at start-up (its role needs DDL rights)`);
+      continue;
+    }
+    if (mode !== 'off') {
+      problems.push(`${id(d)}: DATABASE_MIGRATIONS=${mode} in the service container (want off)`);
+      continue;
+    }
+    if (!init) {
+      problems.push(`${id(d)}: DATABASE_MIGRATIONS=off but no init container migrate`);
+      continue;
+    }
+    migrating++;
+    if (init.image !== main.image) problems.push(`${id(d)}/migrate: image ${init.image}, not ${main.image}`);
+    if (JSON.stringify([init.command, init.args]) !== JSON.stringify([main.command, main.args]))
+      problems.push(`${id(d)}/migrate: not the service's command`);
+    if (envOf(init, 'DATABASE_MIGRATIONS')?.value !== 'only')
+      problems.push(`${id(d)}/migrate: DATABASE_MIGRATIONS is not only`);
+    const key = envOf(init, 'DATABASE_URL')?.valueFrom?.secretKeyRef?.key ?? '';
+    if (!key.endsWith('MIGRATION_DATABASE_URL'))
+      problems.push(
+        `${id(d)}/migrate: DATABASE_URL from key ${key || '(none)'}, not *MIGRATION_DATABASE_URL`,
+      );
+    if (envOf(main, 'DATABASE_URL')?.valueFrom?.secretKeyRef?.key === key)
+      problems.push(`${id(d)}: the service and its migrations use the same database credential`);
+    if (r.profile !== 'dev' && !envOf(init, 'DATABASE_RUNTIME_ROLE')?.value)
+      problems.push(`${id(d)}/migrate: no DATABASE_RUNTIME_ROLE to grant`);
+    if (JSON.stringify(init.securityContext) !== JSON.stringify(main.securityContext))
+      problems.push(`${id(d)}/migrate: a security context other than the service's`);
+    if (!init.resources?.limits?.memory) problems.push(`${id(d)}/migrate: no resource limits`);
+  }
+  if (r.profile === 'default' && migrating === 0)
+    problems.push('no Deployment migrates in an init container');
+  expectNone(
+    `migrations: an init container migrate per service with a database (${migrating}), services with DATABASE_MIGRATIONS=off`,
+    problems,
+  );
+}
+
+/** One ServiceAccount per service, rendered, without an API token, so identities bind per service. */
+function checkServiceAccounts(docs: Obj[], deployments: Obj[]): void {
+  const accounts = docs.filter((d) => d.kind === 'ServiceAccount');
+  const problems: string[] = [];
+  const seen = new Map<string, string>();
+  for (const d of deployments) {
+    const pod = d.spec.template.spec;
+    const sa = pod.serviceAccountName;
+    if (!sa || sa === 'default') {
+      problems.push(`${id(d)}: runs as the namespace's default ServiceAccount`);
+      continue;
+    }
+    if (seen.has(sa)) problems.push(`${id(d)}: shares ServiceAccount ${sa} with ${seen.get(sa)}`);
+    seen.set(sa, id(d));
+    const account = accounts.find((a) => a.metadata.name === sa);
+    if (!account) problems.push(`${id(d)}: ServiceAccount ${sa} is not rendered`);
+    else if (account.automountServiceAccountToken !== false)
+      problems.push(`ServiceAccount/${sa}: automountServiceAccountToken is not false`);
+    if (pod.automountServiceAccountToken !== false) problems.push(`${id(d)}: mounts an API token`);
+  }
+  expectNone(`a ServiceAccount per service (${seen.size}), no API token mounted`, problems);
+}
+
+// Paths of the gateway that must not be reachable from outside.
+const OPERATIONAL_PATHS = ['/', '/metrics', '/readyz', '/healthz', '/livez', '/docs', '/docs/json'];
+
+/** Does a route path of this type send `url` to the backend? */
+function routes(type: string, path: string, url: string): boolean {
+  if (type === 'Exact') return path === url;
+  if (type === 'Prefix' || type === 'PathPrefix' || type === 'ImplementationSpecific') {
+    const p = path.replace(/\/+$/, '');
+    return p === '' || url === p || url.startsWith(`${p}/`);
+  }
+  return true; // a regular expression: assume the worst
+}
+
+/**
+ * The Ingress and the HTTPRoute send the gateway only the API's prefixes (the gateway's
+ * ROUTING_TABLE, for the services deployed), never /metrics, /readyz, /healthz or (outside
+ * development) /docs; and every deployed service's prefixes are routed.
+ */
+async function checkPublicRoutes(r: Rendered, deployments: Obj[]): Promise<void> {
+  const { ROUTING_TABLE } = await import('../../services/gateway/src/domain/routes.ts');
+  const deployed = new Set(deployments.map((d) => d.metadata.labels?.['app.kubernetes.io/name']));
+  const wanted = ROUTING_TABLE.filter((e) => deployed.has(e.service)).flatMap((e) => [...e.prefixes]);
+  const routers: { where: string; paths: { type: string; path: string }[] }[] = [];
+  for (const i of r.docs.filter((d) => d.kind === 'Ingress'))
+    for (const rule of i.spec?.rules ?? [])
+      routers.push({
+        where: `${id(i)} ${rule.host ?? '*'}`,
+        paths: (rule.http?.paths ?? []).map((p: Obj) => ({ type: p.pathType, path: p.path })),
+      });
+  for (const h of r.docs.filter((d) => d.kind === 'HTTPRoute'))
+    routers.push({
+      where: id(h),
+      paths: (h.spec?.rules ?? []).flatMap((rule: Obj) =>
+        (rule.matches ?? [{ path: { type: 'PathPrefix', value: '/' } }]).map((m: Obj) => ({
+          type: m.path?.type ?? 'PathPrefix',
+          path: m.path?.value ?? '/',
+        })),
+      ),
+    });
+  const problems: string[] = [];
+  for (const { where, paths } of routers) {
+    for (const url of OPERATIONAL_PATHS) {
+      if (r.profile === 'dev' && url.startsWith('/docs')) continue;
+      const by = paths.find((p) => routes(p.type, p.path, url));
+      if (by) problems.push(`${where}: ${url} is reachable from outside (path ${by.path})`);
+    }
+    for (const prefix of wanted)
+      if (!paths.some((p) => routes(p.type, p.path, `${prefix}/x`) && routes(p.type, p.path, prefix)))
+        problems.push(`${where}: the API prefix ${prefix} is not routed`);
+  }
+  if (routers.length === 0) note('no Ingress or HTTPRoute rendered');
+  expectNone(
+    `Ingress/HTTPRoute (${routers.length}) route the API prefixes only: not ${OPERATIONAL_PATHS.join(', ')}`,
+    problems,
+  );
+  if (routers.length) pass(`the gateway's public prefixes (${wanted.length}) all routed`);
+}
+
+/**
+ * The production example's infrastructure (charts/examples/production/infrastructure.yaml): the
+ * operators' custom resources against their vendored CRD schemas, the plain objects by
+ * kubernetes-models, workloads with probes, resources and a non-root user, and the roles the chart's
+ * migrations expect.
+ */
+export async function checkExamples(examplesDir: string): Promise<void> {
+  begin(`production example infrastructure (${rel(examplesDir)})`);
+  const file = path.join(examplesDir, 'production/infrastructure.yaml');
+  if (!fs.existsSync(file)) {
+    expectNone(`${rel(file)} exists`, [`${rel(file)} is missing`]);
+    return;
+  }
+  const { docs, errors } = parseYamlDocs(fs.readFileSync(file, 'utf8'), rel(file));
+  expectNone(`${rel(file)}: ${docs.length} objects, valid YAML`, errors);
+  const crds = vendoredCrds();
+  const custom = docs.filter((d) => crds.some((c) => c.apiVersion === d.apiVersion && c.kind === d.kind));
+  expectNone(
+    `operator resources (${custom.map(id).join(', ')}) valid against the vendored CRD schemas (${crds.map((c) => `${c.apiVersion} ${c.kind}`).join(', ')}); the rest by kubernetes-models`,
+    await validateSchemas(docs),
+  );
+  expectNone('no misspelt pod, container or probe fields', docs.flatMap(unknownFields));
+  for (const kind of ['Cluster', 'RabbitmqCluster', 'StatefulSet'])
+    if (!docs.some((d) => d.kind === kind)) expectNone(`a ${kind}`, [`no ${kind} in ${rel(file)}`]);
+  expectNone(
+    'workloads: probes, resources, non-root',
+    docs
+      .filter((d) => WORKLOADS.has(d.kind))
+      .flatMap((d) => workloadContainerProblems(d, { requireNonRoot: true })),
+  );
+  const pg = docs.find((d) => d.kind === 'Cluster');
+  const roles = (pg?.spec?.managed?.roles ?? []).map((r: Obj) => r.name);
+  expectNone(
+    'PostgreSQL: the schema owner bootstraps the database, the runtime role logs in without owning it',
+    [
+      ...(pg?.spec?.bootstrap?.initdb?.owner
+        ? []
+        : ['Cluster: no bootstrap.initdb.owner (the migrations role)']),
+      ...(roles.includes('mercato_app')
+        ? []
+        : ['Cluster: no managed role mercato_app (migrations.runtimeRole)']),
+    ],
+  );
+  const redis = docs.find((d) => d.kind === 'StatefulSet');
+  expectNone(
+    'Redis has replicas',
+    (redis?.spec?.replicas ?? 1) > 1 ? [] : ['the Redis StatefulSet has one replica'],
+  );
 }

@@ -57,11 +57,43 @@ helm.sh/chart: {{ include "mercato.chart" . }}
 {{- .Values.secrets.existingSecret | default (printf "%s-secrets" (include "mercato.fullname" .)) -}}
 {{- end -}}
 
+{{/* ServiceAccount of one service: (dict "root" $ "name" "orders") -> mercato-orders */}}
 {{- define "mercato.serviceAccountName" -}}
-{{- if .Values.serviceAccount.create -}}
-{{- .Values.serviceAccount.name | default (include "mercato.fullname" .) -}}
+{{- $sa := (index .root.Values.services .name).serviceAccount | default dict -}}
+{{- if .root.Values.serviceAccount.create -}}
+{{- $sa.name | default (include "mercato.componentName" .) -}}
 {{- else -}}
-{{- .Values.serviceAccount.name | default "default" -}}
+{{- $sa.name | default "default" -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The public path prefixes routed to the gateway from outside, one per line: every enabled service's
+publicPaths, plus /docs when ingress.exposeDocs. Never `/`: the gateway's /metrics, /readyz,
+/healthz (and /docs) stay inside the cluster.
+*/}}
+{{- define "mercato.publicPaths" -}}
+{{- $paths := list -}}
+{{- range $name := keys .Values.services | sortAlpha -}}
+{{- $s := index $.Values.services $name -}}
+{{- if $s.enabled -}}
+{{- $paths = concat $paths ($s.publicPaths | default list) -}}
+{{- end -}}
+{{- end -}}
+{{- if .Values.ingress.exposeDocs -}}
+{{- $paths = append $paths "/docs" -}}
+{{- end -}}
+{{- $paths | uniq | sortAlpha | join "\n" -}}
+{{- end -}}
+
+{{/* The Secret key of a service's migration URL: migrationDatabaseUrlKey, else DATABASE_URL ->
+MIGRATION_DATABASE_URL, ORDERS_DATABASE_URL -> ORDERS_MIGRATION_DATABASE_URL. */}}
+{{- define "mercato.migrationDatabaseUrlKey" -}}
+{{- if .migrationDatabaseUrlKey -}}
+{{- .migrationDatabaseUrlKey -}}
+{{- else -}}
+{{- $key := .databaseUrlKey | default "DATABASE_URL" -}}
+{{- printf "%sMIGRATION_DATABASE_URL" (trimSuffix "DATABASE_URL" $key) -}}
 {{- end -}}
 {{- end -}}
 
@@ -79,11 +111,13 @@ back with fromYaml). (dict "root" $ "name" "orders")
 {{- define "mercato.image" -}}
 {{- $registry := .root.Values.global.imageRegistry -}}
 {{- $tag := .svc.image.tag | default .root.Values.image.tag | default .root.Chart.AppVersion -}}
+{{- $repo := .svc.image.repository -}}
 {{- if $registry -}}
-{{- printf "%s/%s:%s" (trimSuffix "/" $registry) .svc.image.repository $tag -}}
-{{- else -}}
-{{- printf "%s:%s" .svc.image.repository $tag -}}
+{{- $repo = printf "%s/%s" (trimSuffix "/" $registry) $repo -}}
 {{- end -}}
+{{- /* A digest (image.digest: sha256:...) pins the exact image; the tag is then only for people. */}}
+{{- printf "%s:%s" $repo $tag -}}
+{{- with .svc.image.digest -}}@{{ . }}{{- end -}}
 {{- end -}}
 
 {{/* In-cluster base URL of one service: (dict "root" $ "name" "identity") */}}
@@ -98,4 +132,33 @@ back with fromYaml). (dict "root" $ "name" "orders")
 {{ $name }}
 {{- end -}}
 {{- end -}}
+{{- end -}}
+
+{{/*
+A container's env: (dict "plain" name->value "secret" name->key "secretName" "..." "otherSecret"
+name->{name,key} "extraEnv" [...]). Plain variables, then the Secret's, then other Secrets'.
+*/}}
+{{- define "mercato.containerEnv" -}}
+{{- range $k := keys .plain | sortAlpha }}
+- name: {{ $k }}
+  value: {{ get $.plain $k | quote }}
+{{- end }}
+{{- range $k := keys .secret | sortAlpha }}
+- name: {{ $k }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $.secretName }}
+      key: {{ get $.secret $k }}
+{{- end }}
+{{- range $k := keys .otherSecret | sortAlpha }}
+{{- $ref := get $.otherSecret $k }}
+- name: {{ $k }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $ref.name }}
+      key: {{ $ref.key }}
+{{- end }}
+{{- with .extraEnv }}
+{{ toYaml . }}
+{{- end }}
 {{- end -}}
