@@ -18,6 +18,12 @@ export const STANDARD_LABELS = [
 /** A path as printed: relative to the repository root. */
 export const rel = (p: string) => path.relative(repoRoot, p) || '.';
 
+/** skaffold.yaml's JSON schema, vendored so that check:deploy needs nothing outside the repository. */
+export const SKAFFOLD_SCHEMA = path.join(repoRoot, 'scripts/check-deploy/vendor/skaffold-v4beta14.json');
+
+/** The dev cluster's plain manifests and the script that turns the chart's alert rules into a ConfigMap. */
+export const K8S_DEV = path.join(repoRoot, 'k8s/dev');
+
 /** The one Dockerfile every service's image is built from, with the build argument SERVICE. */
 export const DOCKERFILE = path.join(repoRoot, 'Dockerfile');
 
