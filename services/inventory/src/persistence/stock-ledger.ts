@@ -151,15 +151,19 @@ export async function readOrderAndStock(
               coalesce((select json_agg(json_build_object('reservationId', h.id, 'revision', h.revision,
                           'stockId', h.stock_id, 'productId', h.product_id, 'quantity', h.quantity))
                           from held h),
-                       '[]'::json) as held)
-     select state.last_revision, state.cancelled, state.held, s.id, s.product_id, s.store_id, s.on_hand,
-            s.reserved, s.version, s.low_stock_threshold, l.version as level_version,
-            st.code as store_code, st.name as store_name, st.address as store_address
-       from state
-       left join (stock s join store st on st.id = s.store_id
-                  left join product_level l on l.product_id = s.product_id)
-         on s.product_id = any(?::uuid[]) or s.product_id in (select product_id from held)
-      order by s.product_id, s.store_id`,
+                       '[]'::json) as held),
+     -- One array for "= any", as readStock has it: the index on (product_id, store_id) answers it
+     -- (an OR of two conditions, or a join to an unnested list, was planned as a scan of every row).
+     rows as (
+       select s.id, s.product_id, s.store_id, s.on_hand, s.reserved, s.version, s.low_stock_threshold,
+              l.version as level_version, st.code as store_code, st.name as store_name,
+              st.address as store_address
+         from stock s join store st on st.id = s.store_id
+              left join product_level l on l.product_id = s.product_id
+        where s.product_id = any(array_cat(?::uuid[], (select array_agg(product_id) from held))))
+     select state.last_revision, state.cancelled, state.held, r.*
+       from state left join rows r on true
+      order by r.product_id, r.store_id`,
     [orderId, orderId, orderId, pgArray(productIds)],
   );
   const first = rows[0]!;
