@@ -1,24 +1,12 @@
 // The pipeline's metrics after real work, read the way Prometheus reads them (the registry's text
 // exposition): what a consumer did with each delivery (handled, duplicate, retried, dead-lettered,
 // rejected) and how long it took, and the outbox's backlog while the broker is away and after.
-import { eventually, startTcpProxy, uniqueName } from '@mercato/testing';
+import { eventually, metricSample, startTcpProxy, uniqueName } from '@mercato/testing';
 import { Registry } from 'prom-client';
 import t from 'tap';
 import { addToOutbox, consumerTopology, envelope, startConsumer, startOutboxRelay } from '../src/index.ts';
 import { outboxMetrics } from '../src/metrics.ts';
 import { Note, PING, setupBroker, setupOrm, type TestEvents } from './helpers.ts';
-
-/** The value of the sample `name{labels}` in a scrape; undefined when there is no such series. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 t.test('messages_consumed_total and message_handling_seconds, by outcome', async (t) => {
   const { orm } = await setupOrm(t);
@@ -49,7 +37,7 @@ t.test('messages_consumed_total and message_handling_seconds, by outcome', async
   const publish = (event: object) =>
     broker.publishConfirmed([{ routingKey: PING, content: Buffer.from(JSON.stringify(event)) }]);
   const consumed = async (outcome: string) =>
-    sample(await registry.metrics(), 'messages_consumed_total', { queue, type: PING, outcome }) ?? 0;
+    metricSample(await registry.metrics(), 'messages_consumed_total', { queue, type: PING, outcome }) ?? 0;
   const until = (outcome: string, n: number) =>
     eventually(
       async () => {
@@ -74,24 +62,24 @@ t.test('messages_consumed_total and message_handling_seconds, by outcome', async
 
   const text = await registry.metrics();
   t.equal(
-    sample(text, 'messages_consumed_total', { queue, type: PING, outcome: 'handled' }),
+    metricSample(text, 'messages_consumed_total', { queue, type: PING, outcome: 'handled' }),
     2,
     'handled: 1 and 2',
   );
-  t.equal(sample(text, 'messages_consumed_total', { queue, type: PING, outcome: 'duplicate' }), 1);
+  t.equal(metricSample(text, 'messages_consumed_total', { queue, type: PING, outcome: 'duplicate' }), 1);
   t.equal(
-    sample(text, 'messages_consumed_total', { queue, type: PING, outcome: 'retried' }),
+    metricSample(text, 'messages_consumed_total', { queue, type: PING, outcome: 'retried' }),
     3,
     'retried: 2 once, 3 twice',
   );
-  t.equal(sample(text, 'messages_consumed_total', { queue, type: PING, outcome: 'dead_lettered' }), 1);
-  t.equal(sample(text, 'messages_consumed_total', { queue, type: PING, outcome: 'rejected' }), 1);
+  t.equal(metricSample(text, 'messages_consumed_total', { queue, type: PING, outcome: 'dead_lettered' }), 1);
+  t.equal(metricSample(text, 'messages_consumed_total', { queue, type: PING, outcome: 'rejected' }), 1);
   t.equal(
-    sample(text, 'message_handling_seconds_count', { queue, type: PING }),
+    metricSample(text, 'message_handling_seconds_count', { queue, type: PING }),
     7,
     'every delivery that reached the handler is timed (2 + 1 + 3 + 1)',
   );
-  const sum = sample(text, 'message_handling_seconds_sum', { queue, type: PING })!;
+  const sum = metricSample(text, 'message_handling_seconds_sum', { queue, type: PING })!;
   t.ok(sum > 0 && sum < 10, `the handling time is plausible (${sum} s)`);
   t.equal(await orm.em.fork().count(Note), 2, 'the work itself: two notes');
 });
@@ -108,9 +96,9 @@ t.test('outbox gauges: rows pending while the broker is away, 0 once published',
   const relay = startOutboxRelay({ orm, broker, pollIntervalMs: 50, metrics: registry });
   t.teardown(() => relay.stop());
   let text = await registry.metrics();
-  t.equal(sample(text, 'outbox_pending_rows'), 0, 'nothing pending at first');
-  t.equal(sample(text, 'outbox_oldest_pending_seconds'), 0);
-  t.equal(sample(text, 'outbox_published_total'), 0);
+  t.equal(metricSample(text, 'outbox_pending_rows'), 0, 'nothing pending at first');
+  t.equal(metricSample(text, 'outbox_oldest_pending_seconds'), 0);
+  t.equal(metricSample(text, 'outbox_published_total'), 0);
 
   proxy.cut();
   await eventually(async () => {
@@ -121,23 +109,23 @@ t.test('outbox gauges: rows pending while the broker is away, 0 once published',
   });
   await new Promise((r) => setTimeout(r, 300));
   text = await registry.metrics();
-  t.equal(sample(text, 'outbox_pending_rows'), 3, 'three rows wait');
-  const age = sample(text, 'outbox_oldest_pending_seconds')!;
+  t.equal(metricSample(text, 'outbox_pending_rows'), 3, 'three rows wait');
+  const age = metricSample(text, 'outbox_oldest_pending_seconds')!;
   t.ok(age >= 0.25 && age < 30, `the oldest has waited since it was committed (${age} s)`);
-  t.equal(sample(text, 'outbox_published_total'), 0, 'nothing published');
+  t.equal(metricSample(text, 'outbox_published_total'), 0, 'nothing published');
 
   await proxy.restore();
   await eventually(
     async () => {
       const now = await registry.metrics();
-      if (sample(now, 'outbox_pending_rows') !== 0) throw new Error('still pending');
+      if (metricSample(now, 'outbox_pending_rows') !== 0) throw new Error('still pending');
     },
     { timeoutMs: 15_000 },
   );
   text = await registry.metrics();
-  t.equal(sample(text, 'outbox_pending_rows'), 0);
-  t.equal(sample(text, 'outbox_oldest_pending_seconds'), 0);
-  t.equal(sample(text, 'outbox_published_total'), 3, 'the three rows published');
+  t.equal(metricSample(text, 'outbox_pending_rows'), 0);
+  t.equal(metricSample(text, 'outbox_oldest_pending_seconds'), 0);
+  t.equal(metricSample(text, 'outbox_published_total'), 3, 'the three rows published');
 });
 
 t.test('a failing outbox read does not break the scrape', async (t) => {
@@ -158,11 +146,11 @@ t.test('a failing outbox read does not break the scrape', async (t) => {
     logger,
   );
   let text = await registry.metrics();
-  t.equal(sample(text, 'outbox_pending_rows'), 5);
+  t.equal(metricSample(text, 'outbox_pending_rows'), 5);
   fail = true;
   text = await registry.metrics();
-  t.equal(sample(text, 'outbox_pending_rows'), 5, 'the last value is kept');
-  t.equal(sample(text, 'outbox_oldest_pending_seconds'), 12);
-  t.equal(sample(text, 'outbox_published_total'), 0, 'and the rest is still there');
+  t.equal(metricSample(text, 'outbox_pending_rows'), 5, 'the last value is kept');
+  t.equal(metricSample(text, 'outbox_oldest_pending_seconds'), 12);
+  t.equal(metricSample(text, 'outbox_published_total'), 0, 'and the rest is still there');
   t.equal(warnings.length, 1, 'one read per scrape, one warning');
 });

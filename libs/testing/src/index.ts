@@ -1,6 +1,7 @@
 export * from './auth.ts';
 export * from './events.ts';
 export * from './infra.ts';
+export { metricSample } from './metrics.ts';
 export { pdfText } from './pdf.ts';
 export { freeTcpPort, onProcessExit } from './private-common.ts';
 export * from './private-postgres.ts';

@@ -1,22 +1,10 @@
 // invoices_issued_total and credit_notes_issued_total on /metrics after real work: orders paid and a
 // return received, over two replicas (their consumers race for the same orders; a transaction that
 // loses rolls back and must count nothing): the counts over both equal the documents issued.
-import { eventually } from '@mercato/testing';
+import { eventually, metricSample } from '@mercato/testing';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { orderPlaced, paymentSucceeded, returnReceived, sleep, startInvoices } from './helpers.ts';
-
-/** The value of the sample `name{labels}` in a scrape; undefined when there is no such series. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 t.test('invoices and credit notes issued, counted once each over two replicas', async (t) => {
   const svc = await startInvoices(t, {}, 2);
@@ -25,7 +13,7 @@ t.test('invoices and credit notes issued, counted once each over two replicas', 
     for (const app of svc.apps) {
       const res = await app.inject({ url: '/metrics' });
       t.equal(res.statusCode, 200);
-      sum += sample(res.body, name, { service: 'invoices' }) ?? Number.NaN;
+      sum += metricSample(res.body, name, { service: 'invoices' }) ?? Number.NaN;
     }
     return sum;
   };

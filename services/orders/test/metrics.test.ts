@@ -1,24 +1,14 @@
 // The orders funnel on /metrics after real work through the API and the consumers: placements,
 // every status change by from/to, cancellations by reason, placement-to-confirmation latency, the
 // PENDING backlog; and a change that rolls back is not counted.
+
 import type { PaymentSucceeded, StockRejected } from '@mercato/contracts';
 import { envelope } from '@mercato/messaging';
+import { metricSample } from '@mercato/testing';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { findOrderForUpdate, transition } from '../src/persistence/orders.ts';
 import { deliver, placeOrder, type Setup, setup } from './helpers.ts';
-
-/** The value of the sample `name{labels}` in a scrape; undefined when there is no such series. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 const scrape = async (s: Setup) => {
   const res = await s.app.inject({ url: '/metrics' });
@@ -58,10 +48,10 @@ t.test('placements, transitions, cancellations, confirmation latency and the PEN
   const [a, b, c, d] = [await place(), await place(), await place(), await place()];
 
   let text = await scrape(s);
-  t.equal(sample(text, 'orders_placed_total', { service: 'orders' }), 4, 'four orders placed');
-  t.equal(sample(text, 'orders_pending'), 4, 'all four PENDING');
-  t.ok(sample(text, 'orders_pending_oldest_seconds')! > 0, 'the oldest has waited a little');
-  t.equal(sample(text, 'orders_transitions_total'), undefined, 'no status change yet');
+  t.equal(metricSample(text, 'orders_placed_total', { service: 'orders' }), 4, 'four orders placed');
+  t.equal(metricSample(text, 'orders_pending'), 4, 'all four PENDING');
+  t.ok(metricSample(text, 'orders_pending_oldest_seconds')! > 0, 'the oldest has waited a little');
+  t.equal(metricSample(text, 'orders_transitions_total'), undefined, 'no status change yet');
 
   // a: paid (the same message twice: one confirmation), then shipped and delivered by an admin.
   const paid = paymentSucceeded(a);
@@ -95,24 +85,25 @@ t.test('placements, transitions, cancellations, confirmation latency and the PEN
   );
 
   text = await scrape(s);
-  const transitions = (from: string, to: string) => sample(text, 'orders_transitions_total', { from, to });
+  const transitions = (from: string, to: string) =>
+    metricSample(text, 'orders_transitions_total', { from, to });
   t.equal(transitions('PENDING', 'CONFIRMED'), 1, 'confirmed once despite the duplicate');
   t.equal(transitions('CONFIRMED', 'SHIPPED'), 1);
   t.equal(transitions('SHIPPED', 'DELIVERED'), 1);
   t.equal(transitions('PENDING', 'CANCELLED'), 2, 'b and c; the rolled-back d is not there');
-  t.equal(sample(text, 'orders_cancelled_total', { reason: 'out_of_stock' }), 1);
-  t.equal(sample(text, 'orders_cancelled_total', { reason: 'customer' }), 1);
+  t.equal(metricSample(text, 'orders_cancelled_total', { reason: 'out_of_stock' }), 1);
+  t.equal(metricSample(text, 'orders_cancelled_total', { reason: 'customer' }), 1);
   t.equal(
-    sample(text, 'orders_cancelled_total', { reason: 'admin' }),
+    metricSample(text, 'orders_cancelled_total', { reason: 'admin' }),
     undefined,
     'the rollback counted nothing',
   );
-  t.equal(sample(text, 'orders_confirmation_seconds_count'), 1, 'one confirmation timed');
-  const latency = sample(text, 'orders_confirmation_seconds_sum')!;
+  t.equal(metricSample(text, 'orders_confirmation_seconds_count'), 1, 'one confirmation timed');
+  const latency = metricSample(text, 'orders_confirmation_seconds_sum')!;
   t.ok(latency > 0 && latency < 60, `placement to confirmation took ${latency} s`);
-  t.equal(sample(text, 'orders_confirmation_seconds_bucket', { le: '120' }), 1);
-  t.equal(sample(text, 'orders_placed_total'), 4, 'still four placed');
-  t.equal(sample(text, 'orders_pending'), 1, 'only d is PENDING');
+  t.equal(metricSample(text, 'orders_confirmation_seconds_bucket', { le: '120' }), 1);
+  t.equal(metricSample(text, 'orders_placed_total'), 4, 'still four placed');
+  t.equal(metricSample(text, 'orders_pending'), 1, 'only d is PENDING');
 
   // An admin deletes the open d: announced as cancelled, so counted as an admin cancellation.
   const del = await s.app.inject({
@@ -122,8 +113,8 @@ t.test('placements, transitions, cancellations, confirmation latency and the PEN
   });
   t.equal(del.statusCode, 204, del.body);
   text = await scrape(s);
-  t.equal(sample(text, 'orders_cancelled_total', { reason: 'admin' }), 1);
+  t.equal(metricSample(text, 'orders_cancelled_total', { reason: 'admin' }), 1);
   t.equal(transitions('PENDING', 'CANCELLED'), 3);
-  t.equal(sample(text, 'orders_pending'), 0);
-  t.equal(sample(text, 'orders_pending_oldest_seconds'), 0, '0 when nothing is PENDING');
+  t.equal(metricSample(text, 'orders_pending'), 0);
+  t.equal(metricSample(text, 'orders_pending_oldest_seconds'), 0, '0 when nothing is PENDING');
 });

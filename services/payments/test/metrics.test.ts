@@ -2,7 +2,7 @@
 // (the provider faked with nock): captured, declined, failed (provider unreachable); a refund that
 // succeeded and one the provider refused. A redelivered message counts nothing twice.
 import type { StockReserved } from '@mercato/contracts';
-import { eventually } from '@mercato/testing';
+import { eventually, metricSample } from '@mercato/testing';
 import nock from 'nock';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
@@ -13,18 +13,6 @@ t.teardown(() => {
   nock.cleanAll();
   nock.enableNetConnect();
 });
-
-/** The value of the sample `name{labels}` in a scrape; undefined when there is no such series. */
-function sample(text: string, name: string, labels: Record<string, string> = {}): number | undefined {
-  for (const line of text.split('\n')) {
-    if (line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(.*)\})? (\S+)$/.exec(line);
-    if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
-    if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
-  }
-  return undefined;
-}
 
 const reserved = (token: string, amount: string): StockReserved => ({
   orderId: uuidv7(),
@@ -65,10 +53,10 @@ t.test('payments and refunds by outcome', async (t) => {
   t.equal(failed!.data.reason, 'provider_unavailable');
 
   let text = await scrape();
-  t.equal(sample(text, 'payments_total', { service: 'payments', outcome: 'captured' }), 1);
-  t.equal(sample(text, 'payments_total', { outcome: 'declined' }), 1);
-  t.equal(sample(text, 'payments_total', { outcome: 'failed' }), 1);
-  t.equal(sample(text, 'refunds_total'), undefined, 'no refund yet');
+  t.equal(metricSample(text, 'payments_total', { service: 'payments', outcome: 'captured' }), 1);
+  t.equal(metricSample(text, 'payments_total', { outcome: 'declined' }), 1);
+  t.equal(metricSample(text, 'payments_total', { outcome: 'failed' }), 1);
+  t.equal(metricSample(text, 'refunds_total'), undefined, 'no refund yet');
 
   // The captured order is cancelled: its refund succeeds.
   nock(PROVIDER).post('/v1/refunds').reply(201, { id: 're_1', status: 'succeeded' });
@@ -102,9 +90,9 @@ t.test('payments and refunds by outcome', async (t) => {
   await sleep(200); // a stray second count would show now
 
   text = await scrape();
-  t.equal(sample(text, 'payments_total', { outcome: 'captured' }), 2);
-  t.equal(sample(text, 'payments_total', { outcome: 'declined' }), 1);
-  t.equal(sample(text, 'payments_total', { outcome: 'failed' }), 1);
-  t.equal(sample(text, 'refunds_total', { outcome: 'succeeded' }), 1);
-  t.equal(sample(text, 'refunds_total', { outcome: 'failed' }), 1);
+  t.equal(metricSample(text, 'payments_total', { outcome: 'captured' }), 2);
+  t.equal(metricSample(text, 'payments_total', { outcome: 'declined' }), 1);
+  t.equal(metricSample(text, 'payments_total', { outcome: 'failed' }), 1);
+  t.equal(metricSample(text, 'refunds_total', { outcome: 'succeeded' }), 1);
+  t.equal(metricSample(text, 'refunds_total', { outcome: 'failed' }), 1);
 });
