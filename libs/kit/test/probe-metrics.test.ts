@@ -47,7 +47,7 @@ t.test('a failing /readyz (503) is not a 5xx of the request histogram', async (t
   t.same(countsByRoute(scrape.body), {});
 });
 
-t.test("probes' request lines are at debug; a normal route's at info", async (t) => {
+t.test('one access line per request: at info for a normal route, at debug for probes', async (t) => {
   const lines: { level: string; msg: string; req?: { url: string }; reqId?: string }[] = [];
   const app = await createService({
     name: 'probe-log-test',
@@ -70,7 +70,12 @@ t.test("probes' request lines are at debug; a normal route's at info", async (t)
       .map((l) => `${l.msg}:${l.level}`);
   t.same(levelsOf('probe-1'), ['incoming request:debug', 'request completed:debug']);
   t.same(levelsOf('scrape-1'), ['incoming request:debug', 'request completed:debug']);
-  t.same(levelsOf('normal-1'), ['incoming request:info', 'request completed:info']);
+  t.same(levelsOf('normal-1'), ['incoming request:debug', 'request completed:info']);
+  const completed = lines.find((l) => l.reqId === 'normal-1' && l.msg === 'request completed') as
+    | { req?: { method: string; url: string }; res?: { statusCode: number }; responseTime?: number }
+    | undefined;
+  t.match(completed, { req: { method: 'GET', url: '/things' }, res: { statusCode: 200 } });
+  t.type(completed?.responseTime, 'number', 'the line says how long the request took');
 });
 
 t.test('at the default level (info) a probe writes no request line at all', async (t) => {
@@ -87,7 +92,11 @@ t.test('at the default level (info) a probe writes no request line at all', asyn
     [],
   );
   t.ok(
-    lines.some((l) => l.reqId === 'miss-2' && l.msg === 'incoming request'),
+    lines.some((l) => l.reqId === 'miss-2' && l.msg === 'request completed'),
     'an unknown path is still logged at info',
+  );
+  t.notOk(
+    lines.some((l) => l.msg === 'incoming request'),
+    'no incoming-request line at info: one line per request',
   );
 });
