@@ -20,5 +20,6 @@ export {
   outboxTable,
   type SqlFragment,
 } from './outbox.ts';
+export { outboxChannel, outboxCommitted } from './outbox-signal.ts';
 export { type OutboxRelayOptions, startOutboxRelay } from './relay.ts';
 export { consumerTopology } from './topology.ts';

@@ -4,6 +4,7 @@
 import type { EntityManager } from '@mercato/db';
 import { OutboxMessage } from './entities.ts';
 import type { Envelope } from './envelope.ts';
+import { outboxWritten } from './outbox-signal.ts';
 import { currentTraceHeaders } from './trace.ts';
 
 const quote = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
@@ -15,6 +16,7 @@ const quote = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
  */
 export function addToOutbox(em: EntityManager, event: Envelope): void {
   em.persist(em.create(OutboxMessage, { ...outboxRow(event), createdAt: new Date(), sentAt: null }));
+  outboxWritten(em, 'transaction'); // its commit wakes the relay
 }
 
 export interface OutboxRow {
@@ -53,8 +55,20 @@ export interface SqlFragment {
  * `onlyIf` makes the insert conditional on another CTE of that statement:
  * `{ from: 'matched', where: 'matched.ok' }` inserts only where `matched.ok` holds.
  * The statement must belong to the state change's transaction (a single statement is one).
+ * Run outside a transaction, the relay looks for its row a few times over the next second; run inside
+ * one, the commit wakes the relay.
  */
 export function outboxInsert(
+  em: Pick<EntityManager, 'config'>,
+  events: readonly Envelope[],
+  onlyIf?: { from: string; where: string },
+): SqlFragment {
+  const transaction = (em as Partial<EntityManager>).isInTransaction?.() ?? false;
+  outboxWritten(em, transaction ? 'transaction' : 'autocommit');
+  return insertFragment(em, events, onlyIf);
+}
+
+function insertFragment(
   em: Pick<EntityManager, 'config'>,
   events: readonly Envelope[],
   onlyIf?: { from: string; where: string },
@@ -72,6 +86,9 @@ export function outboxInsert(
 /** Inserts `events` into the outbox now, in `em`'s transaction (one statement, whatever their number). */
 export async function insertIntoOutbox(em: EntityManager, events: readonly Envelope[]): Promise<void> {
   if (events.length === 0) return;
-  const { sql, params } = outboxInsert(em, events);
+  const transaction = em.isInTransaction();
+  if (transaction) outboxWritten(em, 'transaction');
+  const { sql, params } = insertFragment(em, events);
   await em.execute(sql, params);
+  if (!transaction) outboxWritten(em, 'done'); // it committed on its own: wake the relay now
 }

@@ -2,11 +2,14 @@
 // relays (replicas) share one outbox without publishing a row twice, and a row is marked sent in the
 // same transaction only after the broker confirmed it: during an outage the transaction rolls back
 // and the rows simply wait. Publishing a batch and waiting for its confirms once is what makes it fast.
+// An idle relay sleeps: a commit that wrote outbox rows wakes it (outbox-signal.ts: directly in this
+// process, by LISTEN/NOTIFY from another), and a slow safety poll finds whatever a lost signal left.
 import type { MikroORM } from '@mercato/db';
 import pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { Broker, Logger, OutgoingMessage } from './broker.ts';
 import { outboxMetrics } from './metrics.ts';
+import { listenForOutbox, outboxChannel } from './outbox-signal.ts';
 import { contextFromHeaders } from './trace.ts';
 
 export interface OutboxRelayOptions {
@@ -16,12 +19,20 @@ export interface OutboxRelayOptions {
   /** rows per transaction and per confirm wait (default 500) */
   batchSize?: number;
   /**
-   * How often an idle relay looks for new rows (default 50 ms). A short poll, not LISTEN/NOTIFY:
-   * PostgreSQL serializes the commits of every transaction that sent a NOTIFY (a database-wide lock
-   * held through the WAL flush), which halved POST /orders throughput here. A poll of an empty
-   * partial index costs ~0.1 ms; a busy relay does not sleep between full batches.
+   * The safety poll: how often an idle relay looks for rows no signal told it about (default 5 s).
+   * Commits wake it: directly when the writer runs in this process (every service), by LISTEN/NOTIFY
+   * otherwise (outbox-signal.ts). The poll only bounds the delay of a lost signal — a crash between a
+   * commit and its signal, a listener reconnecting — so nothing depends on it but latency.
    */
   pollIntervalMs?: number;
+  /**
+   * A relay that has just published waits at least this long (default 25 ms) before it drains again,
+   * so under load the rows committed meanwhile go out as one batch with one confirm wait. An idle
+   * relay drains at once.
+   */
+  batchWindowMs?: number;
+  /** LISTEN on the outbox's channel (default true): one more connection, idle until a NOTIFY. */
+  listen?: boolean;
   /**
    * The app's registry (`app.metrics`): outbox_published_total, and the gauges outbox_pending_rows
    * and outbox_oldest_pending_seconds, read from the outbox when Prometheus scrapes.
@@ -35,6 +46,18 @@ const CONFIRM_TIMEOUT_MS = 30_000;
 // Sent rows are kept a while for debugging, then deleted so the table stays small.
 const RETENTION = '1 hour';
 const CLEANUP_EVERY_MS = 5 * 60_000;
+// After a signal that a statement writing rows is about to run outside a transaction, look after 2 ms,
+// then 4, 8 … (at most 250) ms apart for a second: a statement that commits t ms after the signal is
+// seen by about 2t (t + 250 at most), with nine looks in all for a lone write. (A look that finds rows
+// does not end it: they may be another writer's, the announced statement still running.)
+const FOLLOW_UP_FIRST_MS = 2;
+const FOLLOW_UP_MAX_MS = 250;
+const FOLLOW_UP_WINDOW_MS = 1000;
+// A listener that lost its connection tries again after 100 ms, doubling up to 5 s.
+const LISTEN_RETRY_MAX_MS = 5000;
+// A failed batch is tried again after 50 ms × failures, at most 5 s apart.
+const RETRY_STEP_MS = 50;
+const RETRY_MAX_MS = 5000;
 
 const quote = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
 
@@ -49,13 +72,14 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
   const { broker } = opts;
   const logger = opts.logger ?? silent;
   const batchSize = opts.batchSize ?? 500;
-  const pollIntervalMs = opts.pollIntervalMs ?? 50;
+  const pollIntervalMs = opts.pollIntervalMs ?? 5000;
+  const batchWindowMs = opts.batchWindowMs ?? 25;
   const url = opts.orm.config.get('clientUrl') as string;
   const schema = opts.orm.config.get('schema') as string;
   const table = `${quote(schema)}.outbox`;
   // Its own small pool: the relay needs plain BEGIN / FOR UPDATE SKIP LOCKED / COMMIT with native
   // parameters, and must not compete with request handlers for the ORM's connections.
-  const pool = new pg.Pool({ connectionString: url, max: 2 });
+  const pool = new pg.Pool({ connectionString: url, max: 2, application_name: 'outbox-relay' });
   // A restart or failover of PostgreSQL ends every connection. pg-pool listens for that on idle
   // clients only (re-emitted as the pool's 'error'); a client the relay holds — waiting for the
   // broker's confirms inside its transaction — emits it on itself, and with no listener that 'error'
@@ -84,29 +108,96 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
     : undefined;
 
   let running = true;
-  let wakeUp: (() => void) | undefined;
-  let pending = false; // a wake-up arrived while draining: drain again before sleeping
-  const wake = () => {
-    pending = true;
-    wakeUp?.();
-  };
+  // One sleep at a time (the loop's): `timer` ends it at `deadline`, a signal may end it sooner.
+  let endSleep: (() => void) | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  let deadline = 0;
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
+      endSleep = () => {
         clearTimeout(timer);
-        wakeUp = undefined;
+        endSleep = undefined;
         resolve();
-      }
-      wakeUp = done;
+      };
+      deadline = Date.now() + ms;
+      timer = setTimeout(endSleep, ms);
     });
+  /** Ends the sleep within `ms` (at once for 0), unless it ends sooner anyway. */
+  const shorten = (ms: number) => {
+    if (!endSleep) return;
+    if (ms <= 0) return endSleep();
+    if (deadline - Date.now() <= ms) return;
+    clearTimeout(timer);
+    deadline = Date.now() + ms;
+    timer = setTimeout(endSleep, ms);
+  };
+
+  let pending = false; // a commit was signalled since the last look began: look (again) before sleeping
+  let lastPublished = 0; // when the last non-empty batch went out (the batch window starts there)
+  let expectUntil = 0; // a statement writing rows was announced: follow-up looks until then
+  let followUp = FOLLOW_UP_FIRST_MS;
+  const committed = () => {
+    pending = true;
+    shorten(Math.max(0, lastPublished + batchWindowMs - Date.now()));
+  };
+  const expecting = () => {
+    expectUntil = Date.now() + FOLLOW_UP_WINDOW_MS;
+    followUp = FOLLOW_UP_FIRST_MS;
+    shorten(Math.max(followUp, lastPublished + batchWindowMs - Date.now()));
+  };
+  const stopListeningHere = listenForOutbox(schema, { committed, expecting });
 
   let unsubscribe: (() => void) | undefined;
   void broker
-    .onConnected(async () => wake())
+    .onConnected(async () => committed())
     .then((u) => {
       unsubscribe = u;
     });
+
+  // LISTEN for commits of other processes on one connection of its own, which is opened again
+  // (100 ms … 5 s apart) whenever it ends: a PostgreSQL restart, a terminated backend, a network cut.
+  // Every (re)connect is followed by a look, for what was committed while nobody listened.
+  let listener: pg.Client | undefined;
+  let listenRetry: NodeJS.Timeout | undefined;
+  let listenFailures = 0;
+  const channel = outboxChannel(schema);
+  const listen = async () => {
+    listenRetry = undefined;
+    if (!running) return;
+    const client = new pg.Client({
+      connectionString: url,
+      application_name: 'outbox-relay-listener',
+      keepAlive: true,
+      connectionTimeoutMillis: 10_000,
+    });
+    listener = client;
+    let ended = false;
+    const retry = (err?: unknown) => {
+      if (ended) return;
+      ended = true;
+      if (listener === client) listener = undefined;
+      client.end().catch(() => {});
+      if (!running) return;
+      if (listenFailures++ === 0)
+        logger.warn({ err, schema }, 'outbox relay: listener lost; polling until it is back');
+      const delay = Math.min(100 * 2 ** (listenFailures - 1), LISTEN_RETRY_MAX_MS);
+      listenRetry = setTimeout(listen, delay);
+    };
+    client.on('error', retry);
+    client.on('end', () => retry());
+    client.on('notification', committed);
+    try {
+      await client.connect();
+      await client.query(`listen ${quote(channel)}`);
+      if (!running) return void client.end().catch(() => {});
+      if (listenFailures > 0) logger.info({ schema }, 'outbox relay: listening again');
+      listenFailures = 0;
+      committed();
+    } catch (err) {
+      retry(err);
+    }
+  };
+  if (opts.listen ?? true) void listen();
 
   // Whether the last look found nothing to send. An idle relay looks with one plain statement (no
   // BEGIN / COMMIT, no locks taken) and opens the claiming transaction only when a row is there:
@@ -196,17 +287,33 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
         else logger.debug?.({ err, schema }, 'outbox relay: publish failed again');
       }
       if (!running) break;
-      if (sent === batchSize || (pending && failures === 0)) continue; // more may be waiting
-      await sleep(failures > 0 ? Math.min(pollIntervalMs * failures, 5000) : pollIntervalMs);
+      const now = Date.now();
+      if (sent > 0) lastPublished = now;
+      const window = Math.max(0, lastPublished + batchWindowMs - now);
+      let delay: number;
+      if (failures > 0) delay = Math.min(RETRY_STEP_MS * failures, RETRY_MAX_MS);
+      else if (sent === batchSize || pending)
+        delay = window; // more may be waiting
+      else if (now < expectUntil) {
+        delay = Math.max(followUp, window);
+        followUp = Math.min(followUp * 2, FOLLOW_UP_MAX_MS);
+      } else delay = pollIntervalMs;
+      if (delay > 0) await sleep(delay);
     }
   })();
 
   return {
     async stop() {
       running = false;
+      stopListeningHere();
       unsubscribe?.();
-      wakeUp?.();
+      endSleep?.();
+      clearTimeout(listenRetry);
       await loop;
+      // A commit signalled just now (the consumers stopped before the relay finish their messages)
+      // goes out before the process does, instead of waiting for another replica's safety poll.
+      if (pending && failures === 0 && broker.connected) await drainOnce().catch(() => {});
+      await listener?.end().catch(() => {});
       metrics?.remove();
       await pool.end();
     },

@@ -10,6 +10,7 @@ import { entities } from './persistence/entities.ts';
 import { developmentKeyPem } from './persistence/signing-keys.ts';
 import identityConfigPlugin from './plugins/identity-config.ts';
 import loginThrottlePlugin from './plugins/login-throttle.ts';
+import passwordResetWorkerPlugin from './plugins/password-reset-worker.ts';
 import sessionsPlugin from './plugins/sessions.ts';
 import signingKeyPlugin from './plugins/signing-key.ts';
 import addressRoutes from './routes/addresses/index.ts';
@@ -65,6 +66,14 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<App> {
       await app.register(signingKeyPlugin, { key: signingKey });
       await app.register(sessionsPlugin);
       await app.register(loginThrottlePlugin);
+      const passwordResets = startPasswordResetWorker({
+        orm,
+        log: logger,
+        intervalMs: config.PASSWORD_RESET_POLL_MS,
+        ttlSeconds: config.PASSWORD_RESET_TTL_SECONDS,
+      });
+      stopOnClose(passwordResets);
+      await app.register(passwordResetWorkerPlugin, { worker: passwordResets });
 
       await app.register(authRoutes, { prefix: '/auth' });
       await app.register(userRoutes, { prefix: '/users' });
@@ -72,14 +81,6 @@ export async function buildApp(config: Config, deps: Deps = {}): Promise<App> {
 
       stopOnClose(
         startDenyListResync({ orm, redis, log: logger, intervalMs: config.DENY_LIST_RESYNC_SECONDS * 1000 }),
-      );
-      stopOnClose(
-        startPasswordResetWorker({
-          orm,
-          log: logger,
-          intervalMs: config.PASSWORD_RESET_POLL_MS,
-          ttlSeconds: config.PASSWORD_RESET_TTL_SECONDS,
-        }),
       );
     },
   });

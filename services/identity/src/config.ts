@@ -49,7 +49,10 @@ export const configSchema = Type.Object({
   LOGIN_LOCK_SECONDS: Type.Integer({ minimum: 1, default: 15 * 60 }),
   /** How often the live revocations are copied from the database into Redis (also on every reconnect). */
   DENY_LIST_RESYNC_SECONDS: Type.Integer({ minimum: 1, default: 60 }),
-  /** How often the background worker takes queued password-reset requests. */
-  PASSWORD_RESET_POLL_MS: Type.Integer({ minimum: 10, default: 250 }),
+  /**
+   * How often the background worker looks for queued password-reset requests on its own: a request
+   * wakes its replica's worker at once, so this only bounds the wait of one no wake-up announced.
+   */
+  PASSWORD_RESET_POLL_MS: Type.Integer({ minimum: 10, default: 10_000 }),
 });
 export type Config = Static<typeof configSchema>;

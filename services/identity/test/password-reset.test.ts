@@ -4,7 +4,8 @@ import t from 'tap';
 import { requestPasswordReset } from '../src/use-cases/request-password-reset.ts';
 import { isProblem, startIdentity } from './helpers.ts';
 
-// The request only queues the address; the worker (every PASSWORD_RESET_POLL_MS) makes the token.
+// The request only queues the address and wakes the worker, which makes the token (it also polls
+// every PASSWORD_RESET_POLL_MS).
 const FAST = { PASSWORD_RESET_POLL_MS: '20' };
 
 t.test('password reset', async (t) => {
@@ -188,4 +189,25 @@ t.test('a newer reset request voids the older token', async (t) => {
     body: { token: tokens[1], password: 'Brand-new-pass-9' },
   });
   t.equal(newest.statusCode, 204);
+});
+
+t.test('the request wakes the worker: the token comes at once, not on the next poll', async (t) => {
+  // The poll is ten minutes away: only the request's wake-up can explain a prompt token.
+  const s = await startIdentity(t, { PASSWORD_RESET_POLL_MS: '600000' });
+  const c = await s.customer();
+  const started = Date.now();
+  const res = await s.inject({ method: 'POST', url: '/auth/password-reset', body: { email: c.email } });
+  t.equal(res.statusCode, 202);
+  await eventually(
+    async () => {
+      const mine = (await s.outboxEvents('user.password_reset_requested')).filter(
+        (e) => e.data.userId === c.id,
+      );
+      if (mine.length === 0) throw new Error('no token yet');
+    },
+    { timeoutMs: 5000 },
+  );
+  t.ok(Date.now() - started < 5000, `token made ${Date.now() - started} ms after the request`);
+  const [row] = await s.sql<{ n: number }>('select count(*)::int as n from password_reset_request');
+  t.equal(row!.n, 0, 'the queue is empty');
 });

@@ -39,7 +39,7 @@ export const configSchema = Type.Object({
 
   // --- The sender worker ---
   /** How often each replica looks for queued mail (a consumer's commit also wakes it at once). */
-  SENDER_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1_000 }),
+  SENDER_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, default: 5_000 }),
   /** Mails one replica sends at once (each in its own transaction, holding its row). */
   SENDER_CONCURRENCY: Type.Integer({ minimum: 1, maximum: 50, default: 4 }),
   /** Tries of one mail (SMTP down, 4xx, PDF not available) before it is marked failed. */

@@ -41,7 +41,7 @@ export const configSchema = Type.Object({
   /** A delivered order's lines may be returned for this many days after the last parcel was delivered. */
   RETURN_WINDOW_DAYS: Type.Integer({ minimum: 0, maximum: 365, default: 30 }),
   /** How often each replica looks for parcels to book with the carrier (a commit also wakes it). */
-  BOOKING_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, default: 1_000 }),
+  BOOKING_POLL_INTERVAL_MS: Type.Integer({ minimum: 10, default: 5_000 }),
   /** Delay after a failed booking (carrier down); doubled each time, up to BOOKING_RETRY_MAX_MS. */
   BOOKING_RETRY_BASE_MS: Type.Integer({ minimum: 10, default: 5_000 }),
   BOOKING_RETRY_MAX_MS: Type.Integer({ minimum: 10, default: 600_000 }),

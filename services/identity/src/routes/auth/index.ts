@@ -255,6 +255,7 @@ export default async function authRoutes(app: App): Promise<void> {
     },
     async (request, reply) => {
       await requestPasswordReset(app.orm.em.fork(), request.body.email);
+      app.passwordResetWorker.wake(); // every request alike, after its insert committed
       return reply.code(202).send(ACCEPTED);
     },
   );
