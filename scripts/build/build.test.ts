@@ -1,12 +1,13 @@
 // The production build: a service bundled with its migrations, only runtime packages laid out, and
 // the laid-out tree runs with plain node, away from the repository's node_modules.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freeTcpPort } from '@mercato/testing';
 import t from 'tap';
-import { bundleService, ROOT } from './bundle.ts';
+import { bundleService, isFresh, ROOT } from './bundle.ts';
+import { launchOf, SHIPPED_START, serviceNames } from './launch.ts';
 import { copyPackages, copyServiceFiles, runtimeClosure } from './runtime-tree.ts';
 
 t.test('orders: every migration is in the bundle, npm packages stay external', async (t) => {
@@ -21,7 +22,10 @@ t.test('orders: every migration is in the bundle, npm packages stay external', a
   for (const m of migrations) t.ok(bundled.inputs.includes(`services/orders/migrations/${m}`), m);
   t.ok(bundled.inputs.includes('libs/kit/src/instrument.ts'));
   t.ok(bundled.packages.includes('fastify'));
-  t.ok(bundled.packages.includes('@opentelemetry/sdk-node'));
+  // The instrument module imports the SDK's parts it uses, and only when it runs (not sdk-node's 45 MB).
+  t.ok(bundled.packages.includes('@opentelemetry/sdk-trace'));
+  t.notOk(bundled.packages.includes('@opentelemetry/sdk-node'));
+  t.ok(isFresh('orders'), 'just built: fresh');
   t.notOk(
     bundled.packages.some((p) => p.startsWith('@mercato/')),
     'workspace libs bundled',
@@ -51,8 +55,9 @@ t.test('notifications: the laid-out tree starts with plain node outside the repo
   t.notOk(existsSync(path.join(cwd, 'src')));
   t.notOk(existsSync(path.join(out, 'node_modules/typescript')), "cosmiconfig's optional peer left out");
 
-  // Every static import (mjml, pdf, OpenTelemetry …) is loaded before server.ts reads its config: the
-  // config error for the missing DATABASE_URL etc. (exit 1, one line) proves they all resolved here.
+  // Every static import, and the OpenTelemetry packages instrument.js imports before server.js runs,
+  // is loaded before server.ts reads its config: the config error for the missing DATABASE_URL etc.
+  // (exit 1, one line) proves they all resolved here.
   const port = await freeTcpPort();
   const child = spawn(
     process.execPath,
@@ -66,4 +71,57 @@ t.test('notifications: the laid-out tree starts with plain node outside the repo
   t.equal(code, 1);
   t.match(output, /^config: .+ required$/m);
   t.notMatch(output, /ERR_MODULE_NOT_FOUND|Cannot find (module|package)/);
+});
+
+t.test('mjml, loaded only by the MJML worker thread, resolves in the laid-out tree', async (t) => {
+  const bundled = await bundleService('notifications');
+  t.ok(bundled.packages.includes('mjml'), "the worker's imports count as run-time packages");
+  t.ok(bundled.inputs.includes('services/notifications/workers/mjml.mjs'));
+  const out = mkdtempSync(path.join(os.tmpdir(), 'mercato-build-'));
+  t.teardown(() => rmSync(out, { recursive: true, force: true }));
+  copyPackages(ROOT, runtimeClosure(ROOT, 'services/notifications', bundled.packages), out);
+  copyServiceFiles(ROOT, 'notifications', out);
+  const cwd = path.join(out, 'services/notifications');
+  const script = `const { Worker } = require('node:worker_threads');
+new Worker('./workers/mjml.mjs', { workerData: { documents: [{ name: 'a', mjml: '<mjml><mj-body><mj-section><mj-column><mj-text>Hi</mj-text></mj-column></mj-section></mj-body></mjml>' }] } })
+  .once('message', (m) => console.log(JSON.stringify(m)));`;
+  const child = spawn(process.execPath, ['-e', script], {
+    cwd,
+    env: { PATH: process.env.PATH },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (d) => (output += d));
+  child.stderr.on('data', (d) => (output += d));
+  t.equal(await new Promise<number | null>((resolve) => child.once('exit', resolve)), 0, output);
+  const [result] = JSON.parse(output);
+  t.match(result, { name: 'a', errors: [] });
+  t.match(result.html, /Hi/);
+});
+
+t.test('one start command: every package.json start, the launcher and the image agree', async (t) => {
+  for (const service of serviceNames()) {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, 'services', service, 'package.json'), 'utf8'));
+    t.equal(pkg.scripts.start, SHIPPED_START, `${service}: start runs the bundles as the image does`);
+    t.match(pkg.scripts.prestart, /scripts\/build\/index\.ts --if-stale /, `${service}: builds first`);
+    const launch = launchOf(service, ['--cpu-prof']);
+    t.equal(launch.command, process.execPath);
+    t.same(launch.args, ['--cpu-prof', ...SHIPPED_START.split(' ').slice(1)]);
+    t.equal(launch.cwd, path.join(ROOT, 'services', service));
+  }
+  const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+  const cmd = [...dockerfile.matchAll(/^CMD (\[.*\])$/gm)].at(-1)?.[1];
+  t.same(JSON.parse(cmd ?? '[]'), SHIPPED_START.split(' '), "the image's CMD");
+});
+
+t.test('a changed source makes the bundles stale; rebuilding makes them fresh', async (t) => {
+  await bundleService('fake-carrier');
+  t.ok(isFresh('fake-carrier'));
+  const source = path.join(ROOT, 'services/fake-carrier/src/server.ts');
+  const { atime, mtime } = statSync(source);
+  t.teardown(() => utimesSync(source, atime, mtime));
+  utimesSync(source, atime, new Date(mtime.getTime() + 1000));
+  t.notOk(isFresh('fake-carrier'), 'touched: stale');
+  await bundleService('fake-carrier');
+  t.ok(isFresh('fake-carrier'));
 });

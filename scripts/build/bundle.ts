@@ -2,10 +2,11 @@
 // the workspace libs @mercato/* in one ESM file) and dist/instrument.js (the kit's OpenTelemetry
 // start-up), each with a source map. npm packages stay external: OpenTelemetry instruments them by
 // hooking their loading from node_modules, and some read their own files (pdfkit's fonts).
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
-import { build, type Metafile, type Plugin } from 'esbuild';
+import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
 
@@ -64,11 +65,7 @@ function sourceRelativeImportMetaUrl(distDir: string): Plugin {
 export async function bundleService(service: string): Promise<Bundled> {
   const serviceDir = path.join(ROOT, 'services', service);
   const distDir = path.join(serviceDir, 'dist');
-  const result = await build({
-    entryPoints: {
-      server: path.join(serviceDir, 'src/server.ts'),
-      instrument: path.join(ROOT, 'libs/kit/src/instrument.ts'),
-    },
+  const common = {
     outdir: distDir,
     absWorkingDir: ROOT,
     bundle: true,
@@ -85,16 +82,96 @@ export async function bundleService(service: string): Promise<Bundled> {
     metafile: true,
     logLevel: 'warning',
     plugins: [externalPackages, sourceRelativeImportMetaUrl(distDir)],
+  } satisfies BuildOptions;
+  const server = await build({ ...common, entryPoints: { server: path.join(serviceDir, 'src/server.ts') } });
+  const serverPackages = summarize(server.metafile).packages;
+  // The instrument module loads only the instrumentations of packages the server imports.
+  const instrument = await build({
+    ...common,
+    entryPoints: { instrument: path.join(ROOT, 'libs/kit/src/instrument.ts') },
+    define: { MERCATO_BUNDLED_PACKAGES: JSON.stringify(serverPackages) },
   });
-  return { service, distDir, ...summarize(result.metafile) };
+  const both = summarize(server.metafile, instrument.metafile, ...(await workerImports(serviceDir)));
+  // '<define:…>' is esbuild's name for the define's value, not a file.
+  writeStamp(
+    distDir,
+    both.inputs.filter((f) => !f.startsWith('<')),
+  );
+  return { service, distDir, ...both };
 }
 
-function summarize(metafile: Metafile): { packages: string[]; inputs: string[] } {
-  const packages = new Set<string>();
-  for (const output of Object.values(metafile.outputs)) {
-    for (const imp of output.imports) {
-      if (imp.external && !isBuiltin(imp.path)) packages.add(packageName(imp.path));
+/**
+ * Plain JavaScript a service runs beside its bundle (services/<svc>/workers/*.mjs, started as worker
+ * threads): not bundled, but the npm packages they import are run-time packages of the service too.
+ */
+async function workerImports(serviceDir: string): Promise<Metafile[]> {
+  const dir = path.join(serviceDir, 'workers');
+  if (!existsSync(dir)) return [];
+  const files = readdirSync(dir).filter((f) => f.endsWith('.mjs'));
+  if (files.length === 0) return [];
+  const scan = await build({
+    entryPoints: files.map((f) => path.join(dir, f)),
+    absWorkingDir: ROOT,
+    bundle: true,
+    write: false,
+    outdir: path.join(serviceDir, 'dist', 'workers-scan'),
+    platform: 'node',
+    format: 'esm',
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [externalPackages],
+  });
+  return [scan.metafile];
+}
+
+// dist/.inputs.json: every source file of the bundles with its size and modification time, and this
+// builder's own files. `isFresh` compares them: `npm start` rebuilds only a service whose sources
+// changed (esbuild takes ~0.1 s a service; checking takes milliseconds).
+const STAMP = '.inputs.json';
+const BUILDER_FILES = ['scripts/build/bundle.ts', 'package-lock.json'];
+
+function fingerprint(files: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const file of files) {
+    try {
+      const st = statSync(path.join(ROOT, file));
+      out[file] = `${st.size}:${st.mtimeMs}`;
+    } catch {
+      out[file] = 'missing';
     }
   }
-  return { packages: [...packages].sort(), inputs: Object.keys(metafile.inputs).sort() };
+  return out;
+}
+
+function writeStamp(distDir: string, inputs: string[]): void {
+  writeFileSync(path.join(distDir, STAMP), JSON.stringify(fingerprint([...inputs, ...BUILDER_FILES])));
+}
+
+/** Whether services/<svc>/dist holds bundles of the sources as they are now. */
+export function isFresh(service: string): boolean {
+  const distDir = path.join(ROOT, 'services', service, 'dist');
+  if (!existsSync(path.join(distDir, 'server.js')) || !existsSync(path.join(distDir, 'instrument.js')))
+    return false;
+  let recorded: Record<string, string>;
+  try {
+    recorded = JSON.parse(readFileSync(path.join(distDir, STAMP), 'utf8'));
+  } catch {
+    return false;
+  }
+  const now = fingerprint(Object.keys(recorded));
+  return Object.entries(recorded).every(([file, print]) => now[file] === print && print !== 'missing');
+}
+
+function summarize(...metafiles: Metafile[]): { packages: string[]; inputs: string[] } {
+  const packages = new Set<string>();
+  const inputs = new Set<string>();
+  for (const metafile of metafiles) {
+    for (const output of Object.values(metafile.outputs)) {
+      for (const imp of output.imports) {
+        if (imp.external && !isBuiltin(imp.path)) packages.add(packageName(imp.path));
+      }
+    }
+    for (const input of Object.keys(metafile.inputs)) inputs.add(input);
+  }
+  return { packages: [...packages].sort(), inputs: [...inputs].sort() };
 }

@@ -20,6 +20,7 @@ import {
   uniqueName,
 } from '@mercato/testing';
 import amqp from 'amqplib';
+import { ensureBuilt, launchOf, serviceNames } from '../../scripts/build/launch.ts';
 
 const execFileAsync = promisify(execFile);
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -34,6 +35,7 @@ export type ServiceName =
   | 'invoices'
   | 'notifications'
   | 'shipping'
+  | 'recommendations'
   | 'fake-payment-provider'
   | 'fake-carrier'
   | 'gateway';
@@ -54,6 +56,15 @@ interface Running {
 export interface SystemOptions {
   /** Services run as child processes instead of in this process (all: 'all'). */
   childProcesses?: ServiceName[] | 'all';
+  /**
+   * Child processes run exactly as `npm start` and the images run them (scripts/build/launch.ts): the
+   * service's bundles (built first if their sources changed), its package.json `start` command with
+   * the instrumentation, from its folder, and no LOG_LEVEL or NODE_ENV of ours (the service's own
+   * defaults: `info`) unless `logLevel` is given. Default: the TypeScript sources through tsx,
+   * without instrumentation, at `logLevel` (default `silent`). Without `childProcesses`, every
+   * service runs as a child.
+   */
+  shipped?: boolean;
   /** How many inventory instances compete on the same queue and schema. */
   inventoryReplicas?: number;
   /** The broker URL every service uses (a TCP proxy in fault tests, a private node in infra-restarts). */
@@ -85,6 +96,8 @@ export interface SystemOptions {
    * webhooks go straight to shipping); default: neither.
    */
   shipping?: boolean;
+  /** Start recommendations too (it learns from the orders' events; the gateway routes /recommendations). */
+  recommendations?: boolean;
 }
 
 export const ADMIN_EMAIL = 'admin@mercato.test';
@@ -142,20 +155,26 @@ async function startChild(
   reusePort?: number,
   logDir?: string,
   startTimeoutMs?: number,
+  shipped?: boolean,
 ): Promise<Running> {
   const port = reusePort ?? (await freeTcpPort());
   const childEnv = { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1' };
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [
-      // CPU_PROFILE_DIR=/tmp/prof npm run bench:orders: one V8 CPU profile per service (on exit).
-      ...(process.env.CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.CPU_PROFILE_DIR}`] : []),
-      '--import',
-      'tsx',
-      path.join(root, 'services', name, 'src', 'server.ts'),
-    ],
-    { cwd: root, env: childEnv, stdio: ['ignore', logDir ? 'pipe' : 'ignore', 'pipe'] },
-  );
+  // CPU_PROFILE_DIR=/tmp/prof npm run bench:orders: one V8 CPU profile per service (on exit).
+  const profile = process.env.CPU_PROFILE_DIR
+    ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.env.CPU_PROFILE_DIR)}`]
+    : [];
+  const launch = shipped
+    ? launchOf(name, profile)
+    : {
+        command: process.execPath,
+        args: [...profile, '--import', 'tsx', path.join(root, 'services', name, 'src', 'server.ts')],
+        cwd: root,
+      };
+  const child: ChildProcess = spawn(launch.command, launch.args, {
+    cwd: launch.cwd,
+    env: childEnv,
+    stdio: ['ignore', logDir ? 'pipe' : 'ignore', 'pipe'],
+  });
   const log = logDir ? createWriteStream(path.join(logDir, `${name}.log`), { flags: 'a' }) : undefined;
   if (log) child.stdout?.pipe(log, { end: false });
   let stderr = '';
@@ -215,8 +234,11 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const databaseUrl = opts.databaseUrl ?? TEST_DATABASE_URL;
   const redisUrl = opts.redisUrl ?? TEST_REDIS_URL;
   const logLevel = opts.logLevel ?? 'silent';
-  const asChild = (name: ServiceName) =>
-    opts.childProcesses === 'all' || (opts.childProcesses ?? []).includes(name);
+  // As shipped: the services' own log level and NODE_ENV unless the caller names a level.
+  const shippedDefaults = opts.shipped && opts.logLevel === undefined;
+  // `shipped` without a list: every service as a child process, as `npm start` runs them.
+  const children = opts.childProcesses ?? (opts.shipped ? 'all' : []);
+  const asChild = (name: ServiceName) => children === 'all' || children.includes(name);
   const schemas: Record<string, string> = {};
   const urls: Record<string, string> = {};
   const services: Running[] = [];
@@ -224,7 +246,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
   const envFor = (name: ServiceName): Record<string, string> => {
     if (!schemas[name]) schemas[name] = uniqueName(`flow_${name.replace(/-/g, '_')}`).slice(0, 63);
     return {
-      LOG_LEVEL: logLevel,
+      ...(shippedDefaults ? {} : { LOG_LEVEL: logLevel }),
       HOST: '127.0.0.1',
       PORT: '0',
       DATABASE_URL: databaseUrl,
@@ -246,7 +268,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       CARRIER_URL: urls['fake-carrier'] ?? 'http://127.0.0.1:1',
       MERCATO_ADMIN_EMAIL: ADMIN_EMAIL,
       MERCATO_ADMIN_PASSWORD: ADMIN_PASSWORD,
-      NODE_ENV: 'test',
+      ...(opts.shipped ? {} : { NODE_ENV: 'test' }),
       // orders: no payment retry window unless a test asks for one (env.orders.PAYMENT_RETRY_WINDOW_MS),
       // so a declined card cancels the order at once; order-flow, faults, contention and redelivery
       // rely on that. test/flow/payment-retry.test.ts opens a window.
@@ -271,7 +293,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     const reuse = stoppedPorts.get(name);
     stoppedPorts.delete(name);
     const running = asChild(name)
-      ? await startChild(name, env, reuse, opts.logDir, opts.parallelStart ? 180_000 : undefined)
+      ? await startChild(
+          name,
+          env,
+          reuse,
+          opts.logDir,
+          opts.parallelStart ? 180_000 : undefined,
+          opts.shipped,
+        )
       : await startInProcess(name, env, reuse);
     services.push(running);
     urls[name] ??= running.url;
@@ -294,6 +323,8 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     debug('dropped schemas');
   };
 
+  // As shipped: the bundles of every service that runs as a child, rebuilt if their sources changed.
+  if (opts.shipped) await ensureBuilt(serviceNames().filter((n) => asChild(n as ServiceName)));
   try {
     await start('identity');
     await start('fake-payment-provider');
@@ -332,6 +363,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
     await start('cart');
     // notifications fetches invoices' PDFs: it starts once invoices' address is known.
     if (opts.smtpPort !== undefined) await start('notifications');
+    if (opts.recommendations) await start('recommendations');
     const gatewayEnv = {
       IDENTITY_URL: urls.identity,
       CATALOG_URL: urls.catalog,
@@ -342,6 +374,7 @@ export async function startSystem(opts: SystemOptions = {}): Promise<System> {
       INVOICES_URL: urls.invoices,
       ...(urls.notifications ? { NOTIFICATIONS_URL: urls.notifications } : {}),
       ...(urls.shipping ? { SHIPPING_URL: urls.shipping } : {}),
+      ...(urls.recommendations ? { RECOMMENDATIONS_URL: urls.recommendations } : {}),
       RATE_LIMIT_IP_MAX: '1000000',
       RATE_LIMIT_USER_MAX: '1000000',
       RATE_LIMIT_REDIS_PREFIX: `${exchange}:rl:`,

@@ -1,79 +1,171 @@
 /**
  * OpenTelemetry start-up. Loaded before anything else so the instrumentations can patch modules as
- * they are first imported: `node --import tsx --import @mercato/kit/instrument src/server.ts`.
+ * they are first imported: `node --import ./dist/instrument.js ./dist/server.js` (the image, `npm
+ * start`), `node --import tsx --import @mercato/kit/instrument src/server.ts` (development).
  *
- * Traces go out over OTLP/HTTP when OTEL_EXPORTER_OTLP_ENDPOINT is set. Without it spans are still
- * created (so log lines carry trace ids and traceparent flows between services) but not exported.
+ * Only what is used is loaded, and only when it is used (every OpenTelemetry package is imported
+ * dynamically, so the bundle imports none of them statically):
+ * - `OTEL_SDK_DISABLED=true`: nothing at all; no package is loaded, no module is patched. Log lines
+ *   then carry no trace ids and no traceparent is passed on.
+ * - Traces go out over OTLP/HTTP, in batches (`OTEL_BSP_SCHEDULE_DELAY`, `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`,
+ *   `OTEL_BSP_MAX_QUEUE_SIZE`, `OTEL_BSP_EXPORT_TIMEOUT`), when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+ *   `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set and `OTEL_TRACES_EXPORTER` is not `none`.
+ * - Sampling follows `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` (`parentbased_traceidratio` with
+ *   `0.1`: one trace in ten started here, a caller's decision kept). Unset: `parentbased_always_on` when
+ *   exporting, `parentbased_always_off` when not (nobody would read the spans; ids are still minted and
+ *   passed on, so log lines carry trace ids and a caller's sampled trace is still recorded).
+ * - Instrumentations: http, undici (fetch), fastify (route spans), pg, amqplib, ioredis, each only when
+ *   the service's bundle uses its package (scripts/build defines MERCATO_BUNDLED_PACKAGES; from the
+ *   sources, all). `OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,undici,amqplib` keeps only those;
+ *   `OTEL_NODE_DISABLED_INSTRUMENTATIONS=fastify,ioredis` leaves those out.
  */
-import { FastifyOtelInstrumentation } from '@fastify/otel';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { AmqplibInstrumentation } from '@opentelemetry/instrumentation-amqplib';
-import { HttpInstrumentation } from '@opentelemetry/instrumentation-http';
-import { IORedisInstrumentation } from '@opentelemetry/instrumentation-ioredis';
-import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
-import { UndiciInstrumentation } from '@opentelemetry/instrumentation-undici';
-import { NodeSDK } from '@opentelemetry/sdk-node';
-import { BatchSpanProcessor, NoopSpanProcessor } from '@opentelemetry/sdk-trace';
 import { redactSecretQuery, SECRET_QUERY_PARAMS } from './redact.ts';
+import { chosenInstrumentations, type InstrumentationName, samplerSpec } from './telemetry-config.ts';
 
-// Logs go to stdout through pino and metrics are scraped from /metrics: the SDK's default of
-// pushing both over OTLP to localhost would only produce connection errors.
-process.env.OTEL_LOGS_EXPORTER ??= 'none';
-process.env.OTEL_METRICS_EXPORTER ??= 'none';
+/** The npm packages the service's bundle imports, put here by scripts/build (esbuild `define`). */
+declare const MERCATO_BUNDLED_PACKAGES: readonly string[] | undefined;
 
-const exporting = Boolean(process.env.OTEL_EXPORTER_OTLP_ENDPOINT);
-// Probes and scrapes every few seconds would drown the traces that matter.
-// instrumentation-http's default list, kept when we add ours (giving a list replaces it).
-const OTEL_DEFAULT_REDACTED = [
-  'sig',
-  'Signature',
-  'AWSAccessKeyId',
-  'X-Goog-Signature',
-  'X-Amz-Signature',
-  'X-Amz-Credential',
-  'X-Amz-Security-Token',
-];
-const quietPaths = new Set(['/healthz', '/readyz', '/metrics']);
+const env = (name: string) => process.env[name]?.trim() || undefined;
+const list = (name: string) =>
+  env(name)
+    ?.split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter(Boolean);
 
-export const sdk = new NodeSDK({
-  serviceName: process.env.OTEL_SERVICE_NAME ?? process.env.SERVICE_NAME,
-  // The SDK only installs a tracer provider when there is at least one span processor.
-  spanProcessors: [
-    exporting ? new BatchSpanProcessor({ exporter: new OTLPTraceExporter() }) : new NoopSpanProcessor(),
-  ],
-  instrumentations: [
-    new HttpInstrumentation({
-      // The library's own list (signed cloud URLs) and ours (capability links such as ?token=).
-      redactedQueryParams: [...OTEL_DEFAULT_REDACTED, ...SECRET_QUERY_PARAMS],
-      redactedQueryParamsServer: [...OTEL_DEFAULT_REDACTED, ...SECRET_QUERY_PARAMS],
-      ignoreIncomingRequestHook: (req) => quietPaths.has((req.url ?? '').split('?')[0] ?? ''),
+const disabled = env('OTEL_SDK_DISABLED')?.toLowerCase() === 'true';
+if (!disabled) await startTelemetry();
+
+async function startTelemetry(): Promise<void> {
+  const exporting =
+    Boolean(env('OTEL_EXPORTER_OTLP_ENDPOINT') ?? env('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')) &&
+    env('OTEL_TRACES_EXPORTER')?.toLowerCase() !== 'none';
+  const bundled = typeof MERCATO_BUNDLED_PACKAGES === 'undefined' ? undefined : MERCATO_BUNDLED_PACKAGES;
+  const chosen = chosenInstrumentations(
+    {
+      enabled: list('OTEL_NODE_ENABLED_INSTRUMENTATIONS'),
+      disabled: list('OTEL_NODE_DISABLED_INSTRUMENTATIONS'),
+    },
+    bundled,
+  );
+  const spec = samplerSpec(env('OTEL_TRACES_SAMPLER'), env('OTEL_TRACES_SAMPLER_ARG'), exporting);
+
+  const [api, sdk, core, { AsyncLocalStorageContextManager }, resources] = await Promise.all([
+    import('@opentelemetry/api'),
+    import('@opentelemetry/sdk-trace'),
+    import('@opentelemetry/core'),
+    import('@opentelemetry/context-async-hooks'),
+    import('@opentelemetry/resources'),
+  ]);
+
+  // Instrumentations first: each patches its module when that is first imported, which is after this.
+  // Constructed, each enables itself and traces through the global tracer provider set below.
+  // Probes and scrapes every few seconds would drown the traces that matter.
+  const quietPaths = new Set(['/healthz', '/readyz', '/livez', '/metrics']);
+  // instrumentation-http's default list (signed cloud URLs), kept when we add ours (a list replaces it).
+  const redacted = [
+    'sig',
+    'Signature',
+    'AWSAccessKeyId',
+    'X-Goog-Signature',
+    'X-Amz-Signature',
+    'X-Amz-Credential',
+    'X-Amz-Security-Token',
+    ...SECRET_QUERY_PARAMS,
+  ];
+  const make: Record<InstrumentationName, () => Promise<unknown>> = {
+    http: async () => {
+      const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
+      return new HttpInstrumentation({
+        redactedQueryParams: redacted,
+        redactedQueryParamsServer: redacted,
+        ignoreIncomingRequestHook: (req) => quietPaths.has((req.url ?? '').split('?')[0] ?? ''),
+      });
+    },
+    undici: async () => {
+      const { UndiciInstrumentation } = await import('@opentelemetry/instrumentation-undici');
+      return new UndiciInstrumentation({
+        // fetch() spans have no redaction of their own: url.full and url.query are rewritten.
+        requestHook: (span, request) => {
+          if (!request.path.includes('?')) return;
+          span.setAttribute('url.full', redactSecretQuery(`${request.origin}${request.path}`));
+          span.setAttribute('url.query', redactSecretQuery(request.path).split('?')[1] ?? '');
+        },
+      });
+    },
+    fastify: async () => {
+      const { FastifyOtelInstrumentation } = await import('@fastify/otel');
+      return new FastifyOtelInstrumentation({
+        registerOnInitialization: true,
+        ignorePaths: ({ url }: { url: string }) => quietPaths.has(url),
+        // Its route span puts the whole request URL, query included, in url.path.
+        requestHook: (span: { setAttribute(k: string, v: string): void }, request: { url: string }) => {
+          if (request.url.includes('?')) span.setAttribute('url.path', redactSecretQuery(request.url));
+        },
+      } as never);
+    },
+    pg: async () => new (await import('@opentelemetry/instrumentation-pg')).PgInstrumentation(),
+    amqplib: async () =>
+      new (await import('@opentelemetry/instrumentation-amqplib')).AmqplibInstrumentation(),
+    ioredis: async () =>
+      new (await import('@opentelemetry/instrumentation-ioredis')).IORedisInstrumentation(),
+  };
+  await Promise.all(chosen.map((name) => make[name]()));
+
+  const root =
+    'ratio' in spec
+      ? new sdk.TraceIdRatioBasedSampler(spec.ratio)
+      : spec.kind.endsWith('always_on')
+        ? new sdk.AlwaysOnSampler()
+        : new sdk.AlwaysOffSampler();
+  const sampler = spec.kind.startsWith('parentbased_') ? new sdk.ParentBasedSampler({ root }) : root;
+
+  const positive = (name: string) => {
+    const n = Number(env(name));
+    return Number.isFinite(n) && n > 0 ? n : undefined;
+  };
+  let spanProcessor: InstanceType<typeof sdk.BatchSpanProcessor> | InstanceType<typeof sdk.NoopSpanProcessor>;
+  if (exporting) {
+    const { OTLPTraceExporter } = await import('@opentelemetry/exporter-trace-otlp-http');
+    spanProcessor = new sdk.BatchSpanProcessor({
+      exporter: new OTLPTraceExporter(),
+      scheduledDelayMillis: positive('OTEL_BSP_SCHEDULE_DELAY'),
+      maxExportBatchSize: positive('OTEL_BSP_MAX_EXPORT_BATCH_SIZE'),
+      maxQueueSize: positive('OTEL_BSP_MAX_QUEUE_SIZE'),
+      exportTimeoutMillis: positive('OTEL_BSP_EXPORT_TIMEOUT'),
+    });
+  } else {
+    spanProcessor = new sdk.NoopSpanProcessor();
+  }
+
+  const serviceName = env('OTEL_SERVICE_NAME') ?? env('SERVICE_NAME');
+  // OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME (envDetector), the host and the process.
+  let resource = resources.defaultResource().merge(
+    resources.detectResources({
+      detectors: [
+        resources.envDetector,
+        resources.hostDetector,
+        resources.osDetector,
+        resources.processDetector,
+      ],
     }),
-    new UndiciInstrumentation({
-      // fetch() spans have no redaction of their own: url.full and url.query are rewritten.
-      requestHook: (span, request) => {
-        if (!request.path.includes('?')) return;
-        span.setAttribute('url.full', redactSecretQuery(`${request.origin}${request.path}`));
-        span.setAttribute('url.query', redactSecretQuery(request.path).split('?')[1] ?? '');
-      },
-    }),
-    new FastifyOtelInstrumentation({
-      registerOnInitialization: true,
-      ignorePaths: ({ url }) => quietPaths.has(url),
-      // Its route span puts the whole request URL, query included, in url.path.
-      requestHook: (span: { setAttribute(k: string, v: string): void }, request: { url: string }) => {
-        if (request.url.includes('?')) span.setAttribute('url.path', redactSecretQuery(request.url));
-      },
-    }) as never,
-    new PgInstrumentation(),
-    new AmqplibInstrumentation(),
-    new IORedisInstrumentation(),
-  ],
-});
-sdk.start();
+  );
+  if (serviceName)
+    resource = resource.merge(resources.resourceFromAttributes({ 'service.name': serviceName }));
 
-// runService exits the process (close-with-grace) right after app.close(), so 'beforeExit' never
-// fires there: it flushes the last spans through this hook instead, without importing this module.
-(globalThis as Record<symbol, unknown>)[Symbol.for('mercato.telemetry.shutdown')] = () => sdk.shutdown();
-process.once('beforeExit', () => {
-  void sdk.shutdown();
-});
+  const provider = new sdk.TracerProvider({ resource, sampler, spanProcessors: [spanProcessor] });
+  api.context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  api.propagation.setGlobalPropagator(
+    new core.CompositePropagator({
+      propagators: [new core.W3CTraceContextPropagator(), new core.W3CBaggagePropagator()],
+    }),
+  );
+  api.trace.setGlobalTracerProvider(provider);
+
+  // runService exits the process (close-with-grace) right after app.close(), so 'beforeExit' never
+  // fires there: it flushes the last spans through this hook instead, without importing this module.
+  (globalThis as Record<symbol, unknown>)[Symbol.for('mercato.telemetry.shutdown')] = () =>
+    provider.shutdown();
+  process.once('beforeExit', () => {
+    void provider.shutdown();
+  });
+}

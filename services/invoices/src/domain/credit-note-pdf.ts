@@ -6,14 +6,14 @@ import { type CreditNoteDocument, formatCreditNoteNumber } from './credit-note-r
 import { newPdf, printBillTo, printHeading, productLabel } from './pdf-layout.ts';
 
 /** `invoiceNumber`: the number of the invoice it corrects, when that invoice is issued. */
-export function renderCreditNotePdf(
+export async function renderCreditNotePdf(
   note: CreditNoteDocument,
   invoiceNumber: string | undefined,
   issuerName: string,
 ): Promise<Buffer> {
   const number = formatCreditNoteNumber(note.year, note.number);
   const currency = note.currency.trim();
-  const { doc, done } = newPdf(`Credit note ${number}`, issuerName);
+  const { doc, done } = await newPdf(`Credit note ${number}`, issuerName);
 
   printHeading(doc, issuerName, `Credit note ${number}`, note.issuedAt);
   doc.text(

@@ -6,10 +6,10 @@ import { normalizeAmount } from '@mercato/contracts';
 import { formatInvoiceNumber, type InvoiceDocument, linesTotal, shippingLabel } from './invoice-rules.ts';
 import { newPdf, printBillTo, printHeading, productLabel } from './pdf-layout.ts';
 
-export function renderInvoicePdf(invoice: InvoiceDocument, issuerName: string): Promise<Buffer> {
+export async function renderInvoicePdf(invoice: InvoiceDocument, issuerName: string): Promise<Buffer> {
   const number = formatInvoiceNumber(invoice.year, invoice.number);
   const currency = invoice.currency.trim();
-  const { doc, done } = newPdf(`Invoice ${number}`, issuerName);
+  const { doc, done } = await newPdf(`Invoice ${number}`, issuerName);
 
   printHeading(doc, issuerName, `Invoice ${number}`, invoice.issuedAt);
   doc.text(`Order: ${invoice.orderId}`);

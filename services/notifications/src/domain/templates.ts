@@ -1,12 +1,13 @@
 // The mails as files: templates/<name>/ holds meta.json (kind, subject, description, sample data),
 // html.mjml (the body, inside templates/_layout.mjml) and text.hbs (inside templates/_layout.txt).
-// MJML turns each body into responsive HTML once, at start; Handlebars fills in the variables of
-// subject, HTML (escaped) and text at each render. Shop name and links come from configuration.
+// MJML turns each body into responsive HTML once, at start, in a worker thread (workers/mjml.mjs:
+// mjml's memory goes with the thread); Handlebars fills in the variables of subject, HTML (escaped)
+// and text at each render. Shop name and links come from configuration.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import Handlebars from 'handlebars';
-import mjml2html from 'mjml';
 import type { Formatter, Money } from './format.ts';
 
 export type TemplateKind = 'transactional' | 'marketing';
@@ -40,6 +41,25 @@ export interface Shop {
 
 /** The templates shipped with the service. */
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
+const MJML_WORKER = new URL('../../workers/mjml.mjs', import.meta.url);
+
+type MjmlResult = { name: string; html: string; errors: string[] } | { name: string; error: string };
+
+/** Every document's HTML, made by mjml in a worker thread that ends once they are done. */
+function mjmlToHtml(documents: { name: string; mjml: string }[]): Promise<MjmlResult[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(MJML_WORKER, { workerData: { documents } });
+    let results: MjmlResult[] | undefined;
+    worker.once('message', (message: MjmlResult[]) => {
+      results = message;
+    });
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (results) resolve(results);
+      else reject(new Error(`the MJML worker exited with code ${code} before answering`));
+    });
+  });
+}
 
 const NAME = /^[a-z][a-z0-9-]*$/;
 const CONTENT = '<!-- content -->';
@@ -76,7 +96,7 @@ export class TemplateCatalog {
       strict: false,
     });
     if (!layoutMjml.includes(CONTENT)) throw new Error(`_layout.mjml must contain ${CONTENT}`);
-    const templates = new Map<string, Compiled>();
+    const found: { name: string; meta: TemplateMeta; body: string; text: string }[] = [];
     for (const dir of dirs) {
       for (const entry of await readdir(dir, { withFileTypes: true })) {
         if (!entry.isDirectory() || !NAME.test(entry.name)) continue;
@@ -85,23 +105,25 @@ export class TemplateCatalog {
         if (meta.kind !== 'transactional' && meta.kind !== 'marketing')
           throw new Error(`template ${entry.name}: kind must be transactional or marketing`);
         const body = await readFile(join(at, 'html.mjml'), 'utf8');
-        const result = await mjml2html(layoutMjml.replace(CONTENT, body), {
-          validationLevel: 'strict',
-        }).catch((err: unknown) => {
-          throw new Error(`template ${entry.name}: ${(err as Error).message}`);
-        });
-        if (result.errors.length > 0)
-          throw new Error(
-            `template ${entry.name}: ${result.errors.map((e) => e.formattedMessage).join('; ')}`,
-          );
-        const text = hb.compile(await readFile(join(at, 'text.hbs'), 'utf8'), { noEscape: true });
-        templates.set(entry.name, {
-          meta,
-          subject: hb.compile(meta.subject, { noEscape: true }),
-          html: hb.compile(result.html),
-          text: (data: unknown) => layoutText({ ...(data as object), content: text(data) }),
-        });
+        const text = await readFile(join(at, 'text.hbs'), 'utf8');
+        found.push({ name: entry.name, meta, body, text });
       }
+    }
+    const html = await mjmlToHtml(
+      found.map((t, i) => ({ name: String(i), mjml: layoutMjml.replace(CONTENT, t.body) })),
+    );
+    const templates = new Map<string, Compiled>();
+    for (const [i, t] of found.entries()) {
+      const result = html[i]!;
+      if ('error' in result) throw new Error(`template ${t.name}: ${result.error}`);
+      if (result.errors.length > 0) throw new Error(`template ${t.name}: ${result.errors.join('; ')}`);
+      const text = hb.compile(t.text, { noEscape: true });
+      templates.set(t.name, {
+        meta: t.meta,
+        subject: hb.compile(t.meta.subject, { noEscape: true }),
+        html: hb.compile(result.html),
+        text: (data: unknown) => layoutText({ ...(data as object), content: text(data) }),
+      });
     }
     return new TemplateCatalog(templates, opts.shop);
   }

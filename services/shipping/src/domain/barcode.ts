@@ -1,7 +1,6 @@
 // The tracking number as a Code 128 barcode, drawn by bwip-js (a well-kept barcode library) as a PNG
 // the label embeds. Whole pixels a module and a quiet zone of ten modules on each side, so a scanner
 // reads the printed label.
-import bwipjs from 'bwip-js/node';
 
 export const QUIET_ZONE_MODULES = 10;
 
@@ -22,6 +21,8 @@ export async function code128Png(
 ): Promise<BarcodeImage> {
   // A tracking number is printable ASCII; anything else would be a carrier's bug, not a label.
   if (!/^[\x20-\x7e]+$/.test(text)) throw new Error(`not printable ASCII: ${JSON.stringify(text)}`);
+  // Loaded with the first label, not at start (as pdfkit in label-pdf.ts).
+  const { default: bwipjs } = await import('bwip-js/node');
   const png = await bwipjs.toBuffer({
     bcid: 'code128',
     text,

@@ -1,0 +1,61 @@
+// The tracing knobs of instrument.ts, read from the environment: which instrumentations to load and
+// which sampler to use. Apart from instrument.ts so they can be tested without starting telemetry.
+
+export const INSTRUMENTATIONS = ['http', 'undici', 'fastify', 'pg', 'amqplib', 'ioredis'] as const;
+export type InstrumentationName = (typeof INSTRUMENTATIONS)[number];
+
+/** Which packages make an instrumentation worth loading (http and undici: every service). */
+const NEEDS: Record<InstrumentationName, string[] | undefined> = {
+  http: undefined,
+  undici: undefined,
+  fastify: ['fastify'],
+  pg: ['pg', '@mikro-orm/postgresql'],
+  amqplib: ['amqplib'],
+  ioredis: ['ioredis'],
+};
+
+/** The instrumentations to load, from the environment and what the bundle imports. */
+export function chosenInstrumentations(
+  environment: { enabled?: string[]; disabled?: string[] },
+  bundled: readonly string[] | undefined,
+): InstrumentationName[] {
+  return INSTRUMENTATIONS.filter((name) => {
+    if (environment.enabled && !environment.enabled.includes(name)) return false;
+    if (environment.disabled?.includes(name)) return false;
+    const needs = NEEDS[name];
+    return !bundled || !needs || needs.some((p) => bundled.includes(p));
+  });
+}
+
+export type SamplerSpec =
+  | { kind: 'always_on' | 'always_off' | 'parentbased_always_on' | 'parentbased_always_off' }
+  | { kind: 'traceidratio' | 'parentbased_traceidratio'; ratio: number };
+
+/** OTEL_TRACES_SAMPLER(_ARG) as the specification reads them; unknown values fall back to the default. */
+export function samplerSpec(
+  name: string | undefined,
+  arg: string | undefined,
+  exporting: boolean,
+): SamplerSpec {
+  const fallback: SamplerSpec = { kind: exporting ? 'parentbased_always_on' : 'parentbased_always_off' };
+  switch (name?.toLowerCase()) {
+    case undefined:
+      return fallback;
+    case 'always_on':
+    case 'always_off':
+    case 'parentbased_always_on':
+    case 'parentbased_always_off':
+      return { kind: name.toLowerCase() as 'always_on' };
+    case 'traceidratio':
+    case 'parentbased_traceidratio': {
+      const ratio = arg === undefined ? 1 : Number(arg);
+      return {
+        kind: name.toLowerCase() as 'traceidratio',
+        ratio: Number.isFinite(ratio) && ratio >= 0 && ratio <= 1 ? ratio : 1,
+      };
+    }
+    default:
+      process.stderr.write(`instrument: unknown OTEL_TRACES_SAMPLER "${name}", using ${fallback.kind}\n`);
+      return fallback;
+  }
+}

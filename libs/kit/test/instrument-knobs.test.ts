@@ -1,0 +1,93 @@
+// The tracing knobs of instrument.ts: the off-switch, the sampler from OTEL_TRACES_SAMPLER(_ARG),
+// which instrumentations are loaded.
+import { spawn } from 'node:child_process';
+import t from 'tap';
+import { chosenInstrumentations, samplerSpec } from '../src/telemetry-config.ts';
+
+/** Runs the state fixture under the instrument module with `env`; resolves with what it printed. */
+function telemetryState(env: Record<string, string>): Promise<Record<string, unknown>> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--import',
+        new URL('../src/instrument.ts', import.meta.url).pathname,
+        new URL('./fixtures/telemetry-state.ts', import.meta.url).pathname,
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_TRACES_SAMPLER: '', ...env },
+      },
+    );
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.once('exit', (code) => {
+      if (code !== 0) return reject(new Error(`exit ${code}: ${err}`));
+      resolve(JSON.parse(out.trim()));
+    });
+  });
+}
+
+t.test('OTEL_SDK_DISABLED=true: no tracer provider, no hook, no OpenTelemetry package loaded', async (t) => {
+  const off = await telemetryState({ OTEL_SDK_DISABLED: 'true' });
+  t.match(off, {
+    provider: 'NoopTracerProvider',
+    shutdownHook: 'undefined',
+    recording: false,
+    traceparent: null,
+  });
+  t.equal(off.otelCjsModulesLoaded, 0);
+  const on = await telemetryState({});
+  t.match(on, { provider: /^TracerProvider/, shutdownHook: 'function' });
+  t.ok((on.otelCjsModulesLoaded as number) > 0, 'switched on, the SDK is loaded');
+  t.match(on.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/, 'ids minted and passed on');
+});
+
+t.test('sampling: parent-based always-off without an exporter; the env vars choose', async (t) => {
+  const quiet = await telemetryState({});
+  t.match(quiet, { sampled: false, recording: false }, 'nothing exported: nothing recorded');
+  const all = await telemetryState({ OTEL_TRACES_SAMPLER: 'parentbased_always_on' });
+  t.match(all, { sampled: true, recording: true });
+  const none = await telemetryState({
+    OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+    OTEL_TRACES_SAMPLER_ARG: '0',
+  });
+  t.match(none, { sampled: false, recording: false });
+  const every = await telemetryState({ OTEL_TRACES_SAMPLER: 'traceidratio', OTEL_TRACES_SAMPLER_ARG: '1' });
+  t.match(every, { sampled: true });
+});
+
+t.test('samplerSpec reads the specification values', async (t) => {
+  t.same(samplerSpec(undefined, undefined, true), { kind: 'parentbased_always_on' });
+  t.same(samplerSpec(undefined, undefined, false), { kind: 'parentbased_always_off' });
+  t.same(samplerSpec('parentbased_traceidratio', '0.25', true), {
+    kind: 'parentbased_traceidratio',
+    ratio: 0.25,
+  });
+  t.same(samplerSpec('TraceIdRatio', undefined, true), { kind: 'traceidratio', ratio: 1 });
+  t.same(samplerSpec('traceidratio', '7', true), { kind: 'traceidratio', ratio: 1 }, 'out of range: 1');
+  t.same(samplerSpec('always_off', undefined, true), { kind: 'always_off' });
+});
+
+t.test('instrumentations: only those of packages the bundle uses, and as the env vars say', async (t) => {
+  const gateway = ['fastify', 'ioredis', '@fastify/reply-from'];
+  t.same(chosenInstrumentations({}, gateway), ['http', 'undici', 'fastify', 'ioredis']);
+  const orders = ['fastify', 'ioredis', 'amqplib', '@mikro-orm/postgresql'];
+  t.same(chosenInstrumentations({}, orders), ['http', 'undici', 'fastify', 'pg', 'amqplib', 'ioredis']);
+  t.same(
+    chosenInstrumentations({}, undefined),
+    ['http', 'undici', 'fastify', 'pg', 'amqplib', 'ioredis'],
+    'from the sources: all',
+  );
+  t.same(chosenInstrumentations({ disabled: ['fastify', 'ioredis'] }, orders), [
+    'http',
+    'undici',
+    'pg',
+    'amqplib',
+  ]);
+  t.same(chosenInstrumentations({ enabled: ['http', 'amqplib'] }, orders), ['http', 'amqplib']);
+});
