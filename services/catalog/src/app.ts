@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { registerConsumers } from './consumers/index.ts';
 import { entities } from './persistence/entities.ts';
 import { productCacheRedisOptions } from './persistence/product-cache.ts';
+import { applySearchLanguage } from './persistence/search.ts';
 import catalog from './plugins/catalog.ts';
 import productCache from './plugins/product-cache.ts';
 import categoryRoutes from './routes/categories/index.ts';
@@ -41,7 +42,16 @@ export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App>
         namespace: config.DATABASE_SCHEMA,
         ttlSeconds: config.CACHE_TTL_SECONDS,
       });
-      await app.register(catalog, { showStockQuantity: config.SHOW_STOCK_QUANTITY });
+      const searchLanguage = config.SEARCH_LANGUAGE ?? 'english';
+      const revectorised = await applySearchLanguage(orm.em.fork(), searchLanguage);
+      if (revectorised > 0) {
+        logger.info(
+          { searchLanguage, products: revectorised },
+          'search: products re-indexed in the catalog language',
+        );
+        await app.productCache.invalidatePages();
+      }
+      await app.register(catalog, { showStockQuantity: config.SHOW_STOCK_QUANTITY, searchLanguage });
       await app.register(categoryRoutes, { prefix: '/products/categories' });
       await app.register(productRoutes, { prefix: '/products' });
       await registerConsumers(ctx);

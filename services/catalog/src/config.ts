@@ -1,5 +1,6 @@
 import { baseConfigSchema } from '@mercato/kit';
 import { type Static, Type } from 'typebox';
+import { SEARCH_LANGUAGES } from './domain/search.ts';
 
 export const configSchema = Type.Object({
   ...baseConfigSchema.properties,
@@ -12,5 +13,7 @@ export const configSchema = Type.Object({
   SEED_DEMO_CATALOG: Type.Boolean({ default: false }),
   /** product reads show how many units are available, not only in stock / low / out of stock */
   SHOW_STOCK_QUANTITY: Type.Boolean({ default: true }),
+  /** the catalog's language for search: stemming and stop words (PostgreSQL text-search configuration) */
+  SEARCH_LANGUAGE: Type.Optional(Type.Enum([...SEARCH_LANGUAGES], { default: 'english' })),
 });
 export type Config = Static<typeof configSchema>;

@@ -11,6 +11,7 @@ t.test('the OpenAPI document describes every route from its TypeBox schemas', as
     '/products',
     '/products/categories',
     '/products/search',
+    '/products/suggest',
     '/products/{id}',
   ]);
   t.same(Object.keys(doc.paths['/products/{id}']).sort(), ['delete', 'get', 'patch', 'put']);
@@ -22,6 +23,20 @@ t.test('the OpenAPI document describes every route from its TypeBox schemas', as
   t.ok(create.responses['409'], 'documents the conflict');
   const search = doc.paths['/products/search'].get.parameters.map((p: { name: string }) => p.name);
   t.match(search, ['q', 'page', 'pageSize', 'category', 'minPrice', 'maxPrice', 'active']);
+  // Issue 15: facets and their filters, type-ahead, highlights.
+  t.match(search.slice(7), ['author', 'availability', 'priceBand', 'facets']);
+  const hit = doc.paths['/products/search'].get.responses['200'].content['application/json'].schema;
+  t.ok(
+    hit.properties.facets && hit.properties.selected && hit.properties.didYouMean,
+    'facets, selected, didYouMean',
+  );
+  t.ok(hit.properties.items.items.properties.highlight, 'highlight per hit');
+  const suggest = doc.paths['/products/suggest'].get;
+  t.same(
+    suggest.parameters.map((p: { name: string }) => p.name),
+    ['q'],
+  );
+  t.equal(suggest.responses['200'].content['application/json'].schema.properties.suggestions.maxItems, 10);
   const ready = await c.app.inject({ url: '/readyz' });
   t.match(ready.json(), { status: 'ok', checks: { postgres: 'ok', rabbitmq: 'ok' } });
 });

@@ -1,5 +1,5 @@
 // The product table: the write path through the ORM (optimistic version, row locks), and the list
-// and search queries in SQL.
+// query in SQL (search is persistence/search.ts).
 import type { EntityManager } from '@mercato/db';
 import { problems } from '@mercato/kit';
 import {
@@ -11,7 +11,6 @@ import {
 import { uuidv7 } from 'uuidv7';
 import { normalizePrice } from '../domain/price.ts';
 import type { ProductInput } from '../domain/product-rules.ts';
-import { TYPO_THRESHOLD } from '../domain/search.ts';
 import { Product } from './entities.ts';
 import { type PageResult, type ProductView, rowView } from './views.ts';
 
@@ -32,16 +31,6 @@ export interface ListQuery {
   page: number;
   pageSize: number;
 }
-
-export interface SearchQuery {
-  /** normalized (domain/search.ts), never empty */
-  q: string;
-  filters: ProductFilters;
-  page: number;
-  pageSize: number;
-}
-
-export type SearchHit = ProductView & { score: number };
 
 const SORT_COLUMNS: Record<SortField, string> = {
   name: 'lower(p.name)',
@@ -135,51 +124,6 @@ export async function listProductPage(em: EntityManager, query: ListQuery): Prom
   );
   return {
     items: rows.map(rowView),
-    page: query.page,
-    pageSize: query.pageSize,
-    total: Number(count.total),
-  };
-}
-
-/**
- * Full-text search (stemmed, weighted: name and author above category above description) OR'ed with
- * trigram word similarity on name and author, so "Hobit" still finds "The Hobbit". Ranked by
- * ts_rank plus the best similarity; the id breaks ties so pages are stable.
- * Must run inside a transaction: the similarity threshold is set for that transaction only.
- */
-export async function searchProductPage(
-  em: EntityManager,
-  query: SearchQuery,
-): Promise<PageResult<SearchHit>> {
-  const params: unknown[] = [query.q, query.q];
-  const filters = filterConditions(query.filters, params);
-  const matches = `from product p,
-      (select websearch_to_tsquery('english'::regconfig, ?) as tsq, cast(? as text) as term) s
-    where (p.search_vector @@ s.tsq
-           or s.term operator(public.<%) p.name
-           or s.term operator(public.<%) (p.attributes ->> 'author'))
-      and ${filters}`;
-  // The <% operators use this threshold (and can use the trigram indexes); local to this transaction.
-  await em.execute(`select set_config('pg_trgm.word_similarity_threshold', ?, true)`, [
-    String(TYPO_THRESHOLD),
-  ]);
-  const [count] = await em.execute(`select count(*)::int as total ${matches}`, params);
-  const rows = await em.execute(
-    `select ${COLUMNS},
-       ts_rank(p.search_vector, s.tsq) + greatest(
-         public.word_similarity(s.term, p.name),
-         coalesce(public.word_similarity(s.term, p.attributes ->> 'author'), 0)
-       ) as score
-     ${matches}
-     order by score desc, p.id
-     limit ? offset ?`,
-    [...params, query.pageSize, (query.page - 1) * query.pageSize],
-  );
-  return {
-    items: rows.map((row: Record<string, unknown>) => ({
-      ...rowView(row),
-      score: Math.round(Number(row.score) * 1e4) / 1e4,
-    })),
     page: query.page,
     pageSize: query.pageSize,
     total: Number(count.total),

@@ -5,6 +5,7 @@ import type { ProductSnapshot } from '@mercato/contracts';
 import type { EntityManager, MikroORM } from '@mercato/db';
 import { problems } from '@mercato/kit';
 import { type ProductInput, productRuleViolations, weightGramsOf } from '../domain/product-rules.ts';
+import type { SearchLanguage } from '../domain/search.ts';
 import type { Product } from '../persistence/entities.ts';
 import type { ProductCache } from '../persistence/product-cache.ts';
 import { writeFailure } from '../persistence/products.ts';
@@ -14,6 +15,8 @@ export interface CatalogDeps {
   cache: ProductCache;
   /** product reads show the quantity available, not only the status (SHOW_STOCK_QUANTITY; default true) */
   showStockQuantity?: boolean;
+  /** the catalog's text-search language (SEARCH_LANGUAGE; default english) */
+  searchLanguage?: SearchLanguage;
 }
 
 /** The `source` of every event the catalog emits. */

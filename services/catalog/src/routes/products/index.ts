@@ -20,6 +20,8 @@ import {
   ProductPatch,
   SearchPage,
   SearchQuery,
+  Suggestions,
+  SuggestQuery,
 } from './schemas.ts';
 
 export default async function productRoutes(app: App): Promise<void> {
@@ -27,6 +29,12 @@ export default async function productRoutes(app: App): Promise<void> {
   // caller learns nothing about what a valid body looks like.
   const admin = [app.authenticate, adminOnly];
   const ifMatch = (request: FastifyRequest) => (version: number) => assertIfMatch(request, version);
+  // Public routes that show more to an admin: a token, when sent, must be valid (401 otherwise).
+  const viewerOf = async (request: FastifyRequest, reply: FastifyReply): Promise<'admin' | 'customer'> => {
+    if (request.headers.authorization === undefined) return 'customer';
+    await app.authenticate(request, reply);
+    return request.user.role === 'admin' ? 'admin' : 'customer';
+  };
 
   app.get(
     '',
@@ -49,15 +57,33 @@ export default async function productRoutes(app: App): Promise<void> {
     {
       schema: {
         tags: ['products'],
-        summary: 'Full-text search over name, description, category and author, tolerant of typos',
+        summary: 'Search: typo-tolerant, ranked, with facets, highlights and "did you mean"',
+        description:
+          'Every word must match (title, author, other text attributes, category, description), stemmed in the catalog language; words of 5+ letters forgive one typo, of 9+ two, never ranked above exact matches; the last word also matches as a prefix. Customers only ever see active products; an admin token may ask for `active=false`.',
         querystring: SearchQuery,
-        response: { 200: SearchPage, ...errorResponses(400) },
+        response: { 200: SearchPage, ...errorResponses(400, 401) },
       },
     },
-    async (request) => {
-      const { q, page = 1, pageSize = 20, ...filters } = request.query;
-      return app.catalog.searchProducts({ q, filters, page, pageSize });
+    async (request, reply) => {
+      const { q, page = 1, pageSize = 20, facets, ...filters } = request.query;
+      const viewer = await viewerOf(request, reply);
+      return app.catalog.searchProducts({ q, filters, page, pageSize, facets, viewer });
     },
+  );
+
+  app.get(
+    '/suggest',
+    {
+      schema: {
+        tags: ['products'],
+        summary: 'Type-ahead: up to 10 completions (titles, authors, categories) of what is typed',
+        description:
+          'Titles, authors and categories of active products whose words match the words typed, the last one as a prefix; those that begin with the text first, then the available and best-selling. Cached per normalised text until the next product write.',
+        querystring: SuggestQuery,
+        response: { 200: Suggestions, ...errorResponses(400) },
+      },
+    },
+    async (request) => app.catalog.suggestProducts({ q: request.query.q }),
   );
 
   app.get(

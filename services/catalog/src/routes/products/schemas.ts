@@ -2,6 +2,7 @@
 import { Page, PageQuery } from '@mercato/kit';
 import { Type } from 'typebox';
 import { MAX_PRICE, MIN_PRICE, PRICE_PATTERN, STORED_PRICE_PATTERN } from '../../domain/price.ts';
+import { FACETS, PRICE_BANDS } from '../../domain/search.ts';
 import { Slug } from '../categories/schemas.ts';
 
 /**
@@ -109,10 +110,30 @@ export const Product = Type.Object({
   availability: ProductAvailability,
 });
 
+/** Matched words in <mark>, everything else HTML-escaped: safe to insert into a page as is. */
+const Snippet = Type.String({ description: 'HTML: the product text escaped, matched words in <mark>' });
+
 export const SearchHit = Type.Object({
   ...Product.properties,
-  /** relevance: full-text rank plus the best trigram similarity of name or author */
-  score: Type.Number(),
+  /**
+   * relevance: 10 per word matched as typed (not corrected); plus 6 the title is the query, 5 every
+   * word in the title, 4 in the author, 3 title and author, 2 the phrase, 1 elsewhere; plus 0.5 whole
+   * words (no completed prefix); plus the full-text rank (below 0.5)
+   */
+  score: Type.Number({
+    description:
+      'relevance: +10 per word matched as typed (not corrected); +6 the title is the query, +5 all words in the title, +4 in the author, +3 in title and author, +2 the phrase, +1 elsewhere; +0.5 whole words (no completed prefix); + the full-text rank (< 0.5). Equal relevance: available first, then best-selling.',
+  }),
+  highlight: Type.Object(
+    {
+      name: Snippet,
+      author: Type.Optional(Snippet),
+      description: Type.String({
+        description: 'HTML: up to two fragments of the description, escaped, matched words in <mark>',
+      }),
+    },
+    { additionalProperties: false },
+  ),
 });
 
 const Filters = {
@@ -132,14 +153,87 @@ export const ListQuery = Type.Object(
   { additionalProperties: false },
 );
 
+const PriceBand = Type.Enum(
+  PRICE_BANDS.map((b) => b.id),
+  { description: 'a price band of the price facet: from (inclusive) - to (exclusive), in the major unit' },
+);
+const AvailabilityValue = Type.Enum(['in_stock', 'low', 'out_of_stock']);
+
 export const SearchQuery = Type.Object(
   {
     q: Type.String({ minLength: 1, maxLength: 200 }),
     ...PageQuery.properties,
     ...Filters,
+    author: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 200, description: 'the author facet: exact name' }),
+    ),
+    availability: Type.Optional(AvailabilityValue),
+    priceBand: Type.Optional(PriceBand),
+    facets: Type.Optional(
+      Type.String({
+        maxLength: 100,
+        pattern: '^[A-Za-z, ]*$',
+        examples: ['category,author,price,availability'],
+        description: `facets to count over the matches, comma-separated: ${FACETS.join(', ')} (an unknown one is a 400)`,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
 
+const FacetValue = Type.Object({
+  value: Type.String(),
+  label: Type.Optional(Type.String()),
+  count: Type.Integer({ minimum: 0 }),
+  selected: Type.Boolean(),
+});
+
+export const SearchPage = Type.Object({
+  ...Page(SearchHit).properties,
+  q: Type.String({ description: 'the query as searched (normalised)' }),
+  facets: Type.Object(
+    Object.fromEntries(FACETS.map((f) => [f, Type.Optional(Type.Array(FacetValue))])) as Record<
+      (typeof FACETS)[number],
+      ReturnType<typeof Type.Optional<ReturnType<typeof Type.Array<typeof FacetValue>>>>
+    >,
+    { description: 'the requested facets: values and how many matches each has (filters applied)' },
+  ),
+  selected: Type.Object(
+    {
+      category: Type.Optional(Type.String()),
+      author: Type.Optional(Type.String()),
+      priceBand: Type.Optional(Type.String()),
+      availability: Type.Optional(Type.String()),
+      minPrice: Type.Optional(Type.String()),
+      maxPrice: Type.Optional(Type.String()),
+    },
+    { description: 'the filters in force' },
+  ),
+  didYouMean: Type.Optional(
+    Type.Object({
+      q: Type.String(),
+      total: Type.Integer({ minimum: 0, description: 'how many products that spelling finds' }),
+    }),
+  ),
+});
+
+export const SuggestQuery = Type.Object(
+  { q: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+
+export const Suggestions = Type.Object({
+  q: Type.String(),
+  suggestions: Type.Array(
+    Type.Object({
+      kind: Type.Enum(['title', 'author', 'category']),
+      text: Type.String(),
+      highlight: Type.String({ description: 'HTML: the text escaped, the typed words in <mark>' }),
+      productId: Type.Optional(Type.String({ format: 'uuid', description: 'titles: the product' })),
+      slug: Type.Optional(Type.String({ description: "categories: the category's slug" })),
+    }),
+    { maxItems: 10 },
+  ),
+});
+
 export const ProductPage = Page(Product);
-export const SearchPage = Page(SearchHit);
