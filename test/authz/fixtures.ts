@@ -281,6 +281,8 @@ export const ID_PROVIDERS: Record<string, Provider> = {
   '/payments/{id}': (w) => w.payment(),
   '/invoices/{id}': (w) => w.invoice(),
   '/products/{id}': async (w) => (await w.product()).productId,
+  // bought together with a product (public: anyone gets the same answer)
+  '/recommendations/products/{id}': async (w) => (await w.product()).productId,
   '/stores/{id}': async (w) => (await w.product()).storeId,
   // PUT/PATCH take a stock row (one product in one store); GET takes a product (its level).
   '/stocks/{id}': async (w) => (await w.product()).stockId,

@@ -29,6 +29,7 @@ const system = await startSystem({
   env: { orders: { PAYMENT_RETRY_WINDOW_MS: String(3_600_000) } },
   smtpPort: smtp.port,
   shipping: true,
+  recommendations: true,
 });
 t.teardown(async () => {
   await system.stop();

@@ -21,8 +21,8 @@ export interface LintResult {
 /** Starts the system (every service behind a gateway), reads /docs/json from the gateway, stops. */
 export async function fetchMergedDocument(): Promise<Record<string, unknown>> {
   // Every service: notifications with an SMTP port nobody listens on (it only has to serve its
-  // document), shipping with the fake carrier.
-  const system = await startSystem({ smtpPort: 1, shipping: true });
+  // document), shipping with the fake carrier, recommendations.
+  const system = await startSystem({ smtpPort: 1, shipping: true, recommendations: true });
   try {
     const res = await fetch(`${system.gatewayUrl}/docs/json`);
     if (!res.ok) throw new Error(`gateway /docs/json answered ${res.status}`);

@@ -47,7 +47,7 @@ const SESSION_ENDING = new Set(['POST /auth/logout', 'DELETE /auth/me']);
 const started = Date.now();
 // Notifications runs only with an SMTP server to send to: a sink, so that its routes are fuzzed too.
 const smtp = await startSmtpSink();
-const system = await startSystem({ smtpPort: smtp.port, shipping: true });
+const system = await startSystem({ smtpPort: smtp.port, shipping: true, recommendations: true });
 t.teardown(async () => {
   await system.stop();
   await smtp.close();
@@ -87,6 +87,7 @@ for (const prefix of [
   '/invoices',
   '/notifications',
   '/shippings',
+  '/recommendations',
 ]) {
   if (!operations.some((op) => op.template.startsWith(prefix)))
     throw new Error(`the merged document has no operation under ${prefix}`);

@@ -1,0 +1,12 @@
+import { messagingMigration } from '@mercato/messaging';
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261203100000_recommendations } from './Migration20261203100000_recommendations.ts';
+
+/** In order; the messaging tables (outbox, inbox) first. */
+export const migrations: MigrationObject[] = [
+  messagingMigration,
+  {
+    name: 'Migration20261203100000_recommendations',
+    class: Migration20261203100000_recommendations,
+  },
+];
