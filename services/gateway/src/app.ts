@@ -9,6 +9,7 @@ import aggregatedDocs from './plugins/docs.ts';
 import noStore from './plugins/no-store.ts';
 import proxies from './plugins/proxy.ts';
 import rateLimit from './plugins/rate-limit.ts';
+import webProxy from './plugins/web.ts';
 
 export interface GatewayDeps {
   /** A fixed key set instead of fetching JWKS_URL (tests). */
@@ -107,8 +108,21 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
         });
       });
 
+      // The storefront takes every path left over, in a context of its own (not API-rate-limited).
+      if (config.WEB_URL)
+        await app.register(webProxy, {
+          url: config.WEB_URL,
+          timeoutMs: config.UPSTREAM_TIMEOUT_MS,
+          trustProxy: config.TRUST_PROXY,
+        });
+
       app.log.info(
-        { routes: upstreams.flatMap((u) => u.prefixes.map((p) => `${p} -> ${u.url}`)) },
+        {
+          routes: [
+            ...upstreams.flatMap((u) => u.prefixes.map((p) => `${p} -> ${u.url}`)),
+            ...(config.WEB_URL ? [`/ (everything else) -> ${config.WEB_URL}`] : []),
+          ],
+        },
         'gateway routes',
       );
     },

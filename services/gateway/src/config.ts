@@ -27,6 +27,8 @@ export const gatewayConfigSchema = Type.Object({
   NOTIFICATIONS_URL: url('/notifications'),
   SHIPPING_URL: url('/shippings'),
   RECOMMENDATIONS_URL: url('/recommendations'),
+  /** The storefront (services/web): every other path, `/` included, once the API prefixes are matched. */
+  WEB_URL: url('/ (the storefront: every path no API prefix claims)'),
 
   /** An upstream that does not answer (headers or body) within this gets a 504. */
   UPSTREAM_TIMEOUT_MS: Type.Integer({ minimum: 1, default: 10_000 }),
