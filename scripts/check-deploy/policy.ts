@@ -176,7 +176,9 @@ export async function checkRendered(r: Rendered, artifacts: Set<string>): Promis
   // Services, autoscalers, budgets
   const podLabelsOf = deployments.map((d) => ({ d, labels: d.spec.template.metadata.labels }));
   const serviceProblems: string[] = [];
+  const unrouted = unroutedServices(docs);
   for (const s of services) {
+    if (unrouted.has(s.metadata.name)) continue; // no endpoints, on purpose (checkPublicRoutes)
     const targets = podLabelsOf.filter((p) => matches(s.spec?.selector, p.labels));
     if (targets.length === 0) serviceProblems.push(`${id(s)}: selects no Deployment's pods`);
     for (const port of s.spec?.ports ?? []) {
@@ -243,7 +245,10 @@ export async function checkRendered(r: Rendered, artifacts: Set<string>): Promis
         const backend = p.backend?.service;
         const svc = services.find((s) => s.metadata.name === backend?.name);
         if (!svc) ingressProblems.push(`${id(i)}: backend ${backend?.name} is no Service of the chart`);
-        else {
+        else if (unrouted.has(svc.metadata.name)) {
+          if (!INTERNAL_PATHS.includes(p.path))
+            ingressProblems.push(`${id(i)}: ${p.path} goes to ${backend.name}, which has no endpoints`);
+        } else {
           if (svc.metadata.labels?.['app.kubernetes.io/name'] !== 'gateway')
             ingressProblems.push(`${id(i)}: routes to ${backend.name}, not to the gateway`);
           const port = backend.port?.name ?? backend.port?.number;
@@ -374,8 +379,30 @@ function checkServiceAccounts(docs: Obj[], deployments: Obj[]): void {
   expectNone(`a ServiceAccount per service (${seen.size}), no API token mounted`, problems);
 }
 
-// Paths of the gateway that must not be reachable from outside.
+// Paths of the gateway that must not be reachable from outside ('/' only while no storefront is deployed).
 const OPERATIONAL_PATHS = ['/', '/metrics', '/readyz', '/healthz', '/livez', '/docs', '/docs/json'];
+// The gateway's own endpoints: with `/` routed (the storefront), the chart sends them elsewhere.
+const INTERNAL_PATHS = ['/metrics', '/readyz', '/healthz', '/livez', '/docs'];
+
+/**
+ * Services without a selector that Ingresses send only the gateway's own endpoints to: no endpoints
+ * on purpose (the chart's <release>-unrouted), so the controller answers those paths itself.
+ */
+function unroutedServices(docs: Obj[]): Set<string> {
+  const paths = new Map<string, string[]>();
+  for (const i of docs.filter((d) => d.kind === 'Ingress'))
+    for (const rule of i.spec?.rules ?? [])
+      for (const p of rule.http?.paths ?? []) {
+        const name = p.backend?.service?.name;
+        if (name) paths.set(name, [...(paths.get(name) ?? []), p.path]);
+      }
+  const names = new Set<string>();
+  for (const s of docs.filter((d) => d.kind === 'Service')) {
+    const sent = paths.get(s.metadata.name);
+    if (!s.spec?.selector && sent?.every((p) => INTERNAL_PATHS.includes(p))) names.add(s.metadata.name);
+  }
+  return names;
+}
 
 /** Does a route path of this type send `url` to the backend? */
 function routes(type: string, path: string, url: string): boolean {
@@ -387,21 +414,49 @@ function routes(type: string, path: string, url: string): boolean {
   return true; // a regular expression: assume the worst
 }
 
+/** The path that decides where `url` goes: an Exact match, else the longest matching prefix. */
+function winner<T extends { type: string; path: string }>(paths: T[], url: string): T | undefined {
+  const exact = paths.find((p) => p.type === 'Exact' && p.path === url);
+  if (exact) return exact;
+  // A regular expression (ImplementationSpecific aside) may win anything: assume the worst.
+  const regex = paths.find(
+    (p) => !['Exact', 'Prefix', 'PathPrefix', 'ImplementationSpecific'].includes(p.type),
+  );
+  if (regex) return regex;
+  const length = (p: T) => p.path.replace(/\/+$/, '').length;
+  return paths
+    .filter((p) => p.type !== 'Exact' && routes(p.type, p.path, url))
+    .sort((a, b) => length(b) - length(a))[0];
+}
+
 /**
  * The Ingress and the HTTPRoute send the gateway only the API's prefixes (the gateway's
- * ROUTING_TABLE, for the services deployed), never /metrics, /readyz, /healthz or (outside
- * development) /docs; and every deployed service's prefixes are routed.
+ * ROUTING_TABLE, for the services deployed) and, with the storefront (web) deployed, `/`; never
+ * /metrics, /readyz, /healthz or (outside development) /docs: without `/` they are not routed, with
+ * it a longer path sends them to no backend (HTTPRoute) or to a Service without endpoints (Ingress).
+ * Every deployed service's prefixes are routed, and the gateway and web know each other's URL.
  */
 async function checkPublicRoutes(r: Rendered, deployments: Obj[]): Promise<void> {
   const { ROUTING_TABLE } = await import('../../services/gateway/src/domain/routes.ts');
   const deployed = new Set(deployments.map((d) => d.metadata.labels?.['app.kubernetes.io/name']));
-  const wanted = ROUTING_TABLE.filter((e) => deployed.has(e.service)).flatMap((e) => [...e.prefixes]);
-  const routers: { where: string; paths: { type: string; path: string }[] }[] = [];
+  const storefront = deployed.has('web');
+  const wanted: string[] = ROUTING_TABLE.filter((e) => deployed.has(e.service)).flatMap((e) => [
+    ...e.prefixes,
+  ]);
+  if (storefront) wanted.push('/');
+  const services = r.docs.filter((d) => d.kind === 'Service');
+  const isGateway = (name: string | undefined) =>
+    services.find((s) => s.metadata.name === name)?.metadata.labels?.['app.kubernetes.io/name'] === 'gateway';
+  const routers: { where: string; paths: { type: string; path: string; toGateway: boolean }[] }[] = [];
   for (const i of r.docs.filter((d) => d.kind === 'Ingress'))
     for (const rule of i.spec?.rules ?? [])
       routers.push({
         where: `${id(i)} ${rule.host ?? '*'}`,
-        paths: (rule.http?.paths ?? []).map((p: Obj) => ({ type: p.pathType, path: p.path })),
+        paths: (rule.http?.paths ?? []).map((p: Obj) => ({
+          type: p.pathType,
+          path: p.path,
+          toGateway: isGateway(p.backend?.service?.name),
+        })),
       });
   for (const h of r.docs.filter((d) => d.kind === 'HTTPRoute'))
     routers.push({
@@ -410,6 +465,10 @@ async function checkPublicRoutes(r: Rendered, deployments: Obj[]): Promise<void>
         (rule.matches ?? [{ path: { type: 'PathPrefix', value: '/' } }]).map((m: Obj) => ({
           type: m.path?.type ?? 'PathPrefix',
           path: m.path?.value ?? '/',
+          // A rule without backendRefs forwards nothing (the Gateway answers it itself).
+          toGateway: (rule.backendRefs ?? []).some(
+            (b: Obj) => (b.kind ?? 'Service') === 'Service' && isGateway(b.name),
+          ),
         })),
       ),
     });
@@ -417,19 +476,48 @@ async function checkPublicRoutes(r: Rendered, deployments: Obj[]): Promise<void>
   for (const { where, paths } of routers) {
     for (const url of OPERATIONAL_PATHS) {
       if (r.profile === 'dev' && url.startsWith('/docs')) continue;
-      const by = paths.find((p) => routes(p.type, p.path, url));
-      if (by) problems.push(`${where}: ${url} is reachable from outside (path ${by.path})`);
+      if (storefront && url === '/') continue;
+      for (const probe of [url, `${url.replace(/\/$/, '')}/`]) {
+        const by = winner(paths, probe);
+        if (by?.toGateway) {
+          problems.push(`${where}: ${probe} is reachable from outside (path ${by.path})`);
+          break;
+        }
+      }
     }
     for (const prefix of wanted)
-      if (!paths.some((p) => routes(p.type, p.path, `${prefix}/x`) && routes(p.type, p.path, prefix)))
-        problems.push(`${where}: the API prefix ${prefix} is not routed`);
+      for (const url of [prefix, `${prefix.replace(/\/$/, '')}/x`])
+        if (!winner(paths, url)?.toGateway) {
+          problems.push(`${where}: the public path ${prefix} is not routed to the gateway (${url})`);
+          break;
+        }
   }
   if (routers.length === 0) note('no Ingress or HTTPRoute rendered');
   expectNone(
-    `Ingress/HTTPRoute (${routers.length}) route the API prefixes only: not ${OPERATIONAL_PATHS.join(', ')}`,
+    `Ingress/HTTPRoute (${routers.length}) route the API prefixes${storefront ? ' and / (the storefront)' : ''} to the gateway, never ${OPERATIONAL_PATHS.filter((p) => !storefront || p !== '/').join(', ')}`,
     problems,
   );
   if (routers.length) pass(`the gateway's public prefixes (${wanted.length}) all routed`);
+  if (storefront) {
+    const envOf = (name: string, v: string) =>
+      deployments
+        .find((d) => d.metadata.labels?.['app.kubernetes.io/name'] === name)
+        ?.spec.template.spec.containers[0]?.env?.find((e: Obj) => e.name === v)?.value;
+    const serviceOf = (url: string | undefined) => {
+      try {
+        const host = new URL(String(url)).hostname;
+        return services.find((s) => s.metadata.name === host)?.metadata.labels?.['app.kubernetes.io/name'];
+      } catch {
+        return undefined;
+      }
+    };
+    const webUrl = envOf('gateway', 'WEB_URL');
+    const apiUrl = envOf('web', 'API_URL');
+    expectNone("the storefront: the gateway's WEB_URL is web's Service, web's API_URL the gateway's", [
+      ...(serviceOf(webUrl) === 'web' ? [] : [`gateway: WEB_URL=${webUrl} is not web's Service`]),
+      ...(serviceOf(apiUrl) === 'gateway' ? [] : [`web: API_URL=${apiUrl} is not the gateway's Service`]),
+    ]);
+  }
 }
 
 /**

@@ -19,6 +19,7 @@ export const START_ORDER = [
   'notifications',
   'shipping',
   'recommendations',
+  'web',
   'gateway',
 ];
 
@@ -81,6 +82,12 @@ export async function plan(services: string[]): Promise<Plan> {
         ADMIN_ALERT_EMAILS: 'admin@check-images.test',
       },
       shipping: { CARRIER_URL: url('fake-carrier'), CARRIER_WEBHOOK_SECRET: webhookSecret },
+      // The API through the gateway (which starts after it, on a port chosen already); sessions under this run's prefix.
+      web: {
+        API_URL: url('gateway'),
+        SESSION_SECRET: randomBytes(32).toString('hex'),
+        SESSION_REDIS_PREFIX: `${exchange}:sess:`,
+      },
       gateway: {
         IDENTITY_URL: url('identity'),
         CATALOG_URL: url('catalog'),
@@ -91,6 +98,8 @@ export async function plan(services: string[]): Promise<Plan> {
         INVOICES_URL: url('invoices'),
         NOTIFICATIONS_URL: url('notifications'),
         SHIPPING_URL: url('shipping'),
+        RECOMMENDATIONS_URL: url('recommendations'),
+        WEB_URL: url('web'),
         RATE_LIMIT_REDIS_PREFIX: `${exchange}:rl:`,
       },
     };

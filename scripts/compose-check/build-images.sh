@@ -7,7 +7,7 @@ cd "$(dirname "$0")/../.."
 services=("$@")
 if [ ${#services[@]} -eq 0 ]; then
   services=(fake-payment-provider fake-carrier mail-catcher identity catalog inventory cart orders payments
-    invoices notifications shipping gateway)
+    invoices notifications shipping recommendations web gateway)
 fi
 ca=/etc/ssl/certs/ca-certificates.crt
 npmrc=${XDG_CACHE_HOME:-$HOME/.cache}/mercato-containers/npmrc-hostca

@@ -79,9 +79,15 @@ t.test('one ServiceAccount per service, annotations per service, no token', asyn
 });
 
 const ingressPaths = (docs: Obj[]) => one(docs, 'Ingress').spec.rules[0].http.paths.map((p: Obj) => p.path);
+/** The Ingress's paths and the Service each goes to. */
+const ingressRoutes = (docs: Obj[]): Record<string, string> =>
+  Object.fromEntries(
+    one(docs, 'Ingress').spec.rules[0].http.paths.map((p: Obj) => [p.path, p.backend.service.name]),
+  );
+const INTERNAL = ['/docs', '/healthz', '/livez', '/metrics', '/readyz'];
 
 t.test('the Ingress routes the API prefixes only; /docs on request', async (t) => {
-  const paths = ingressPaths(render());
+  const paths = ingressPaths(render('services.web.enabled=false'));
   t.same(paths, [
     '/addresses',
     '/auth',
@@ -91,6 +97,7 @@ t.test('the Ingress routes the API prefixes only; /docs on request', async (t) =
     '/orders',
     '/payments',
     '/products',
+    '/recommendations',
     '/shippings',
     '/stocks',
     '/stores',
@@ -98,11 +105,110 @@ t.test('the Ingress routes the API prefixes only; /docs on request', async (t) =
   ]);
   for (const p of ['/', '/metrics', '/readyz', '/healthz', '/docs'])
     t.notOk(paths.includes(p), `${p} is not routed`);
-  t.ok(ingressPaths(render('ingress.exposeDocs=true')).includes('/docs'));
+  t.ok(ingressPaths(render('services.web.enabled=false', 'ingress.exposeDocs=true')).includes('/docs'));
   t.notOk(
     ingressPaths(render('services.payments.enabled=false')).includes('/payments'),
     'a disabled service is not routed',
   );
+  t.notOk(
+    render('services.web.enabled=false').some(
+      (d) => d.kind === 'Service' && d.metadata.name === 'mercato-unrouted',
+    ),
+    'no Service without endpoints when nothing needs it',
+  );
+});
+
+t.test("with the storefront, `/` routes to the gateway but the gateway's own endpoints do not", async (t) => {
+  const docs = render();
+  const routes = ingressRoutes(docs);
+  t.equal(routes['/'], 'mercato-gateway', '/ (the shop) goes to the gateway');
+  t.equal(one(docs, 'Ingress').spec.rules[0].http.paths[0].pathType, 'Prefix');
+  for (const p of ['/products', '/orders', '/auth']) t.equal(routes[p], 'mercato-gateway', p);
+  for (const p of INTERNAL)
+    t.equal(routes[p], 'mercato-unrouted', `${p} goes to the Service without endpoints`);
+  const unrouted = one(docs, 'Service', 'mercato-unrouted');
+  t.notOk(unrouted.spec.selector, 'it selects no pods: no endpoints, the controller answers itself');
+  t.same(
+    unrouted.spec.ports.map((p: Obj) => p.name),
+    ['http'],
+    'the port the Ingress names',
+  );
+  for (const d of docs.filter((x) => x.kind === 'Deployment'))
+    t.not(
+      d.spec.template.metadata.labels['app.kubernetes.io/name'],
+      'unrouted',
+      'and no workload carries its name',
+    );
+
+  // ingress.exposeDocs: /docs reaches the gateway (its own path), the rest still does not.
+  const withDocs = ingressRoutes(render('ingress.exposeDocs=true'));
+  t.equal(withDocs['/docs'], 'mercato-gateway', 'exposeDocs still decides /docs');
+  for (const p of INTERNAL.filter((x) => x !== '/docs')) t.equal(withDocs[p], 'mercato-unrouted', p);
+
+  // The gateway sends every path no API prefix claims to web; web calls the API through the gateway.
+  const gateway = deployment(docs, 'gateway').spec.template.spec.containers[0];
+  const web = deployment(docs, 'web').spec.template.spec.containers[0];
+  t.equal(env(gateway, 'WEB_URL').value, 'http://mercato-web:8080');
+  t.equal(env(web, 'API_URL').value, 'http://mercato-gateway:8080');
+  t.equal(env(web, 'REDIS_URL').valueFrom.secretKeyRef.key, 'REDIS_URL');
+  t.equal(
+    env(web, 'SESSION_SECRET').valueFrom.secretKeyRef.key,
+    'SESSION_SECRET',
+    'one cookie key for every replica',
+  );
+  for (const v of ['DATABASE_URL', 'AMQP_URL', 'JWKS_URL']) t.notOk(env(web, v), `web gets no ${v}`);
+  t.notOk(deployment(docs, 'web').spec.template.spec.initContainers, 'nothing to migrate');
+  const withoutWeb = render('services.web.enabled=false');
+  t.notOk(ingressRoutes(withoutWeb)['/'], 'no / without the storefront');
+  t.notOk(env(deployment(withoutWeb, 'gateway').spec.template.spec.containers[0], 'WEB_URL'), 'nor WEB_URL');
+});
+
+t.test('web is reached only from the gateway and reaches the gateway and Redis', async (t) => {
+  const docs = render();
+  const policy = one(docs, 'NetworkPolicy', 'mercato-web');
+  const podPeers = policy.spec.ingress.flatMap((r: Obj) =>
+    (r.from ?? [])
+      .filter((p: Obj) => p.podSelector && !p.namespaceSelector)
+      .map((p: Obj) => p.podSelector.matchLabels),
+  );
+  t.same(
+    podPeers,
+    [{ 'app.kubernetes.io/name': 'gateway', 'app.kubernetes.io/instance': 'mercato' }],
+    'the gateway only',
+  );
+  const namespaces = policy.spec.ingress.flatMap((r: Obj) =>
+    (r.from ?? []).filter((p: Obj) => p.namespaceSelector).map((p: Obj) => p.namespaceSelector.matchLabels),
+  );
+  t.same(
+    namespaces,
+    [{ 'kubernetes.io/metadata.name': 'monitoring' }],
+    'and Prometheus; not the ingress controller',
+  );
+  const egressPorts = policy.spec.egress.flatMap((r: Obj) => (r.ports ?? []).map((p: Obj) => p.port));
+  t.ok(egressPorts.includes(6379), 'Redis');
+  t.notOk(egressPorts.includes(5432) || egressPorts.includes(5672), 'no database, no broker');
+  const toGateway = policy.spec.egress.some(
+    (r: Obj) =>
+      r.ports?.some((p: Obj) => p.port === 8080) &&
+      r.to?.some((p: Obj) => p.podSelector?.matchLabels?.['app.kubernetes.io/part-of'] === 'mercato'),
+  );
+  t.ok(toGateway, "the gateway's port on the release's pods");
+  const gatewayPolicy = one(docs, 'NetworkPolicy', 'mercato-gateway');
+  t.ok(
+    gatewayPolicy.spec.ingress.some((r: Obj) =>
+      (r.from ?? []).some((p: Obj) => p.podSelector?.matchLabels?.['app.kubernetes.io/name'] === 'web'),
+    ),
+    'the gateway lets web in (its API calls)',
+  );
+});
+
+t.test('the Secret holds a session key for the storefront, kept and of the right length', async (t) => {
+  const key = (docs: Obj[]) => one(docs, 'Secret').data.SESSION_SECRET;
+  const generated = Buffer.from(key(render()), 'base64').toString();
+  t.equal(generated.length, 48, 'generated: 48 characters');
+  const given = 'x'.repeat(40);
+  t.equal(Buffer.from(key(render(`secrets.sessionSecret=${given}`)), 'base64').toString(), given);
+  t.notOk(key(render('services.web.enabled=false')), 'none without the storefront');
 });
 
 t.test('the HTTPRoute routes the same prefixes to the gateway', async (t) => {
@@ -116,8 +222,24 @@ t.test('the HTTPRoute routes the same prefixes to the gateway', async (t) => {
   t.same(route.spec.parentRefs, [{ name: 'public' }]);
   t.same(route.spec.hostnames, ['api.example.com']);
   const values = route.spec.rules[0].matches.map((m: Obj) => m.path.value);
-  t.same(values, ingressPaths(docs));
+  const routes = ingressRoutes(docs);
+  t.same(
+    values,
+    Object.keys(routes).filter((p) => routes[p] === 'mercato-gateway'),
+  );
+  t.ok(values.includes('/'), 'the shop at /');
   t.same(route.spec.rules[0].backendRefs, [{ name: 'mercato-gateway', port: 8080 }]);
+  // The gateway's own endpoints: a longer prefix in a rule without backends (the Gateway answers).
+  t.same(
+    route.spec.rules[1].matches.map((m: Obj) => [m.path.type, m.path.value]),
+    INTERNAL.map((p) => ['PathPrefix', p]),
+  );
+  t.notOk(route.spec.rules[1].backendRefs, 'forwarded nowhere');
+  const apiOnly = one(
+    render('services.web.enabled=false', 'httpRoute.enabled=true', 'httpRoute.parentRefs[0].name=public'),
+    'HTTPRoute',
+  );
+  t.equal(apiOnly.spec.rules.length, 1, 'without the storefront: the API prefixes only');
   t.notOk(
     render().some((d) => d.kind === 'HTTPRoute'),
     'off by default',

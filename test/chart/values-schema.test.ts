@@ -52,6 +52,8 @@ t.test('wrong values are refused with a message that names them', async (t) => {
   await refused(t, ['services.gateway.publicPaths[0]=/metrics'], /at '\/services\/gateway\/publicPaths\/0'/);
   await refused(t, ['httpRoute.enabled=true'], /at '\/httpRoute\/parentRefs': minItems: got 0, want 1/);
   await refused(t, ['secrets.carrierWebhookSecret=short'], /at '\/secrets\/carrierWebhookSecret'/);
+  await refused(t, ['secrets.sessionSecret=short'], /at '\/secrets\/sessionSecret'/);
+  await refused(t, ['services.web.component=storefront'], /at '\/services\/web\/component'/);
 });
 
 t.test('values.yaml, values-dev.yaml and the production example pass helm lint --strict', async (t) => {

@@ -102,3 +102,21 @@ t.test('a skaffold artifact built with another service as SERVICE fails', async 
   t.match(output, /mercato\/orders: built with SERVICE payments, the image of another service/);
   t.match(output, /services\/orders is built by no artifact/);
 });
+
+t.test("a chart that routes / (the storefront) but lets the gateway's /metrics through fails", async (t) => {
+  const chart = path.join(tempDir(t), 'mercato');
+  fs.cpSync(path.join(ROOT, 'charts/mercato'), chart, { recursive: true });
+  const helpers = path.join(chart, 'templates/_helpers.tpl');
+  const text = fs.readFileSync(helpers, 'utf8');
+  const broken = text.replace(
+    'list "/healthz" "/livez" "/metrics" "/readyz"',
+    'list "/healthz" "/livez" "/readyz"',
+  );
+  t.not(broken, text, '/metrics is no longer kept from the gateway in the copy');
+  fs.writeFileSync(helpers, broken);
+
+  const { code, output } = await check('--chart', chart, '--no-promtool');
+  t.equal(code, 1, 'check-deploy exits 1', { output });
+  t.match(output, /Ingress\/mercato api\.mercato\.example: \/metrics is reachable from outside \(path \/\)/);
+  t.match(output, /HTTPRoute\/mercato: \/metrics is reachable from outside \(path \/\)/);
+});

@@ -69,8 +69,8 @@ helm.sh/chart: {{ include "mercato.chart" . }}
 
 {{/*
 The public path prefixes routed to the gateway from outside, one per line: every enabled service's
-publicPaths, plus /docs when ingress.exposeDocs. Never `/`: the gateway's /metrics, /readyz,
-/healthz (and /docs) stay inside the cluster.
+publicPaths (`/` with the storefront, services.web), plus /docs when ingress.exposeDocs. The gateway's
+/metrics, /readyz, /healthz (and /docs) stay inside the cluster: see mercato.internalPaths.
 */}}
 {{- define "mercato.publicPaths" -}}
 {{- $paths := list -}}
@@ -84,6 +84,27 @@ publicPaths, plus /docs when ingress.exposeDocs. Never `/`: the gateway's /metri
 {{- $paths = append $paths "/docs" -}}
 {{- end -}}
 {{- $paths | uniq | sortAlpha | join "\n" -}}
+{{- end -}}
+
+{{/*
+The gateway's own endpoints, one per line, while `/` is routed to it (the storefront): /healthz,
+/livez, /metrics, /readyz and, unless ingress.exposeDocs, /docs. A longer prefix wins over `/`, so
+the Ingress sends them to mercato.unroutedName (a Service without endpoints) and the HTTPRoute to no
+backend: they never reach the gateway. Empty without `/`: then they are simply not routed.
+*/}}
+{{- define "mercato.internalPaths" -}}
+{{- if has "/" (include "mercato.publicPaths" . | splitList "\n") -}}
+{{- $paths := list "/healthz" "/livez" "/metrics" "/readyz" -}}
+{{- if not .Values.ingress.exposeDocs -}}
+{{- $paths = append $paths "/docs" -}}
+{{- end -}}
+{{- $paths | sortAlpha | join "\n" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Service without endpoints that the Ingress sends mercato.internalPaths to. */}}
+{{- define "mercato.unroutedName" -}}
+{{- printf "%s-unrouted" (include "mercato.fullname" .) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}
 
 {{/* The Secret key of a service's migration URL: migrationDatabaseUrlKey, else DATABASE_URL ->
