@@ -4,11 +4,12 @@
 // A service that exits once the system runs (a crash, a kill, a database restart it could not ride
 // out) is started again after a backoff, as an orchestrator would; the others keep running.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import net from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ensureBuilt, launchOf } from './build/launch.ts';
 import { seedDemoCatalog } from './seed.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -79,6 +80,8 @@ const SERVICES: { name: string; port: number; gatewayVar?: string; env?: Record<
     env: { CARRIER_URL: `http://127.0.0.1:${3098 + PORT_OFFSET}` },
   },
   { name: 'recommendations', port: 3010, gatewayVar: 'RECOMMENDATIONS_URL' },
+  // The storefront and admin area: the gateway serves it at `/`; its pages call the API through the gateway.
+  { name: 'web', port: 3011, gatewayVar: 'WEB_URL', env: { API_URL: `http://127.0.0.1:${GATEWAY_PORT}` } },
 ];
 
 const INFRA = [
@@ -186,21 +189,11 @@ async function checkInfrastructure(): Promise<boolean> {
   return allUp;
 }
 
-function startCommand(name: string): string[] {
-  const pkg = JSON.parse(readFileSync(join(ROOT, 'services', name, 'package.json'), 'utf8'));
-  const script: string = pkg.scripts?.start ?? 'node --import tsx src/server.ts';
-  const words = script.trim().split(/\s+/);
-  // Run node directly (the one running this script: Node 24 from node_modules/.bin) rather than
-  // through npm, so the process we signal is the service itself.
-  return words[0] === 'node'
-    ? [process.execPath, ...words.slice(1)]
-    : ['npm', 'start', '-w', `@mercato/${name}`];
-}
-
 function launch(name: string, color: number, env: Record<string, string>): Running {
-  const [command, ...args] = startCommand(name);
-  const child = spawn(command!, args, {
-    cwd: join(ROOT, 'services', name),
+  // The service's bundles, run as its package.json `start` (and its image) runs them (launch.ts).
+  const { command, args, cwd } = launchOf(name);
+  const child = spawn(command, args, {
+    cwd,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
     // Its own process group: stopping it stops whatever it started too.
@@ -381,6 +374,23 @@ async function main(): Promise<void> {
   );
   if (missing.length > 0) say(`not in this checkout yet (skipped): ${missing.join(', ')}`);
 
+  // Services run their bundles (compiled JavaScript, as in the images): build those whose sources
+  // changed since their last build (esbuild, about 0.1 s a service; none when nothing changed).
+  try {
+    const { built, ms } = await ensureBuilt([
+      ...present.map((s) => s.name),
+      ...(withGateway ? ['gateway'] : []),
+    ]);
+    say(
+      built.length > 0
+        ? `built ${built.join(', ')} (${(ms / 1000).toFixed(1)} s)`
+        : 'every bundle is up to date',
+    );
+  } catch (err) {
+    say(`building the services failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+
   const common = {
     DATABASE_URL,
     AMQP_URL,
@@ -457,6 +467,8 @@ async function main(): Promise<void> {
   say(
     `Mercato is running. API: http://localhost:${GATEWAY_PORT}  docs: http://localhost:${GATEWAY_PORT}/docs`,
   );
+  if (present.some((s) => s.name === 'web'))
+    say(`Shop (storefront and /admin): http://localhost:${GATEWAY_PORT}/`);
   say(
     `admin login: ${ADMIN_EMAIL} / ${ADMIN_PASSWORD === 'Mercato-Admin-2026!' ? ADMIN_PASSWORD : '(MERCATO_ADMIN_PASSWORD)'}`,
   );
