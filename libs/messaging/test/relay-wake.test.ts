@@ -152,12 +152,23 @@ t.test('an idle relay sends nothing between its safety polls', async (t) => {
         [`%${schema}%`],
       )
     ).rows;
+  const key = (rows: { pid: number; query_start: Date }[]) =>
+    JSON.stringify(rows.map((r) => [r.pid, r.query_start.getTime()]).sort());
+  // Start the quiet window once the relay's start-up (connect, LISTEN, its first look) is over: two
+  // readings half a second apart that agree and show both connections.
+  let before: Awaited<ReturnType<typeof relayBackends>> = [];
   await eventually(async () => {
-    const names = (await relayBackends()).map((r) => r.application_name).sort();
-    if (!names.includes('outbox-relay-listener') || !names.includes('outbox-relay'))
-      throw new Error(names.join());
+    const first = await relayBackends();
+    await new Promise((r) => setTimeout(r, 500));
+    before = await relayBackends();
+    const names = before.map((r) => r.application_name);
+    if (
+      !names.includes('outbox-relay-listener') ||
+      !names.includes('outbox-relay') ||
+      key(first) !== key(before)
+    )
+      throw new Error(`relay still starting: ${names.join()}`);
   });
-  const before = await relayBackends();
   await new Promise((r) => setTimeout(r, 2000));
   const afterwards = await relayBackends();
   t.same(
