@@ -11,3 +11,35 @@ export function clientAddress(
   const first = (Array.isArray(forwardedFor) ? forwardedFor[0] : forwardedFor)?.split(',')[0]?.trim();
   return first || peer;
 }
+
+interface ForwardedRequest {
+  id: unknown;
+  ip: string;
+  protocol: string;
+  host: string;
+  raw: { socket?: { remoteAddress?: string } };
+  headers: Record<string, string | string[] | undefined>;
+}
+
+/**
+ * The headers an upstream receives: the client's own, plus the request id and who the client is.
+ * X-Forwarded-For is set, never appended to: identity throttles logins per client by it and trusts it
+ * from the gateway only, so a client's own X-Forwarded-For must not get through.
+ */
+export function forwardedHeaders<H extends Record<string, unknown>>(
+  request: ForwardedRequest,
+  headers: H,
+  trustIngress: boolean,
+): H & Record<'x-request-id' | 'x-forwarded-for' | 'x-forwarded-proto' | 'x-forwarded-host', string> {
+  return {
+    ...headers,
+    'x-request-id': String(request.id),
+    'x-forwarded-for': clientAddress(
+      request.raw.socket?.remoteAddress ?? request.ip,
+      request.headers['x-forwarded-for'],
+      trustIngress,
+    ),
+    'x-forwarded-proto': request.protocol,
+    'x-forwarded-host': request.host,
+  };
+}

@@ -2,7 +2,7 @@ import proxy from '@fastify/http-proxy';
 import { HttpProblem, problems } from '@mercato/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { clientAddress } from '../domain/client-address.ts';
+import { forwardedHeaders } from '../domain/client-address.ts';
 import type { Upstream } from '../domain/routes.ts';
 
 export interface ProxyOptions {
@@ -38,19 +38,7 @@ async function gatewayProxies(app: FastifyInstance, opts: ProxyOptions): Promise
           connectTimeout: opts.timeoutMs,
         },
         replyOptions: {
-          rewriteRequestHeaders: (request, headers) => ({
-            ...headers,
-            'x-request-id': String(request.id),
-            // Set, never appended to: identity throttles logins per client by this header and trusts
-            // it from the gateway only, so a client's own X-Forwarded-For must not get through.
-            'x-forwarded-for': clientAddress(
-              request.raw.socket?.remoteAddress ?? request.ip,
-              request.headers['x-forwarded-for'],
-              opts.trustProxy,
-            ),
-            'x-forwarded-proto': request.protocol,
-            'x-forwarded-host': request.host,
-          }),
+          rewriteRequestHeaders: (request, headers) => forwardedHeaders(request, headers, opts.trustProxy),
           // The upstream's answer is final: a 503 from it is passed on, never retried here.
           retryDelay: () => null,
           onError: (reply, { error }) => {

@@ -1,7 +1,7 @@
 import proxy from '@fastify/http-proxy';
 import { problems } from '@mercato/kit';
 import type { FastifyInstance } from 'fastify';
-import { clientAddress } from '../domain/client-address.ts';
+import { forwardedHeaders } from '../domain/client-address.ts';
 
 export interface WebProxyOptions {
   /** WEB_URL: the storefront (services/web) */
@@ -30,17 +30,7 @@ export default async function webProxy(app: FastifyInstance, opts: WebProxyOptio
       connectTimeout: opts.timeoutMs,
     },
     replyOptions: {
-      rewriteRequestHeaders: (request, headers) => ({
-        ...headers,
-        'x-request-id': String(request.id),
-        'x-forwarded-for': clientAddress(
-          request.raw.socket?.remoteAddress ?? request.ip,
-          request.headers['x-forwarded-for'],
-          opts.trustProxy,
-        ),
-        'x-forwarded-proto': request.protocol,
-        'x-forwarded-host': request.host,
-      }),
+      rewriteRequestHeaders: (request, headers) => forwardedHeaders(request, headers, opts.trustProxy),
       retryDelay: () => null,
       onError: (reply, { error }) => {
         reply.log.warn({ err: error }, 'storefront did not answer');
