@@ -7,7 +7,7 @@ import { validateEvent } from '@mercato/contracts';
 import type { EntityManager, MikroORM } from '@mercato/db';
 import { isConnectionError } from '@mercato/kit';
 import { OptimisticLockError } from '@mikro-orm/core';
-import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { context, type Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
 import type { Registry } from 'prom-client';
 import type { Broker, Logger } from './broker.ts';
@@ -43,6 +43,16 @@ export interface ConsumerOptions<M extends object = EventMap> {
   retryDelaysMs?: number[];
   /** default 20 */
   prefetch?: number;
+  /**
+   * Up to this many messages that are already delivered and waiting are handled in ONE transaction
+   * (default 1: a transaction per message). Nothing waits for a batch to fill: a message that finds
+   * the consumer idle is handled at once, alone; under load the messages that arrived meanwhile go
+   * together, which saves a commit (and its WAL flush) per message. If a batch fails, each of its
+   * messages is handled again on its own, with the usual retries; so use it only where every effect
+   * of the handler is in the database (no HTTP call, no e-mail), which that replay would repeat.
+   * The prefetch is raised to at least this.
+   */
+  batchSize?: number;
   /** The app's registry (`app.metrics`): messages_consumed_total and message_handling_seconds go there. */
   metrics?: Registry;
 }
@@ -77,6 +87,15 @@ const INBOX_CLEANUP_EVERY_MS = 10 * 60_000;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const truncate = (s: string, n = 1000) => (s.length > n ? `${s.slice(0, n)}…` : s);
 
+/** A message taken from the queue whose envelope and contract are valid. */
+interface Delivery {
+  ch: Channel;
+  msg: ConsumeMessage;
+  event: Envelope;
+  /** performance.now() when it arrived */
+  started: number;
+}
+
 export interface Consumer {
   stop(): Promise<void>;
 }
@@ -90,7 +109,8 @@ export async function startConsumer<M extends object = EventMap>(
   if (events.length === 0) throw new Error(`consumer ${name}: no event handlers`);
   const logger = opts.logger ?? silent;
   const delays = opts.retryDelaysMs ?? [1000, 5000, 30000];
-  const prefetch = opts.prefetch ?? 20;
+  const batchSize = Math.max(1, opts.batchSize ?? 1);
+  const prefetch = Math.max(opts.prefetch ?? 20, batchSize);
   const topo = consumerTopology(broker.exchange, name, delays);
   broker.trackQueues([topo.queue, ...topo.retryQueues.map((q) => q.name), topo.dlq]);
 
@@ -109,22 +129,25 @@ export async function startConsumer<M extends object = EventMap>(
   // The database is unreachable (a restart, a failover): warned once per outage, not per message.
   let databaseDown = false;
 
+  /** The inbox claim and the handler, in `em`'s transaction. */
+  const handleIn = async (em: EntityManager, event: Envelope): Promise<'handled' | 'duplicate'> => {
+    if (!(await claimInbox(em, name, event.id))) return 'duplicate';
+    const handle = handlers[event.type];
+    // A binding left by an earlier version of the service (durable queues keep theirs) can
+    // still bring a type this consumer no longer handles: recorded as handled, nothing done.
+    if (handle) await handle(event, em);
+    else
+      logger.info(
+        { consumer: name, messageId: event.id, type: event.type },
+        'event type not handled here; ignored',
+      );
+    return 'handled';
+  };
+
   const handleInTransaction = async (event: Envelope): Promise<'handled' | 'duplicate'> => {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await orm.em.fork().transactional(async (em) => {
-          if (!(await claimInbox(em, name, event.id))) return 'duplicate' as const;
-          const handle = handlers[event.type];
-          // A binding left by an earlier version of the service (durable queues keep theirs) can
-          // still bring a type this consumer no longer handles: recorded as handled, nothing done.
-          if (handle) await handle(event, em);
-          else
-            logger.info(
-              { consumer: name, messageId: event.id, type: event.type },
-              'event type not handled here; ignored',
-            );
-          return 'handled' as const;
-        });
+        return await orm.em.fork().transactional((em) => handleIn(em, event));
       } catch (err) {
         if (attempt >= QUICK_RETRIES || !isTransient(err)) throw err;
         await sleep(Math.random() * 20 * attempt);
@@ -214,6 +237,12 @@ export async function startConsumer<M extends object = EventMap>(
       );
     }
 
+    const delivery = { ch, msg, event, started };
+    return batchSize > 1 ? inBatch(delivery) : processOne(delivery);
+  };
+
+  /** The span of one message's processing, a child of the producer's trace. */
+  const startSpan = (msg: ConsumeMessage, event: Envelope) => {
     const parent = contextFromHeaders(msg.properties.headers);
     const span = tracer.startSpan(
       `${topo.queue} process`,
@@ -230,15 +259,25 @@ export async function startConsumer<M extends object = EventMap>(
       },
       parent,
     );
+    return { span, ctx: trace.setSpan(parent, span) };
+  };
+
+  const handled = (d: Delivery, outcome: 'handled' | 'duplicate', span: Span) => {
+    span.setAttribute('mercato.inbox.duplicate', outcome === 'duplicate');
+    ack(d.ch, d.msg);
+    record(d.event.type, outcome, d.started);
+    if (databaseDown) {
+      databaseDown = false;
+      logger.info({ consumer: name }, 'database reachable again; messages handled');
+    }
+  };
+
+  /** One message in its own transaction; a failure goes to the retry path or the dead-letter queue. */
+  const processOne = async (d: Delivery) => {
+    const { ch, msg, event, started } = d;
+    const { span, ctx } = startSpan(msg, event);
     try {
-      const outcome = await context.with(trace.setSpan(parent, span), () => handleInTransaction(event));
-      span.setAttribute('mercato.inbox.duplicate', outcome === 'duplicate');
-      ack(ch, msg);
-      record(event.type, outcome, started);
-      if (databaseDown) {
-        databaseDown = false;
-        logger.info({ consumer: name }, 'database reachable again; messages handled');
-      }
+      handled(d, await context.with(ctx, () => handleInTransaction(event)), span);
     } catch (err) {
       span.recordException(err as Error);
       span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message });
@@ -267,6 +306,77 @@ export async function startConsumer<M extends object = EventMap>(
         record(event.type, 'dead_lettered', started);
       }
     } finally {
+      span.end();
+    }
+  };
+
+  // Batches: the deliveries that arrive while a batch is being handled wait here and go together.
+  const waiting: Delivery[] = [];
+  let draining: Promise<void> | undefined;
+  const settle = new Map<Delivery, () => void>();
+
+  const inBatch = (d: Delivery): Promise<void> => {
+    const done = new Promise<void>((resolve) => settle.set(d, resolve));
+    waiting.push(d);
+    draining ??= drain().finally(() => {
+      draining = undefined;
+    });
+    return done;
+  };
+
+  const drain = async () => {
+    while (waiting.length > 0) {
+      const batch = waiting.splice(0, batchSize);
+      try {
+        await processBatch(batch);
+      } catch (err) {
+        logger.error({ err, consumer: name }, 'unexpected consumer failure');
+      } finally {
+        for (const d of batch) {
+          settle.get(d)?.();
+          settle.delete(d);
+        }
+      }
+    }
+  };
+
+  /**
+   * Several messages, one transaction. If it fails (a handler threw, a version conflict, the
+   * database went away), nothing of it was committed: each message is then handled on its own, so
+   * only the message at fault goes round the retries.
+   */
+  const processBatch = async (batch: Delivery[]) => {
+    if (batch.length === 1) return processOne(batch[0]!);
+    const spans = batch.map((d) => startSpan(d.msg, d.event));
+    let outcomes: ('handled' | 'duplicate')[];
+    try {
+      outcomes = await orm.em.fork().transactional(async (em) => {
+        const out: ('handled' | 'duplicate')[] = [];
+        for (const [i, d] of batch.entries()) {
+          out.push(await context.with(spans[i]!.ctx, () => handleIn(em, d.event)));
+          // Each handler sees the database, not entities an earlier one loaded (and maybe changed
+          // since through SQL): its writes go out, then the identity map is emptied.
+          await em.flush();
+          em.clear();
+        }
+        return out;
+      });
+    } catch (err) {
+      for (const { span } of spans) {
+        span.setAttribute('mercato.batch.failed', true);
+        span.end();
+      }
+      logger.debug?.(
+        { err, consumer: name, size: batch.length },
+        'batch failed; handling its messages one by one',
+      );
+      for (const d of batch) await processOne(d);
+      return;
+    }
+    for (const [i, d] of batch.entries()) {
+      const { span } = spans[i]!;
+      span.setAttribute('messaging.batch.message_count', batch.length);
+      handled(d, outcomes[i]!, span);
       span.end();
     }
   };

@@ -83,7 +83,8 @@ t.test('relay throughput', async (t) => {
   t.comment(
     `relay published ${N} outbox rows at ~${perSecond} msg/s (batch 500, publisher confirms per batch)`,
   );
-  t.ok(perSecond > 700, 'faster than waiting for each confirm (~700 msg/s here)');
+  // A rate, printed not asserted (tests never assert times; a loaded machine halves it).
+  t.equal(new Set(received.ids).size, N, 'every row published once');
 });
 
 t.test('consumer throughput (inbox + one insert per message)', async (t) => {
@@ -117,5 +118,6 @@ t.test('consumer throughput (inbox + one insert per message)', async (t) => {
   );
   const perSecond = Math.round(N / ((Date.now() - started) / 1000));
   t.comment(`consumer handled ${N} messages at ~${perSecond} msg/s (prefetch 20, one transaction each)`);
-  t.ok(perSecond > 100);
+  const [notes] = await orm.em.fork().execute('select count(*)::int as n from note');
+  t.equal(notes.n, N, 'one row per message');
 });

@@ -84,6 +84,8 @@ export interface ConsumeOptions {
   retryDelaysMs?: number[];
   /** default: the builder's `consumers.prefetch` */
   prefetch?: number;
+  /** Messages handled per transaction under load (see @mercato/messaging's `batchSize`); default 1. */
+  batchSize?: number;
 }
 
 /** What `setup` gets. `orm` and `broker` exist as the options asked for them. */
@@ -312,6 +314,7 @@ async function build(opts: BuildServiceOptions): Promise<App> {
           handlers,
           retryDelaysMs: consumeOpts?.retryDelaysMs ?? opts.consumers?.retryDelaysMs,
           prefetch: consumeOpts?.prefetch ?? opts.consumers?.prefetch,
+          batchSize: consumeOpts?.batchSize ?? opts.consumers?.batchSize,
           metrics: app?.metrics,
         });
         stopOnClose(consumer);

@@ -14,7 +14,9 @@ export async function registerConsumers(
   },
 ): Promise<void> {
   await ctx.consume('product-prices', productPriceHandlers);
-  await ctx.consume('order-flow', orderFlowHandlers(ctx.logger, opts));
+  // Every reaction is a database write (no call out): under load the answers waiting for this
+  // consumer are handled in one transaction, a commit for many.
+  await ctx.consume('order-flow', orderFlowHandlers(ctx.logger, opts), { batchSize: 20 });
   await ctx.consume('erasure', erasureHandlers(ctx.logger));
   await ctx.consume('addresses', addressCopyHandlers);
   await ctx.consume('shipments', shipmentHandlers(ctx.logger));
