@@ -1,7 +1,8 @@
 // Browser tests' harness: the whole system as `npm start` runs it (every service a child process,
-// behind the gateway), the storefront as one more child that the gateway serves at `/`, and Debian's
-// Chromium driven by playwright-core (no downloaded browser). Collects console errors and runs axe-core
-// in each page; saves a screenshot per step under test/browser/artifacts/ (gitignored).
+// recommendations included, behind the gateway), the storefront as one more child that the gateway
+// serves at `/`, and Debian's Chromium driven by playwright-core (no downloaded browser). Collects
+// console errors and runs axe-core in each page; saves a screenshot per step under
+// test/browser/artifacts/ (gitignored).
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -59,8 +60,14 @@ export async function startShop(opts: SystemOptions = {}): Promise<Shop> {
   const system = await startSystem({
     childProcesses: 'all',
     parallelStart: true,
+    // The home page's popular books and the product page's "bought together" come from it.
+    recommendations: true,
     ...opts,
-    env: { ...opts.env, gateway: { WEB_URL: webUrl, ...(opts.env?.gateway ?? {}) } },
+    env: {
+      ...opts.env,
+      // The storefront calls the API from this machine, naming each visitor (X-Forwarded-For).
+      gateway: { WEB_URL: webUrl, TRUSTED_PROXIES: 'loopback', ...(opts.env?.gateway ?? {}) },
+    },
   });
   let stderr = '';
   const web = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'services/web/src/server.ts')], {

@@ -1,12 +1,14 @@
 // The issue's scenario in a real browser (Debian's Chromium, phone-sized), against the whole system:
 // a guest searches with a typo, adds to the cart, registers, checks out with a declined card, pays
 // again with a good one, sees the order CONFIRMED live and downloads the invoice PDF; the admin ships
-// it and the customer's open page shows SHIPPED. Every page: a screenshot, axe-core with no serious or
-// critical violation, no console error.
+// it and the customer's open page shows SHIPPED. What the shop learnt from the orders: the book's page
+// shows what was bought with it, the home page the popular books and the customer's own "for you".
+// Every page: a screenshot, axe-core with no serious or critical violation, no console error.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import type { Locator, Page } from 'playwright-core';
 import t from 'tap';
-import { adminClient, stockedProduct } from '../support/client.ts';
+import { adminClient, newCustomer, stockedProduct, waitForStatus } from '../support/client.ts';
 import { ADMIN_EMAIL, ADMIN_PASSWORD } from '../support/system.ts';
 import { type Shop, startShop, type Watched, watchedPage } from './harness.ts';
 
@@ -29,6 +31,16 @@ t.teardown(async () => {
   await shop?.stop();
 });
 
+/** Reloads the page until `locator` is on it: recommendations learn from the orders' events. */
+async function reloadUntil(page: Page, locator: Locator, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await locator.count()) === 0) {
+    if (Date.now() > deadline) throw new Error(`${locator} not on ${page.url()} after ${timeoutMs} ms`);
+    await page.waitForTimeout(300);
+    await page.reload();
+  }
+}
+
 t.test(
   'guest to customer: search, cart, register, declined card, retry, live status, invoice; admin ships',
   async (t) => {
@@ -41,6 +53,26 @@ t.test(
       if (p.body?.availability?.status === 'in_stock') break;
       if (Date.now() > deadline) throw new Error(`product never in stock: ${JSON.stringify(p.body)}`);
       await new Promise((r) => setTimeout(r, 200));
+    }
+    // Earlier customers bought it together with another book: what "bought together" and the
+    // popular books are learnt from.
+    const { productId: silmarillionId } = await stockedProduct(admin, {
+      onHand: 20,
+      price: '9.99',
+      name: 'The Silmarillion',
+    });
+    const earlier = await newCustomer(shop.url);
+    for (let i = 0; i < 2; i++) {
+      const placed = await earlier.client.post('/orders', {
+        lines: [
+          { productId, quantity: 1 },
+          { productId: silmarillionId, quantity: 1 },
+        ],
+        shippingAddressId: earlier.addressId,
+        paymentMethod: { type: 'card', token: 'tok_visa' },
+      });
+      t.equal(placed.status, 201, `an earlier order with both books (${i + 1})`);
+      t.equal((await waitForStatus(earlier.client, placed.body.id)).status, 'CONFIRMED');
     }
 
     const customer = await watchedPage(shop.browser, 'customer');
@@ -62,7 +94,7 @@ t.test(
     await hit.click();
     await page.waitForURL(`${base}/books/${productId}`);
     t.match(
-      await page.locator('.availability').innerText(),
+      await page.locator('article.product .availability').innerText(),
       /In stock/,
       'the product page shows availability',
     );
@@ -171,6 +203,36 @@ t.test(
       'the account page lists the address',
     );
     await customer.step('account');
+
+    // What the shop learnt from the orders. The book's page: what was bought with it, linking to its
+    // page, with price and availability.
+    await page.goto(`${base}/books/${productId}`);
+    const together = page.getByRole('list', { name: 'Bought together' });
+    await reloadUntil(page, together.getByRole('link', { name: 'The Silmarillion' }));
+    t.match(
+      await together.innerText(),
+      /The Silmarillion[\s\S]*€9\.99[\s\S]*In stock/,
+      'bought together, priced',
+    );
+    await customer.step('bought-together');
+    await together.getByRole('link', { name: 'The Silmarillion' }).click();
+    await page.waitForURL(`${base}/books/${silmarillionId}`);
+    t.equal(await page.getByRole('heading', { level: 1 }).innerText(), 'The Silmarillion', 'its own page');
+
+    // The home page: the popular books, and for this customer what goes with what they bought.
+    await page.goto(`${base}/`);
+    const popular = page.getByRole('list', { name: 'Popular books' });
+    await reloadUntil(page, popular.getByRole('link', { name: 'The Hobbit' }));
+    t.match(await popular.innerText(), /The Hobbit[\s\S]*€12\.99[\s\S]*In stock/, 'popular, priced');
+    const forYou = page.getByRole('list', { name: 'Recommended for you' });
+    await reloadUntil(page, forYou.getByRole('link', { name: 'The Silmarillion' }));
+    t.notMatch(await forYou.innerText(), /The Hobbit/, 'never what the customer bought');
+    t.equal(
+      await forYou.getByRole('link', { name: 'The Silmarillion' }).getAttribute('href'),
+      `/books/${silmarillionId}`,
+      'linking to its page',
+    );
+    await customer.step('home-recommended');
 
     // The browser never holds a token: one HttpOnly, SameSite=Lax session cookie, nothing in storage.
     const cookies = await customer.context.cookies();

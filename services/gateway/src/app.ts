@@ -4,6 +4,7 @@ import type { App } from '@mercato/kit';
 import { buildService } from '@mercato/service';
 import type { JSONWebKeySet } from 'jose';
 import type { GatewayConfig } from './config.ts';
+import { TrustedProxies } from './domain/client-address.ts';
 import { configuredUpstreams, corsAllowList, type Upstream } from './domain/routes.ts';
 import aggregatedDocs from './plugins/docs.ts';
 import noStore from './plugins/no-store.ts';
@@ -23,6 +24,7 @@ const REDIS_CONNECT_WAIT_MS = 2_000;
 export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): Promise<App> {
   const upstreams = configuredUpstreams(config);
   const corsOrigins = corsAllowList(config.CORS_ORIGINS);
+  const trustedProxies = new TrustedProxies(config.TRUSTED_PROXIES);
 
   return buildService({
     name: config.SERVICE_NAME ?? 'gateway',
@@ -99,12 +101,14 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
           prefix: config.RATE_LIMIT_REDIS_PREFIX,
           failOpen: config.RATE_LIMIT_FAIL_OPEN,
           trustProxy: config.TRUST_PROXY,
+          trustedProxies,
         });
         await proxied.register(proxies, {
           upstreams,
           timeoutMs: config.UPSTREAM_TIMEOUT_MS,
           bodyLimit: config.BODY_LIMIT_BYTES,
           trustProxy: config.TRUST_PROXY,
+          trustedProxies,
         });
       });
 
@@ -114,6 +118,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
           url: config.WEB_URL,
           timeoutMs: config.UPSTREAM_TIMEOUT_MS,
           trustProxy: config.TRUST_PROXY,
+          trustedProxies,
         });
 
       app.log.info(

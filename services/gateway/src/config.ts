@@ -41,6 +41,13 @@ export const gatewayConfigSchema = Type.Object({
    * sets it): for anonymous rate limits and for the X-Forwarded-For the services behind get.
    */
   TRUST_PROXY: Type.Boolean({ default: false }),
+  /**
+   * Proxies that call the API for someone else — the storefront (services/web) — and name that client in
+   * X-Forwarded-For: addresses, CIDRs or `loopback`, `linklocal`, `uniquelocal`, comma-separated. From
+   * one of them the header is believed (for anonymous rate limits and the X-Forwarded-For passed on),
+   * from anyone else ignored. Empty: nobody's.
+   */
+  TRUSTED_PROXIES: Type.String({ default: '' }),
 
   /** Requests per window for a client without a valid token, keyed by IP. */
   RATE_LIMIT_IP_MAX: Type.Integer({ minimum: 1, default: 300 }),

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { clientAddress } from '../src/domain/client-address.ts';
+import { clientAddress, TrustedProxies } from '../src/domain/client-address.ts';
 import { mergeOpenApi } from '../src/domain/openapi.ts';
 import { configuredUpstreams, corsAllowList, rateLimitKey } from '../src/domain/routes.ts';
 import { VerifiedTokenCache } from '../src/domain/token-cache.ts';
@@ -32,6 +32,33 @@ t.test('client address: the peer, unless a trusted ingress named the client', as
   t.equal(clientAddress('198.51.100.7', '203.0.113.9', false), '198.51.100.7', 'a claim is ignored');
   t.equal(clientAddress('10.0.0.2', '203.0.113.9, 10.0.0.1', true), '203.0.113.9');
   t.equal(clientAddress('10.0.0.2', undefined, true), '10.0.0.2');
+});
+
+t.test('client address from a trusted proxy: the nearest hop that is not one', async (t) => {
+  const web = new TrustedProxies('10.1.0.0/16, loopback');
+  t.ok(web.has('10.1.2.3') && web.has('127.0.0.1') && web.has('::1') && web.has('::ffff:127.0.0.1'));
+  t.notOk(web.has('10.2.0.1') || web.has('203.0.113.9') || web.has('not-an-address'));
+  t.equal(clientAddress('10.1.2.3', '203.0.113.9', false, web), '203.0.113.9', 'the visitor web names');
+  t.equal(
+    clientAddress('10.1.2.3', '198.51.100.1, 203.0.113.9, 10.1.9.9', false, web),
+    '203.0.113.9',
+    'what the nearest untrusted hop claimed before it is not believed',
+  );
+  t.equal(
+    clientAddress('10.1.2.3', ['203.0.113.9', '10.1.9.9'], false, web),
+    '203.0.113.9',
+    'headers repeated',
+  );
+  t.equal(clientAddress('10.1.2.3', 'garbage, 10.1.9.9', false, web), '10.1.9.9', 'garbage ends the walk');
+  t.equal(clientAddress('10.1.2.3', undefined, false, web), '10.1.2.3', 'no header: the peer');
+  t.equal(
+    clientAddress('198.51.100.7', '203.0.113.9', false, web),
+    '198.51.100.7',
+    "anyone else's claim is ignored",
+  );
+  t.equal(clientAddress('198.51.100.7', '203.0.113.9', false, new TrustedProxies('')), '198.51.100.7');
+  for (const bad of ['10.0.0.0/33', 'example.com', '10.0.0.1/x', 'everyone'])
+    t.throws(() => new TrustedProxies(bad), /TRUSTED_PROXIES/, bad);
 });
 
 t.test('rate limit key: the user when proven, else the address', async (t) => {

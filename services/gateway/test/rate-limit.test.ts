@@ -145,6 +145,42 @@ t.test('TRUST_PROXY: behind an ingress, anonymous clients are told apart by X-Fo
 });
 
 t.test(
+  'TRUSTED_PROXIES: the storefront names each visitor; anyone else’s X-Forwarded-For is ignored',
+  async (t) => {
+    const { app } = await startGateway(t, {
+      IDENTITY_URL: identity.url,
+      RATE_LIMIT_IP_MAX: '1',
+      TRUSTED_PROXIES: '10.1.0.0/16',
+    });
+    const call = (peer: string, forwardedFor: string) =>
+      app.inject({
+        method: 'GET',
+        url: '/auth/echo',
+        remoteAddress: peer,
+        headers: { 'x-forwarded-for': forwardedFor },
+      });
+    const web = '10.1.2.3';
+    const first = await call(web, '203.0.113.21');
+    t.equal(first.statusCode, 200);
+    t.equal(
+      first.json().forwardedFor,
+      '203.0.113.21',
+      'the services are told the visitor, not the storefront',
+    );
+    t.equal((await call(web, '203.0.113.22')).statusCode, 200, 'another visitor through the same storefront');
+    t.equal((await call('10.1.7.7', '203.0.113.23')).statusCode, 200, 'and one through another replica');
+    t.equal((await call(web, '203.0.113.21')).statusCode, 429, "the first visitor's own budget is spent");
+
+    // A client on the internet cannot pick the address it is counted under.
+    const forged = await call('192.0.2.60', '203.0.113.30');
+    t.equal(forged.statusCode, 200);
+    t.equal(forged.json().forwardedFor, '192.0.2.60', 'its claim is not passed on');
+    t.equal((await call('192.0.2.60', '203.0.113.31')).statusCode, 429, 'it is counted by its own address');
+    t.equal((await call(web, '203.0.113.30')).statusCode, 200, 'the visitor it named still has a budget');
+  },
+);
+
+t.test(
   "the carrier's signed webhooks are not counted against its address; other requests still are",
   async (t) => {
     // shipping as the gateway sees it: any answer will do (shipping checks the signature itself)

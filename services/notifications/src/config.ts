@@ -23,8 +23,11 @@ export const configSchema = Type.Object({
 
   // --- What the mails say ---
   SHOP_NAME: Type.String({ minLength: 1, default: 'Mercato' }),
-  /** The storefront: links in mails (`/verify?token=`, `/reset-password?token=`, `/orders/{id}`). */
-  SHOP_URL: Type.String({ minLength: 1, default: 'http://localhost:3000' }),
+  /**
+   * The storefront (services/web, which the gateway serves at `/`): links in mails (`/verify?token=`,
+   * `/reset-password?token=`, the order page `/account/orders/{id}`). The default is `npm start`'s.
+   */
+  SHOP_URL: Type.String({ minLength: 1, default: 'http://localhost:8080' }),
   /** The API's public origin (the gateway): the one-click unsubscribe link of marketing mail. */
   PUBLIC_API_URL: Type.String({ minLength: 1, default: 'http://localhost:8080' }),
   /** BCP 47 locale and IANA time zone of amounts and dates in mails. */

@@ -60,6 +60,25 @@ t.test('links come from SHOP_URL, values are escaped in HTML and not in text', a
   t.notMatch(r.html, '<Ada');
 });
 
+t.test("order links open the storefront's order page, never the API's /orders", async (t) => {
+  const catalog = await TemplateCatalog.load({ shop, format });
+  const withText = [
+    'order-placed',
+    'order-confirmed',
+    'order-shipped',
+    'order-delivered',
+    'payment-declined',
+  ];
+  for (const name of [...withText, 'invoice-issued']) {
+    const { orderId } = catalog.sample(name) as { orderId: string };
+    const page = `https://shop.test/base/account/orders/${orderId}`;
+    const r = catalog.render(name, { ...catalog.sample(name), orderId });
+    t.match(r.html, `href="${page}"`, `${name}: the button opens the order page`);
+    if (withText.includes(name)) t.match(r.text, page, `${name}: the text names the order page`);
+    t.notMatch(r.html + r.text, 'shop.test/base/orders/', `${name}: no link under the API's /orders prefix`);
+  }
+});
+
 t.test('money is formatted exactly from the decimal string', async (t) => {
   t.equal(format.money({ amount: '25.00', currency: 'EUR' }), '€25.00');
   t.equal(format.money({ amount: '0.1', currency: 'EUR' }), '€0.10');

@@ -13,6 +13,7 @@ import authRoutes from './routes/auth/index.ts';
 import cartRoutes from './routes/cart/index.ts';
 import checkoutRoutes from './routes/checkout/index.ts';
 import { pageContext, safeNext, seeOther, sendPage } from './routes/common.ts';
+import emailLinkRoutes from './routes/email-links/index.ts';
 import orderRoutes from './routes/orders/index.ts';
 import shopRoutes from './routes/shop/index.ts';
 import { errorPage } from './views/customer.ts';
@@ -146,6 +147,7 @@ export async function buildApp(config: Config): Promise<App> {
         });
         await pages.register(shopRoutes);
         await pages.register(authRoutes);
+        await pages.register(emailLinkRoutes);
         await pages.register(cartRoutes);
         await pages.register(checkoutRoutes);
         await pages.register(orderRoutes);

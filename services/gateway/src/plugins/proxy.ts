@@ -2,7 +2,7 @@ import proxy from '@fastify/http-proxy';
 import { HttpProblem, problems } from '@mercato/kit';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { forwardedHeaders } from '../domain/client-address.ts';
+import { forwardedHeaders, type TrustedProxies } from '../domain/client-address.ts';
 import type { Upstream } from '../domain/routes.ts';
 
 export interface ProxyOptions {
@@ -11,6 +11,8 @@ export interface ProxyOptions {
   bodyLimit: number;
   /** TRUST_PROXY: an ingress in front names the client in X-Forwarded-For */
   trustProxy: boolean;
+  /** TRUSTED_PROXIES: peers (the storefront) whose X-Forwarded-For names the client */
+  trustedProxies?: TrustedProxies;
 }
 
 /**
@@ -38,7 +40,8 @@ async function gatewayProxies(app: FastifyInstance, opts: ProxyOptions): Promise
           connectTimeout: opts.timeoutMs,
         },
         replyOptions: {
-          rewriteRequestHeaders: (request, headers) => forwardedHeaders(request, headers, opts.trustProxy),
+          rewriteRequestHeaders: (request, headers) =>
+            forwardedHeaders(request, headers, opts.trustProxy, opts.trustedProxies),
           // The upstream's answer is final: a 503 from it is passed on, never retried here.
           retryDelay: () => null,
           onError: (reply, { error }) => {

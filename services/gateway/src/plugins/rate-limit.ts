@@ -2,7 +2,7 @@ import rateLimit from '@fastify/rate-limit';
 import { HttpProblem, problems } from '@mercato/kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { clientAddress } from '../domain/client-address.ts';
+import { clientAddress, type TrustedProxies } from '../domain/client-address.ts';
 import { isSignedCallback, rateLimitKey } from '../domain/routes.ts';
 import { VerifiedTokenCache } from '../domain/token-cache.ts';
 
@@ -18,6 +18,8 @@ export interface RateLimitOptions {
    * -Host, which the proxies pass on; request.ip stays the socket's peer.
    */
   trustProxy: boolean;
+  /** TRUSTED_PROXIES: peers (the storefront) whose X-Forwarded-For names the client they call for. */
+  trustedProxies?: TrustedProxies;
 }
 
 // A token check must not hold a request up when identity's key set cannot be fetched: the client
@@ -70,7 +72,7 @@ async function gatewayRateLimit(app: FastifyInstance, opts: RateLimitOptions): P
     }
     return rateLimitKey({
       sub,
-      ip: clientAddress(request.ip, request.headers['x-forwarded-for'], opts.trustProxy),
+      ip: clientAddress(request.ip, request.headers['x-forwarded-for'], opts.trustProxy, opts.trustedProxies),
     });
   };
 

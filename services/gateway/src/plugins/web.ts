@@ -1,13 +1,14 @@
 import proxy from '@fastify/http-proxy';
 import { problems } from '@mercato/kit';
 import type { FastifyInstance } from 'fastify';
-import { forwardedHeaders } from '../domain/client-address.ts';
+import { forwardedHeaders, type TrustedProxies } from '../domain/client-address.ts';
 
 export interface WebProxyOptions {
   /** WEB_URL: the storefront (services/web) */
   url: string;
   timeoutMs: number;
   trustProxy: boolean;
+  trustedProxies?: TrustedProxies;
 }
 
 /**
@@ -30,7 +31,8 @@ export default async function webProxy(app: FastifyInstance, opts: WebProxyOptio
       connectTimeout: opts.timeoutMs,
     },
     replyOptions: {
-      rewriteRequestHeaders: (request, headers) => forwardedHeaders(request, headers, opts.trustProxy),
+      rewriteRequestHeaders: (request, headers) =>
+        forwardedHeaders(request, headers, opts.trustProxy, opts.trustedProxies),
       retryDelay: () => null,
       onError: (reply, { error }) => {
         reply.log.warn({ err: error }, 'storefront did not answer');

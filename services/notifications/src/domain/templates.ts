@@ -170,12 +170,20 @@ export class TemplateCatalog {
 function registerHelpers(hb: typeof Handlebars, shop: Shop, format: Formatter): void {
   hb.registerHelper('money', (m: Money) => (m && typeof m === 'object' ? format.money(m) : ''));
   hb.registerHelper('datetime', (iso: string) => (iso ? format.dateTime(iso) : ''));
+  const shopUrl = (path: string) => new URL(path.replace(/^\/+/, ''), `${shop.url.replace(/\/+$/, '')}/`);
   // {{url "/verify" token=token}} → SHOP_URL/verify?token=… (query values URL-encoded)
   hb.registerHelper('url', (path: string, options: Handlebars.HelperOptions) => {
-    const u = new URL(path.replace(/^\/+/, ''), `${shop.url.replace(/\/+$/, '')}/`);
+    const u = shopUrl(path);
     for (const [k, v] of Object.entries(options.hash ?? {})) u.searchParams.set(k, String(v));
     return u.toString();
   });
-  // {{url (concat "/orders/" orderId)}}
+  // {{orderUrl orderId}} → SHOP_URL/account/orders/{id}: the storefront's order page (services/web),
+  // which shows the status, the invoice and, after a declined payment, the form to pay again. Not
+  // /orders/{id}: that is the API's prefix, which the gateway sends to the orders service (JSON, and
+  // only with a token).
+  hb.registerHelper('orderUrl', (orderId: string) =>
+    shopUrl(`/account/orders/${encodeURIComponent(String(orderId))}`).toString(),
+  );
+  // {{url (concat "/a/" b)}}
   hb.registerHelper('concat', (...args: unknown[]) => args.slice(0, -1).map(String).join(''));
 }

@@ -11,6 +11,7 @@ import type { FastifyInstance, FastifyRequest, Session } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import { type Mercato, mercatoClient, type Tokens } from '../api/client.ts';
+import { SharedRefresh } from '../api/refresh.ts';
 
 export interface SessionUser {
   id: string;
@@ -98,6 +99,12 @@ async function sessions(app: FastifyInstance, opts: SessionOptions): Promise<voi
     return this.generateCsrf();
   });
 
+  // Refreshes are single-flight per refresh token across every replica sharing this Redis.
+  const refreshes = new SharedRefresh({
+    redis: opts.redis,
+    prefix: `${opts.prefix}refresh:`,
+    timeoutMs: opts.apiTimeoutMs,
+  });
   app.decorateRequest('mercato', {
     getter(this: FastifyRequest) {
       // Read lazily: after sign-in the session object is a new one (regenerated).
@@ -109,6 +116,9 @@ async function sessions(app: FastifyInstance, opts: SessionOptions): Promise<voi
           set: (tokens) => this.session.set('tokens', tokens),
         },
         {
+          refreshes,
+          // The visitor's address (the gateway's X-Forwarded-For, believed from TRUST_PROXY only).
+          clientAddress: this.ip,
           // The refresh token was refused (expired, revoked, reused): signed out.
           onSessionEnd: () => this.session.set('user', undefined),
         },

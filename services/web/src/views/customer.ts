@@ -21,6 +21,7 @@ ${errorBox(opts.error)}
   <input id="password" name="password" type="password" autocomplete="current-password" required>
   <button type="submit">Sign in</button>
 </form>
+<p><a href="/forgot-password">Forgot your password?</a></p>
 <p>New here? <a href="/register?next=${encodeURIComponent(opts.next)}">Create an account</a>.</p>`,
   );
 }

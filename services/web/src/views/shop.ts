@@ -17,37 +17,72 @@ const AVAILABILITY: Record<string, string> = {
   out_of_stock: 'Out of stock',
 };
 
-export function availabilityText(p: Product): string {
-  return AVAILABILITY[p.availability?.status ?? 'out_of_stock'] ?? 'Unknown';
+export function availabilityText(availability: Product['availability']): string {
+  return AVAILABILITY[availability?.status ?? 'out_of_stock'] ?? 'Unknown';
 }
 
-function card(p: Product): Html {
+/**
+ * A book in a list: from catalog, or a recommended one (api/recommendations.ts: catalog's facts when
+ * catalog answered, else the recommendation's own name and price, which may be unknown).
+ */
+export interface BookCard {
+  id: string;
+  name: string;
+  author?: string;
+  price: Money | null;
+  availability?: Product['availability'];
+}
+
+export function cardOf(p: Product): BookCard {
   const author = p.attributes.author;
+  return {
+    id: p.id,
+    name: p.name,
+    ...(author ? { author: String(author) } : {}),
+    price: p.price,
+    ...(p.availability ? { availability: p.availability } : {}),
+  };
+}
+
+function card(c: BookCard): Html {
   return html`<li class="card">
-  <h3><a href="/books/${p.id}">${p.name}</a></h3>
-  ${author ? html`<p class="author">by ${String(author)}</p>` : ''}
-  <p class="price">${money(p.price)}</p>
-  ${p.availability ? html`<p class="availability ${p.availability.status}">${availabilityText(p)}</p>` : ''}
+  <h3><a href="/books/${c.id}">${c.name}</a></h3>
+  ${c.author ? html`<p class="author">by ${c.author}</p>` : ''}
+  ${c.price ? html`<p class="price">${money(c.price)}</p>` : ''}
+  ${c.availability ? html`<p class="availability ${c.availability.status}">${availabilityText(c.availability)}</p>` : ''}
 </li>`;
 }
 
-export function productGrid(products: Product[], label: string): Html {
-  return html`<ul class="grid" aria-label="${label}">${products.map(card)}</ul>`;
+export function productGrid(books: BookCard[], label: string): Html {
+  return html`<ul class="grid" aria-label="${label}">${books.map(card)}</ul>`;
 }
 
-export function homePage(ctx: PageContext, popular: Product[], recommended: Product[]): string {
+/** A titled list of books, or nothing at all when there is none (recommendations are a bonus). */
+function shelf(id: string, title: string, books: BookCard[]): Html | string {
+  return books.length
+    ? html`<section aria-labelledby="${id}"><h2 id="${id}">${title}</h2>${productGrid(books, title)}</section>`
+    : '';
+}
+
+export interface HomeShelves {
+  /** Popular lately (recommendations: the best of each category first). */
+  popular: BookCard[];
+  /** For the signed-in customer, from their purchases and views (only when personalised). */
+  recommended: BookCard[];
+  /** Catalog's list. */
+  books: BookCard[];
+}
+
+export function homePage(ctx: PageContext, shelves: HomeShelves): string {
   return layout(
     ctx,
     'Books',
     html`<h1>Welcome to Mercato</h1>
-<section aria-labelledby="popular-h"><h2 id="popular-h">Popular books</h2>${
-      popular.length ? productGrid(popular, 'Popular books') : html`<p>No books yet.</p>`
-    }</section>
-${
-  recommended.length
-    ? html`<section aria-labelledby="rec-h"><h2 id="rec-h">Recommended for you</h2>${productGrid(recommended, 'Recommended books')}</section>`
-    : ''
-}`,
+${shelf('popular-h', 'Popular books', shelves.popular)}
+${shelf('rec-h', 'Recommended for you', shelves.recommended)}
+<section aria-labelledby="books-h"><h2 id="books-h">Books in the shop</h2>${
+      shelves.books.length ? productGrid(shelves.books, 'Books in the shop') : html`<p>No books yet.</p>`
+    }</section>`,
   );
 }
 
@@ -57,11 +92,18 @@ export function searchPage(ctx: PageContext, q: string, hits: Product[], total: 
     `Search: ${q}`,
     html`<h1>Results for “${q}”</h1>
 <p role="status">${total} ${total === 1 ? 'book' : 'books'} found</p>
-${hits.length ? productGrid(hits, 'Search results') : html`<p>Nothing matched. Try another spelling or fewer words.</p>`}`,
+${hits.length ? productGrid(hits.map(cardOf), 'Search results') : html`<p>Nothing matched. Try another spelling or fewer words.</p>`}`,
   );
 }
 
-export function productPage(ctx: PageContext, p: Product, together: Product[]): string {
+export interface RelatedBooks {
+  /** Bought together with this book (co-purchases). */
+  together: BookCard[];
+  /** Viewed together, or popular in its category: what the service fills the list up with. */
+  more: BookCard[];
+}
+
+export function productPage(ctx: PageContext, p: Product, related: RelatedBooks): string {
   const attrs = Object.entries(p.attributes).filter(([, v]) => v !== null && v !== undefined);
   const out = p.availability?.status === 'out_of_stock';
   return layout(
@@ -71,7 +113,7 @@ export function productPage(ctx: PageContext, p: Product, together: Product[]): 
 <h1>${p.name}</h1>
 ${p.attributes.author ? html`<p class="author">by ${String(p.attributes.author)}</p>` : ''}
 <p class="price">${money(p.price)}</p>
-<p class="availability ${p.availability?.status ?? 'out_of_stock'}">${availabilityText(p)}${
+<p class="availability ${p.availability?.status ?? 'out_of_stock'}">${availabilityText(p.availability)}${
       p.availability?.quantity !== undefined ? html` (${p.availability.quantity} available)` : ''
     }</p>
 <p>${p.description}</p>
@@ -84,11 +126,8 @@ ${attrs.length ? html`<dl>${attrs.map(([k, v]) => html`<dt>${k}</dt><dd>${String
   <button type="submit" ${out ? 'disabled' : ''}>Add to cart</button>
 </form>
 </article>
-${
-  together.length
-    ? html`<section aria-labelledby="together-h"><h2 id="together-h">Bought together</h2>${productGrid(together, 'Bought together')}</section>`
-    : ''
-}`,
+${shelf('together-h', 'Bought together', related.together)}
+${shelf('more-h', 'You may also like', related.more)}`,
   );
 }
 

@@ -67,7 +67,7 @@ export default async function orderRoutes(app: App) {
       app.apiUrl,
       5_000,
       { get: () => tokens, set: () => {} },
-      { refresh: false },
+      { refresh: false, clientAddress: request.ip },
     );
     reply.hijack();
     const res = reply.raw;
