@@ -3,11 +3,13 @@
 // structure (services/recommendations/eval/generate.ts), computes the statistics with the service's own
 // arithmetic (domain/model.ts) and writes them straight into a schema of its own (no events: loading
 // 200,000 orders through RabbitMQ would take longer than the measurement), VACUUM ANALYZEs it, starts
-// the service as its own process on that schema, and loads each endpoint with BENCH_CONNECTIONS (10)
-// closed-loop clients for BENCH_DURATION_S (10 s): req/s, p50/p99/max at the client, over loopback.
-// Takes about a minute and a half.
+// the service as its own process on that schema, and loads each endpoint with BENCH_CONNECTIONS
+// closed-loop clients (a list: "1,10" by default, each in turn) for BENCH_DURATION_S (10 s): req/s,
+// p50/p99/max at the client, over loopback, and the cores the load generator (this process), the
+// service, PostgreSQL and the whole machine used meanwhile. Takes about two and a half minutes.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { cpus, loadavg } from 'node:os';
@@ -25,12 +27,12 @@ import pg from 'pg';
 import { generate } from '../services/recommendations/eval/generate.ts';
 import { decayWeight, weightText } from '../services/recommendations/src/domain/decay.ts';
 import { CoPurchaseModel } from '../services/recommendations/src/domain/model.ts';
-import { percentile } from './lib/measure.ts';
+import { cpuDelta, cpuSnapshot, percentile } from './lib/measure.ts';
 
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 10_000);
 const ORDERS = Number(process.env.BENCH_ORDERS ?? 200_000);
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 40_000);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const CONNECTIONS = (process.env.BENCH_CONNECTIONS ?? '1,10').split(',').map(Number);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const SCHEMA = 'bench_recommendations';
 const EXCHANGE = 'bench_recommendations';
@@ -145,12 +147,37 @@ async function load(db: pg.Client) {
   return data;
 }
 
-/** Closed loop: CONNECTIONS clients, each sends its next request when the last one answered. */
-async function hammer(url: string, path: () => string, headers: () => Record<string, string>) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: CONNECTIONS });
+/** Busy CPU seconds of the whole machine, every core (Linux /proc/stat; NaN elsewhere). */
+function machineBusySeconds(): number {
+  try {
+    const [, ...ticks] = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/);
+    const t = ticks.map(Number);
+    const idle = (t[3] ?? 0) + (t[4] ?? 0); // idle + iowait
+    return (t.slice(0, 8).reduce((a, b) => a + b, 0) - idle) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** Closed loop: `connections` clients, each sends its next request when the last one answered. */
+async function hammer(
+  url: string,
+  path: () => string,
+  headers: () => Record<string, string>,
+  connections: number,
+  servicePid?: number,
+  /** a fixed list of requests: stop when it says so, however long it takes */
+  done?: () => boolean,
+) {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: connections });
+  const cpu0 = process.cpuUsage();
+  const processes = [{ name: 'service', pid: servicePid }];
+  const processes0 = cpuSnapshot(processes);
+  const machine0 = machineBusySeconds();
+  const wall0 = performance.now();
   const latencies: number[] = [];
   let failed = 0;
-  const end = performance.now() + DURATION_S * 1000;
+  const end = done ? Number.POSITIVE_INFINITY : performance.now() + DURATION_S * 1000;
   const one = () =>
     new Promise<void>((resolve) => {
       const started = performance.now();
@@ -168,14 +195,25 @@ async function hammer(url: string, path: () => string, headers: () => Record<str
       });
     });
   await Promise.all(
-    Array.from({ length: CONNECTIONS }, async () => {
-      while (performance.now() < end) await one();
+    Array.from({ length: connections }, async () => {
+      while (performance.now() < end && !done?.()) await one();
     }),
   );
+  const wall = (performance.now() - wall0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  const used = cpuDelta(processes0, cpuSnapshot(processes));
   agent.destroy();
   latencies.sort((a, b) => a - b);
   return {
-    rps: latencies.length / DURATION_S,
+    /** cores used on average by the load generator, the service, PostgreSQL, the machine as a whole */
+    cores: {
+      generator: (cpu.user + cpu.system) / 1e6 / wall,
+      service: (used.get('service') ?? Number.NaN) / wall,
+      postgres: (used.get('postgres') ?? Number.NaN) / wall,
+      machine: (machineBusySeconds() - machine0) / wall,
+    },
+    wall,
+    rps: latencies.length / wall,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     max: latencies[latencies.length - 1] ?? Number.NaN,
@@ -222,15 +260,44 @@ try {
   console.log(
     `machine: ${cpus().length} cores, load average ${loadavg()
       .map((l) => l.toFixed(2))
-      .join(' ')}; ${CONNECTIONS} connections, ${DURATION_S} s each, latency at the client (loopback)`,
+      .join(
+        ' ',
+      )}; ${CONNECTIONS.join(' then ')} connections, ${DURATION_S} s each, latency at the client (loopback)`,
   );
   const url = service.url;
-  // Warm-up: the first requests of a fresh process compile and fill PostgreSQL's caches.
-  await hammer(
-    url,
-    () => `/recommendations/products/${any(ids)}?limit=10`,
-    () => ({}),
-  );
+  // First pass, cache cold: every product's answer once, then every buyer's, by the most connections
+  // asked: each answer loads its lists (the miss path). A service that has run a while answers from
+  // its cache as in the runs after this (and a product's next change reloads only that product).
+  const connections = Math.max(...CONNECTIONS);
+  for (const [name, requests] of [
+    [
+      'every product once',
+      ids.map((id) => ({ path: `/recommendations/products/${id}?limit=10`, headers: {} })),
+    ],
+    [
+      `every one of ${tokens.length} buyers once`,
+      tokens.map((token) => ({
+        path: '/recommendations/me?limit=10',
+        headers: { authorization: `Bearer ${token}` },
+      })),
+    ],
+  ] as const) {
+    const list = requests as readonly { path: string; headers: Record<string, string> }[];
+    // hammer asks for the path, then for the headers, of each request
+    let next = 0;
+    const r = await hammer(
+      url,
+      () => (list[next] ?? list[0])?.path ?? '/',
+      () => list[next++]?.headers ?? {},
+      connections,
+      service.child.pid,
+      () => next >= list.length,
+    );
+    console.log(
+      `first pass, cache cold, ${name}, ${connections} conn: ${r.total} requests in ${r.wall.toFixed(1)} s, ` +
+        `p50 ${r.p50?.toFixed(1)} ms, p99 ${r.p99?.toFixed(1)} ms, max ${r.max.toFixed(1)} ms, ${r.failed} not 200`,
+    );
+  }
   const runs: [string, () => string, () => Record<string, string>][] = [
     [
       'GET /recommendations/products/{id}?limit=10 (random product)',
@@ -253,13 +320,16 @@ try {
       () => ({ authorization: `Bearer ${any(newcomers)}` }),
     ],
   ];
-  for (const [name, path, headers] of runs) {
-    const r = await hammer(url, path, headers);
-    console.log(
-      `${name}: ${r.rps.toFixed(0)} req/s, p50 ${r.p50?.toFixed(1)} ms, p99 ${r.p99?.toFixed(1)} ms, ` +
-        `max ${r.max.toFixed(1)} ms, ${r.total} requests, ${r.failed} not 200`,
-    );
-  }
+  for (const connections of CONNECTIONS)
+    for (const [name, path, headers] of runs) {
+      const r = await hammer(url, path, headers, connections, service.child.pid);
+      console.log(
+        `${name}, ${connections} conn: ${r.rps.toFixed(0)} req/s, p50 ${r.p50?.toFixed(1)} ms, ` +
+          `p99 ${r.p99?.toFixed(1)} ms, max ${r.max.toFixed(1)} ms, ${r.total} requests, ${r.failed} not 200; ` +
+          `cores: load generator ${r.cores.generator.toFixed(2)}, service ${r.cores.service.toFixed(2)}, ` +
+          `postgres ${r.cores.postgres.toFixed(2)}, machine ${r.cores.machine.toFixed(2)} of ${cpus().length}`,
+      );
+    }
 } finally {
   if (service) {
     service.child.kill('SIGTERM');

@@ -5,6 +5,7 @@
 //     coverage = share of the catalog that appears in any top 10. The service's model (cosine, filled
 //     up with popular items as the service does) against popularity alone and raw co-purchase counts.
 import { CoPurchaseModel } from '../src/domain/model.ts';
+import { NEIGHBOURS_KEPT } from '../src/domain/similarity.ts';
 import type { Generated } from './generate.ts';
 
 export type ModelName = 'popularity' | 'co-counts' | 'cosine';
@@ -66,7 +67,7 @@ export function evaluate(
     if (name === 'cosine')
       return popularFill(
         exclude,
-        model.forHistory(seeds, K, exclude).map((c) => c.productId),
+        model.forHistory(seeds, K, exclude, NEIGHBOURS_KEPT).map((c) => c.productId),
       );
     const sum = new Map<string, number>();
     for (const s of seeds)

@@ -69,12 +69,20 @@ export class CoPurchaseModel {
     return out.sort(byScore).slice(0, limit);
   }
 
-  /** "For you": the similarities to each product of the history, summed. */
-  forHistory(history: readonly string[], limit: number, exclude: ReadonlySet<string>) {
+  /**
+   * "For you": the similarities to each product of the history, summed; each product of the history
+   * contributes its `perSeed` strongest partners (the service keeps 60 per product), excluded or not.
+   */
+  forHistory(
+    history: readonly string[],
+    limit: number,
+    exclude: ReadonlySet<string>,
+    perSeed = Number.POSITIVE_INFINITY,
+  ) {
     const sum = new Map<string, number>();
     for (const h of history)
-      for (const c of this.similar(h, Number.POSITIVE_INFINITY, exclude))
-        sum.set(c.productId, (sum.get(c.productId) ?? 0) + c.score);
+      for (const c of this.similar(h, perSeed))
+        if (!exclude.has(c.productId)) sum.set(c.productId, (sum.get(c.productId) ?? 0) + c.score);
     return [...sum]
       .map(([productId, score]) => ({ productId, score }))
       .sort(byScore)

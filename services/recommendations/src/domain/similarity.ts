@@ -26,3 +26,10 @@ export function pairsTouching(
     for (const b of basket) if (a !== b && (touched.has(a) || touched.has(b))) pairs.push([a, b]);
   return pairs.sort((x, y) => (x[0] === y[0] ? (x[1] < y[1] ? -1 : 1) : x[0] < y[0] ? -1 : 1));
 }
+
+/**
+ * Partners kept per product (the read cache's lists): the largest answer (50) and some to spare for
+ * partners out of stock. A product's answer that runs short reads the tables; "for you" sums the kept
+ * lists of its seeds (a partner beyond a seed's 60 strongest adds nothing from that seed).
+ */
+export const NEIGHBOURS_KEPT = 60;

@@ -26,6 +26,8 @@ export const ProductSchema = defineEntity({
     popularWeight: p.decimal('string'),
     viewedWeight: p.decimal('string'),
     recommendable: p.boolean().persist(false),
+    /** the transaction that last changed anything an answer could say about it (the read cache's feed) */
+    changedXid: p.string().columnType('xid8').persist(false),
   },
 });
 

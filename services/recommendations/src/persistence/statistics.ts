@@ -13,18 +13,25 @@ import { table } from './sql.ts';
 export const jsonIds = (ids: readonly string[]) => `{${ids.join(',')}}`;
 export const idList = 'select unnest(?::uuid[])';
 
-/** Makes sure every product has a row (statistics may come before catalog's facts) and locks them. */
+/**
+ * Makes sure every product has a row (statistics may come before catalog's facts), locks them in id
+ * order and stamps them changed by this transaction (`changed_xid`): every replica's read cache then
+ * drops what it holds about them (persistence/read-cache.ts). Whoever changes a product's statistics
+ * or pairs goes through here.
+ */
 export async function lockProducts(em: EntityManager, ids: readonly string[]): Promise<void> {
   if (ids.length === 0) return;
-  const sorted = [...ids].sort();
+  const sorted = [...new Set(ids)].sort();
   await em.execute(
     `insert into ${table(em, 'product')} (product_id)
      select v from (${idList}) as x(v) order by v on conflict (product_id) do nothing`,
     [jsonIds(sorted)],
   );
   await em.execute(
-    `select product_id from ${table(em, 'product')}
-     where product_id = any(?::uuid[]) order by product_id for update`,
+    `update ${table(em, 'product')} p set changed_xid = pg_current_xact_id()
+     from (select product_id from ${table(em, 'product')}
+           where product_id = any(?::uuid[]) order by product_id for update) l
+     where p.product_id = l.product_id`,
     [jsonIds(sorted)],
   );
 }

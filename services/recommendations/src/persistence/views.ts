@@ -48,8 +48,11 @@ export async function saveViews(
     keep: number;
   },
 ): Promise<void> {
+  // Every product whose view count or viewed-together pairs change is locked and stamped changed (the
+  // read caches drop its lists); a product already in the session gains pairs with the new ones.
+  const paired = [...change.pairs.keys()].map((key) => key.split('|')[0] as string);
+  await lockProducts(em, [...change.newInSession, ...paired]);
   if (change.newInSession.length > 0) {
-    await lockProducts(em, change.newInSession);
     await em.execute(
       `update ${table(em, 'product')} set viewed_weight = viewed_weight + ?::numeric where product_id = any(?::uuid[])`,
       [change.weight, jsonIds(change.newInSession)],
