@@ -5,7 +5,8 @@
 //   - system ready: from `npm start` to every service's /readyz answering 200 and the gateway
 //     answering (GET /products through it); then the time until start printed "Mercato is running"
 //     (the demo seed included);
-//   - per service: from its spawn (start's "started (pid N)" line) to its first /readyz 200;
+//   - per service: from its spawn (start's "started (pid N)" line) to its first /readyz 200, and the
+//     CPU time it used until then (what its start costs the machine's cores);
 //   - RSS of every service process at idle (after FOOTPRINT_IDLE_S of quiet) and after
 //     FOOTPRINT_ORDERS orders (default 200) placed and confirmed through the gateway;
 //   - one service alone (START_SERVICES=catalog, nothing else competing for the cores): its start time
@@ -77,6 +78,18 @@ async function freePorts(): Promise<{ offset: number; gateway: number }> {
   throw new Error('no free port range found');
 }
 
+/** CPU time (user + system) a process has used so far, in ms (/proc/<pid>/stat, 100 ticks a second). */
+function cpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return undefined;
+  }
+}
+
 function rssMb(pid: number): number | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -104,6 +117,8 @@ interface StartRun {
   pids: Map<string, number>;
   spawnedAt: Map<string, number>;
   readyAt: Map<string, number>;
+  /** CPU ms each service had used when its /readyz first answered: the cost of its start. */
+  cpuAtReady: Map<string, number | undefined>;
   runningAt?: number;
   exited: Promise<number | null>;
   stop(): Promise<void>;
@@ -127,6 +142,7 @@ function runStart(env: Record<string, string>): StartRun {
     pids: new Map(),
     spawnedAt: new Map(),
     readyAt: new Map(),
+    cpuAtReady: new Map(),
     exited: new Promise((resolve) => child.once('exit', (code) => resolve(code))),
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
@@ -174,6 +190,7 @@ async function waitAllReady(
         const probe = name === 'gateway' ? '/products?pageSize=1' : '/readyz';
         if (await answers(`http://127.0.0.1:${port}${probe}`)) {
           run.readyAt.set(name, performance.now());
+          run.cpuAtReady.set(name, cpuMs(run.pids.get(name)));
           pending.delete(name);
         }
       }),
@@ -330,30 +347,44 @@ async function wholeSystem(): Promise<void> {
         console.log(`"Mercato is running" (demo catalog seeded): ${seconds(run.runningAt - run.t0)}`);
         await sleep(IDLE_S * 1000);
         const idle = rssOf(run);
-        const load = await placeOrders(`http://127.0.0.1:${gateway}`);
-        console.log(
-          `load: ${ORDERS} orders through the gateway at concurrency ${CONCURRENCY}: ${load.confirmed} settled in ${load.seconds.toFixed(1)} s`,
-        );
+        // A failed load (a shared PostgreSQL out of connections, say) still leaves the start and idle
+        // figures worth printing: the table shows '-' after load, and the run exits 1 at the end.
+        const load = await placeOrders(`http://127.0.0.1:${gateway}`).catch((err: Error) => {
+          const said = run.output.filter((l) => /"level":"(warn|error|fatal)"/.test(l));
+          console.log(
+            `load FAILED: ${err.message}\nthe services' last warnings:\n${said.slice(-5).join('\n')}`,
+          );
+          process.exitCode = 1;
+          return undefined;
+        });
+        if (load)
+          console.log(
+            `load: ${ORDERS} orders through the gateway at concurrency ${CONCURRENCY}: ${load.confirmed} settled in ${load.seconds.toFixed(1)} s`,
+          );
         await sleep(2000);
-        const loaded = rssOf(run);
-        const rows = [['service', 'spawn → ready', 'RSS idle', 'RSS after load']];
+        const loaded = load ? rssOf(run) : new Map<string, number | undefined>();
+        const rows = [['service', 'spawn → ready', 'CPU to ready', 'RSS idle', 'RSS after load']];
         let idleSum = 0;
         let loadSum = 0;
+        let cpuSum = 0;
         for (const [name, pid] of [...run.pids].sort((a, b) => a[0].localeCompare(b[0]))) {
           const spawned = run.spawnedAt.get(name);
           const ready = run.readyAt.get(name);
           const i = idle.get(name);
           const l = loaded.get(name);
+          const cpu = run.cpuAtReady.get(name);
           idleSum += i ?? 0;
           loadSum += l ?? 0;
+          cpuSum += cpu ?? 0;
           rows.push([
             `${name} (${pid})`,
             spawned !== undefined && ready !== undefined ? seconds(ready - spawned) : '-',
+            cpu === undefined ? '-' : `${cpu} ms`,
             i === undefined ? '-' : `${i.toFixed(0)} MB`,
             l === undefined ? '-' : `${l.toFixed(0)} MB`,
           ]);
         }
-        rows.push(['total', '', `${idleSum.toFixed(0)} MB`, `${loadSum.toFixed(0)} MB`]);
+        rows.push(['total', '', `${cpuSum} ms`, `${idleSum.toFixed(0)} MB`, `${loadSum.toFixed(0)} MB`]);
         table(rows);
       } finally {
         await run.stop();
@@ -371,11 +402,12 @@ async function oneService(): Promise<void> {
         const readyMs = await waitAllReady(run, { [ALONE]: BASE_PORTS[ALONE]! + offset });
         const spawned = run.spawnedAt.get(ALONE);
         const ready = run.readyAt.get(ALONE)!;
+        const cpu = run.cpuAtReady.get(ALONE);
         await sleep(IDLE_S * 1000);
         const pid = run.pids.get(ALONE);
         const rss = pid === undefined ? undefined : rssMb(pid);
         console.log(
-          `${ALONE} alone: npm start → ready ${seconds(readyMs)}, spawn → ready ${spawned === undefined ? '-' : seconds(ready - spawned)}, RSS idle ${rss?.toFixed(0) ?? '-'} MB`,
+          `${ALONE} alone: npm start → ready ${seconds(readyMs)}, spawn → ready ${spawned === undefined ? '-' : seconds(ready - spawned)}, CPU to ready ${cpu ?? '-'} ms, RSS idle ${rss?.toFixed(0) ?? '-'} MB`,
         );
       } finally {
         await run.stop();

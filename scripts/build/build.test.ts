@@ -1,7 +1,16 @@
 // The production build: a service bundled with its migrations, only runtime packages laid out, and
 // the laid-out tree runs with plain node, away from the repository's node_modules.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  utimesSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freeTcpPort } from '@mercato/testing';
@@ -26,6 +35,13 @@ t.test('orders: every migration is in the bundle, npm packages stay external', a
   t.ok(bundled.packages.includes('@opentelemetry/sdk-trace'));
   t.notOk(bundled.packages.includes('@opentelemetry/sdk-node'));
   t.ok(isFresh('orders'), 'just built: fresh');
+  // Packages of many small modules are bundled to dist/npm/ (no map), not loaded from node_modules.
+  for (const p of ['typebox', '@mikro-orm/core', '@mikro-orm/postgresql', 'kysely', 'jose']) {
+    t.notOk(bundled.packages.includes(p), `${p} is bundled`);
+  }
+  t.ok(existsSync(path.join(bundled.distDir, 'npm/mikro-orm__postgresql.js')));
+  t.notOk(existsSync(path.join(bundled.distDir, 'npm/mikro-orm__postgresql.js.map')));
+  t.ok(bundled.packages.includes('pg'), 'the driver MikroORM loads stays external (instrumented)');
   t.notOk(
     bundled.packages.some((p) => p.startsWith('@mercato/')),
     'workspace libs bundled',
@@ -73,6 +89,55 @@ t.test('notifications: the laid-out tree starts with plain node outside the repo
   t.notMatch(output, /ERR_MODULE_NOT_FOUND|Cannot find (module|package)/);
 });
 
+t.test(
+  "the image's compile cache: written by a start as the Dockerfile runs it, used where the tree is copied",
+  async (t) => {
+    const bundled = await bundleService('fake-carrier');
+    const built = mkdtempSync(path.join(os.tmpdir(), 'mercato-build-'));
+    const copied = mkdtempSync(path.join(os.tmpdir(), 'mercato-image-'));
+    t.teardown(() => {
+      rmSync(built, { recursive: true, force: true });
+      rmSync(copied, { recursive: true, force: true });
+    });
+    copyPackages(ROOT, runtimeClosure(ROOT, 'services/fake-carrier', bundled.packages), built);
+    copyServiceFiles(ROOT, 'fake-carrier', built);
+    rmSync(path.join(built, 'services/fake-carrier/dist/.compile-cache'), { recursive: true, force: true });
+    const start = async (root: string, env: Record<string, string> = {}) => {
+      const child = spawn(process.execPath, SHIPPED_START.split(' ').slice(1), {
+        cwd: path.join(root, 'services/fake-carrier'),
+        env: { PATH: process.env.PATH, PORT: '-1', ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let output = '';
+      child.stdout.on('data', (d) => (output += d));
+      child.stderr.on('data', (d) => (output += d));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      return { code, output };
+    };
+    // The Dockerfile's warm-up: PORT=-1 stops the start at the configuration check.
+    const warm = await start(built);
+    t.equal(warm.code, 1);
+    t.match(warm.output, /^config: PORT /m);
+    t.ok(
+      readdirSync(path.join(built, 'services/fake-carrier/dist/.compile-cache')).length > 0,
+      'cache written',
+    );
+    cpSync(built, copied, { recursive: true });
+    const run = await start(copied, { NODE_DEBUG_NATIVE: 'COMPILE_CACHE' });
+    t.match(
+      run.output,
+      /V8 code cache for ESM file:\/\/\S+\/dist\/server\.js was accepted/,
+      'server.js from the cache',
+    );
+    t.match(
+      run.output,
+      /V8 code cache for ESM file:\/\/\S+\/dist\/npm\/\S+ was accepted/,
+      'the bundled packages too',
+    );
+    t.notMatch(run.output, /V8 code cache for \S+ file:\/\/\S+\/dist\/server\.js was rejected/);
+  },
+);
+
 t.test('mjml, loaded only by the MJML worker thread, resolves in the laid-out tree', async (t) => {
   const bundled = await bundleService('notifications');
   t.ok(bundled.packages.includes('mjml'), "the worker's imports count as run-time packages");
@@ -112,6 +177,8 @@ t.test('one start command: every package.json start, the launcher and the image 
   const dockerfile = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
   const cmd = [...dockerfile.matchAll(/^CMD (\[.*\])$/gm)].at(-1)?.[1];
   t.same(JSON.parse(cmd ?? '[]'), SHIPPED_START.split(' '), "the image's CMD");
+  // The compile cache depends on the node flags: the image build writes it with the same command.
+  t.ok(dockerfile.includes(`PORT=-1 ${SHIPPED_START} `), "the image's compile-cache warm-up runs the CMD");
 });
 
 t.test('a changed source makes the bundles stale; rebuilding makes them fresh', async (t) => {

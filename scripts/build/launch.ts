@@ -9,7 +9,7 @@ import { bundleService, isFresh, ROOT } from './bundle.ts';
 
 /** The command every service's package.json `start` runs, from services/<svc>: the image's CMD. */
 export const SHIPPED_START =
-  'node --enable-source-maps --max-semi-space-size=8 --import ./dist/instrument.js ./dist/server.js';
+  'node --enable-source-maps --max-semi-space-size=2 --import ./dist/instrument.js ./dist/server.js';
 
 /** Folders under services/ that hold a service (a src/server.ts); one being written may not yet. */
 export function serviceNames(): string[] {

@@ -4,7 +4,8 @@
 //
 // Who migrates (DATABASE_MIGRATIONS, `migrations` below):
 // - 'startup' (default): every start creates the schema if missing and runs pending migrations under
-//   an advisory lock — one role does everything (development, tests, `npm start`).
+//   an advisory lock — one role does everything (development, tests, `npm start`). A start that finds
+//   every migration recorded (the usual one) only reads the tracking table: no lock, no migrator.
 // - 'only': the same, then grants the runtime role (DATABASE_RUNTIME_ROLE) its data rights; run by a
 //   role that owns the schema, as a migrate step (Kubernetes init container) before the service.
 // - 'off': no DDL at all — no CREATE SCHEMA, no tracking table, no migration; the start fails with
@@ -106,6 +107,11 @@ async function openOrm(opts: CreateOrmOptions): Promise<{ orm: MikroORM; applied
       await assertMigrated(orm, opts.schema, list);
       return { orm, applied: [] };
     }
+    // Nearly every start finds its schema at the latest migration: one query says so, and the
+    // migrator (its set-up and its several round trips under the lock) is left out. Grants for a
+    // runtime role are repeated by the full path only.
+    if (list && !opts.runtimeRole && (await pendingNames(orm, opts.schema, list))?.length === 0)
+      return { orm, applied: [] };
     return { orm, applied: await migrate(orm, opts.url, opts.schema, opts.runtimeRole) };
   } catch (err) {
     await orm.close(true);
@@ -145,18 +151,48 @@ async function migrate(orm: MikroORM, url: string, schema: string, runtimeRole?:
  * is missing, so that case is looked up here first.
  */
 async function assertMigrated(orm: MikroORM, schema: string, list?: MigrationObject[]): Promise<void> {
-  const [found] = await orm.em
-    .fork()
-    .execute('select to_regclass(?) is not null as tracked', [`${quote(schema)}.mikro_orm_migrations`]);
   let pending: string[];
-  if (found?.tracked) pending = (await orm.migrator.getPending()).map((m) => m.name);
-  else pending = list ? list.map((m) => m.name) : ['all (the schema has never been migrated)'];
+  if (list) {
+    pending = (await pendingNames(orm, schema, list)) ?? list.map((m) => m.name);
+  } else {
+    const [found] = await orm.em
+      .fork()
+      .execute('select to_regclass(?) is not null as tracked', [`${quote(schema)}.mikro_orm_migrations`]);
+    if (found?.tracked) pending = (await orm.migrator.getPending()).map((m) => m.name);
+    else pending = ['all (the schema has never been migrated)'];
+  }
   if (pending.length === 0) return;
   throw new MigrationsError(
     `schema "${schema}" has ${pending.length} pending migration(s): ${pending.join(', ')}; ` +
       'DATABASE_MIGRATIONS=off does not migrate: run the migrate init container (DATABASE_MIGRATIONS=only) first',
   );
 }
+
+/**
+ * The migrations of `list` not recorded in the schema's tracking table, in order (names as the
+ * migrator records them: without .ts/.js); undefined when there is no tracking table (or no schema)
+ * yet. One plain query: no DDL, no migrator. Read without the advisory lock: the migrator records a
+ * run's migrations in the transaction that applies them, so a run in progress shows none of them.
+ */
+async function pendingNames(
+  orm: MikroORM,
+  schema: string,
+  list: MigrationObject[],
+): Promise<string[] | undefined> {
+  let rows: { name: string }[];
+  try {
+    rows = await orm.em.fork().execute(`select name from ${quote(schema)}.mikro_orm_migrations`);
+  } catch (err) {
+    if ((err as { code?: string }).code === UNDEFINED_TABLE) return undefined;
+    throw err;
+  }
+  const recorded = new Set(rows.map((r) => migrationName(r.name)));
+  return list.map((m) => migrationName(m.name)).filter((name) => !recorded.has(name));
+}
+
+/** PostgreSQL's undefined_table: the schema or its tracking table does not exist yet. */
+const UNDEFINED_TABLE = '42P01';
+const migrationName = (name: string) => name.replace(/\.[jt]s$/, '');
 
 /**
  * A pg Client whose server goes away emits 'error', and an 'error' event nobody listens to ends the

@@ -130,3 +130,65 @@ t.test('an owner role without CREATE on the database migrates the schema a DBA m
   );
   t.same(owners, [{ owner }], 'its tables belong to the owner role');
 });
+
+/** A session holding the migration lock of `schema`, as a replica that is migrating it does. */
+async function holdMigrationLock(
+  t: { teardown(fn: () => unknown): void },
+  schema: string,
+): Promise<() => Promise<void>> {
+  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await client.connect();
+  await client.query('select pg_advisory_lock(hashtext($1))', [`mercato.migrate.${schema}`]);
+  let released = false;
+  const release = async () => {
+    if (released) return;
+    released = true;
+    await client.end(); // ends the session: the lock goes with it
+  };
+  t.teardown(release);
+  return release;
+}
+
+t.test('startup with every migration applied does not wait for the migration lock', async (t) => {
+  const schema = await isolatedSchema(t, 't_fast');
+  const first = await createOrm(options(schema));
+  await first.close(true);
+  await holdMigrationLock(t, schema);
+  // The lock is held for the whole test: only a start that skips the migrator gets through.
+  const orm = await createOrm(options(schema));
+  t.teardown(() => orm.close(true));
+  const [row] = await orm.em.fork().execute('select count(*)::int as n from thing');
+  t.same(row, { n: 0 }, 'the ORM works on the migrated schema');
+  t.same(
+    (await sql(`select name from ${schema}.mikro_orm_migrations order by id`)).map((r) => r.name),
+    migrations.map((m) => m.name),
+    'nothing was recorded twice',
+  );
+});
+
+t.test('startup with a pending migration waits for the lock, then applies it', async (t) => {
+  const schema = await isolatedSchema(t, 't_fast');
+  const first = await createOrm({ ...options(schema), migrations: migrations.slice(0, 1) });
+  await first.close(true);
+  const release = await holdMigrationLock(t, schema);
+  let started = false;
+  const starting = createOrm(options(schema)).then((orm) => {
+    started = true;
+    return orm;
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  t.notOk(started, 'still waiting while another session holds the lock');
+  t.same(
+    await sql('select to_regclass($1) as other', [`${schema}.other`]),
+    [{ other: null }],
+    'not applied yet',
+  );
+  await release();
+  const orm = await starting;
+  t.teardown(() => orm.close(true));
+  t.same(
+    (await sql(`select name from ${schema}.mikro_orm_migrations order by id`)).map((r) => r.name),
+    migrations.map((m) => m.name),
+    'the pending migration ran once the lock was free',
+  );
+});

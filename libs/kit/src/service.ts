@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
+import { createRequire, flushCompileCache } from 'node:module';
 import { hostname } from 'node:os';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -12,11 +13,13 @@ import Fastify, {
   type FastifyInstance,
   type FastifyReply,
   type FastifyRequest,
+  type FastifySchemaCompiler,
   type FastifyServerOptions,
   type RawServerDefault,
 } from 'fastify';
 import type { JSONWebKeySet } from 'jose';
 import { stdTimeFunctions } from 'pino';
+import type { TSchema } from 'typebox';
 import { uuidv7 } from 'uuidv7';
 import { AUTH_PREHANDLER, type AuthOptions, authPlugin, noAuthPlugin } from './auth.ts';
 import { isConnectionError } from './connection-errors.ts';
@@ -79,6 +82,41 @@ export function requestForLog(req: FastifyRequest): Record<string, unknown> {
   };
 }
 
+/** `fn`, made by `make` on its first call: the work of making it is paid only by a process that uses it. */
+function onFirstCall<F extends (...args: any[]) => any>(make: () => F): F {
+  let made: F | undefined;
+  return ((...args: Parameters<F>) => {
+    made ??= make();
+    return made(...args);
+  }) as F;
+}
+
+// Fastify compiles every route's validators and response serializers as the app gets ready: with the
+// problems every route declares (contract.ts) and the HEAD twin of every GET, hundreds of TypeBox and
+// fast-json-stringify compilations, most for answers a process may never send, and a large part of a
+// service's start. Each is compiled on its first use instead (that request pays about a millisecond,
+// once). fast-json-stringify is loaded then too.
+const lazyValidatorCompiler: FastifySchemaCompiler<TSchema> = (route) =>
+  onFirstCall(() => validatorCompiler(route));
+
+type SerializerFactory = (
+  externalSchemas: unknown,
+  options: unknown,
+) => (route: { schema?: unknown }) => (data: unknown) => string;
+const requireHere = createRequire(import.meta.url);
+const lazySerializerFactory: SerializerFactory = (externalSchemas, options) => {
+  let compiler: ReturnType<SerializerFactory> | undefined;
+  return (route) =>
+    onFirstCall(() => {
+      // Fastify's own default (what it uses when given no factory), loaded on the first compilation.
+      compiler ??= (requireHere('@fastify/fast-json-stringify-compiler') as () => SerializerFactory)()(
+        externalSchemas,
+        options,
+      );
+      return compiler(route);
+    });
+};
+
 export async function createService(opts: ServiceOptions): Promise<App> {
   const app = Fastify({
     logger: {
@@ -112,13 +150,16 @@ export async function createService(opts: ServiceOptions): Promise<App> {
     // Malformed URLs, over-long path parameters and unparseable HTTP answer problem+json too.
     frameworkErrors: onFrameworkError,
     clientErrorHandler: onClientError,
+    // Given here, Fastify does not load fast-json-stringify at start. (The validators are set below,
+    // with setValidatorCompiler: given here too, @fastify/otel's route spans went missing.)
+    schemaController: { compilersFactory: { buildSerializer: lazySerializerFactory } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // A JSON API: a text/plain body (Fastify parses it as a string by default) is the wrong media
   // type, a 415, not a body that fails its schema. A route that takes another type adds its parser.
   app.removeContentTypeParser('text/plain');
   guardJsonDepth(app);
-  app.setValidatorCompiler(validatorCompiler);
+  app.setValidatorCompiler(lazyValidatorCompiler);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((request, reply) => {
     sendProblem(request, reply, {
@@ -360,6 +401,9 @@ export async function runService(
     await flushTelemetry();
   });
   await app.listen({ host, port });
+  // The bundles enable Node's compile cache (scripts/build/bundle.ts): written now, every module of
+  // the start is cached for the next one, even if this process never exits cleanly. A no-op without it.
+  flushCompileCache();
 }
 
 /** Set by @mercato/kit/instrument when it was loaded: flushes the last spans before exiting. */
