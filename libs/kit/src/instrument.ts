@@ -13,14 +13,25 @@
  * - Sampling follows `OTEL_TRACES_SAMPLER` / `OTEL_TRACES_SAMPLER_ARG` (`parentbased_traceidratio` with
  *   `0.1`: one trace in ten started here, a caller's decision kept). Unset: `parentbased_always_on` when
  *   exporting, `parentbased_always_off` when not (nobody would read the spans; ids are still minted and
- *   passed on, so log lines carry trace ids and a caller's sampled trace is still recorded).
+ *   passed on, so log lines carry trace ids and a caller's sampling decision travels on).
  * - Instrumentations: http, undici (fetch), fastify (route spans), pg, amqplib, ioredis, each only when
  *   the service's bundle uses its package (scripts/build defines MERCATO_BUNDLED_PACKAGES; from the
- *   sources, all). `OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,undici,amqplib` keeps only those;
+ *   sources, all). Without an exporter only http, undici and amqplib (they carry the trace across
+ *   processes and into the log lines; the others would only make spans nobody receives).
+ *   `OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,undici,amqplib` keeps only those, exporting or not;
  *   `OTEL_NODE_DISABLED_INSTRUMENTATIONS=fastify,ioredis` leaves those out.
+ * - Fastify: a request span and a handler span per request, no span per lifecycle hook unless
+ *   `OTEL_FASTIFY_HOOK_SPANS=true`. Every service runs ~10 hooks per request (request id, helmet,
+ *   CORS, metrics, the rate limiter…): a span for each was most of a trace's spans and of what
+ *   recording and exporting them cost, and every hook ran wrapped in a context switch even unsampled.
  */
 import { redactSecretQuery, SECRET_QUERY_PARAMS } from './redact.ts';
-import { chosenInstrumentations, type InstrumentationName, samplerSpec } from './telemetry-config.ts';
+import {
+  chosenInstrumentations,
+  fastifyHookSpans,
+  type InstrumentationName,
+  samplerSpec,
+} from './telemetry-config.ts';
 
 /** The npm packages the service's bundle imports, put here by scripts/build (esbuild `define`). */
 declare const MERCATO_BUNDLED_PACKAGES: readonly string[] | undefined;
@@ -46,6 +57,7 @@ async function startTelemetry(): Promise<void> {
       disabled: list('OTEL_NODE_DISABLED_INSTRUMENTATIONS'),
     },
     bundled,
+    exporting,
   );
   const spec = samplerSpec(env('OTEL_TRACES_SAMPLER'), env('OTEL_TRACES_SAMPLER_ARG'), exporting);
 
@@ -96,6 +108,7 @@ async function startTelemetry(): Promise<void> {
       const { FastifyOtelInstrumentation } = await import('@fastify/otel');
       return new FastifyOtelInstrumentation({
         registerOnInitialization: true,
+        instrumentHooks: fastifyHookSpans(env('OTEL_FASTIFY_HOOK_SPANS')),
         ignorePaths: ({ url }: { url: string }) => quietPaths.has(url),
         // Its route span puts the whole request URL, query included, in url.path.
         requestHook: (span: { setAttribute(k: string, v: string): void }, request: { url: string }) => {

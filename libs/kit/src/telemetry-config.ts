@@ -14,13 +14,26 @@ const NEEDS: Record<InstrumentationName, string[] | undefined> = {
   ioredis: ['ioredis'],
 };
 
-/** The instrumentations to load, from the environment and what the bundle imports. */
+/**
+ * The ones that carry the trace context across a process boundary (in: http, amqplib; out: undici,
+ * amqplib). Without an exporter they are all that is loaded by default: they keep trace ids in the log
+ * lines and pass the trace on, while fastify, pg and ioredis would only make spans nobody receives,
+ * at a cost on every request, query and command.
+ */
+export const CONTEXT_CARRIERS: readonly InstrumentationName[] = ['http', 'undici', 'amqplib'];
+
+/**
+ * The instrumentations to load, from the environment, what the bundle imports and whether spans are
+ * exported (default: they are). OTEL_NODE_ENABLED_INSTRUMENTATIONS overrides the no-exporter default.
+ */
 export function chosenInstrumentations(
   environment: { enabled?: string[]; disabled?: string[] },
   bundled: readonly string[] | undefined,
+  exporting = true,
 ): InstrumentationName[] {
   return INSTRUMENTATIONS.filter((name) => {
     if (environment.enabled && !environment.enabled.includes(name)) return false;
+    if (!environment.enabled && !exporting && !CONTEXT_CARRIERS.includes(name)) return false;
     if (environment.disabled?.includes(name)) return false;
     const needs = NEEDS[name];
     return !bundled || !needs || needs.some((p) => bundled.includes(p));
@@ -58,4 +71,9 @@ export function samplerSpec(
       process.stderr.write(`instrument: unknown OTEL_TRACES_SAMPLER "${name}", using ${fallback.kind}\n`);
       return fallback;
   }
+}
+
+/** OTEL_FASTIFY_HOOK_SPANS: a span per Fastify lifecycle hook only when it says `true` (default off). */
+export function fastifyHookSpans(value: string | undefined): boolean {
+  return value?.trim().toLowerCase() === 'true';
 }

@@ -2,7 +2,7 @@
 // which instrumentations are loaded.
 import { spawn } from 'node:child_process';
 import t from 'tap';
-import { chosenInstrumentations, samplerSpec } from '../src/telemetry-config.ts';
+import { chosenInstrumentations, fastifyHookSpans, samplerSpec } from '../src/telemetry-config.ts';
 
 /** Runs the state fixture under the instrument module with `env`; resolves with what it printed. */
 function telemetryState(env: Record<string, string>): Promise<Record<string, unknown>> {
@@ -43,7 +43,9 @@ t.test('OTEL_SDK_DISABLED=true: no tracer provider, no hook, no OpenTelemetry pa
   t.equal(off.otelCjsModulesLoaded, 0);
   const on = await telemetryState({});
   t.match(on, { provider: /^TracerProvider/, shutdownHook: 'function' });
-  t.ok((on.otelCjsModulesLoaded as number) > 0, 'switched on, the SDK is loaded');
+  // Without an exporter only http, undici and amqplib load (ESM, not in require.cache): ask for all.
+  const all = await telemetryState({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,undici,fastify,pg' });
+  t.ok((all.otelCjsModulesLoaded as number) > 0, 'switched on, the SDK is loaded');
   t.match(on.traceparent, /^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/, 'ids minted and passed on');
 });
 
@@ -90,4 +92,23 @@ t.test('instrumentations: only those of packages the bundle uses, and as the env
     'amqplib',
   ]);
   t.same(chosenInstrumentations({ enabled: ['http', 'amqplib'] }, orders), ['http', 'amqplib']);
+});
+
+t.test('without an exporter: only the instrumentations that carry the trace context', async (t) => {
+  const orders = ['fastify', 'ioredis', 'amqplib', '@mikro-orm/postgresql'];
+  t.same(chosenInstrumentations({}, orders, false), ['http', 'undici', 'amqplib']);
+  t.same(chosenInstrumentations({}, ['fastify', 'ioredis'], false), ['http', 'undici'], 'the gateway');
+  t.same(
+    chosenInstrumentations({ enabled: ['http', 'pg'] }, orders, false),
+    ['http', 'pg'],
+    'an explicit list is kept',
+  );
+  t.same(chosenInstrumentations({ disabled: ['undici'] }, orders, false), ['http', 'amqplib']);
+});
+
+t.test('OTEL_FASTIFY_HOOK_SPANS: hook spans only when it says true', async (t) => {
+  t.equal(fastifyHookSpans(undefined), false);
+  t.equal(fastifyHookSpans('false'), false);
+  t.equal(fastifyHookSpans('1'), false);
+  t.equal(fastifyHookSpans(' TRUE '), true);
 });

@@ -312,15 +312,16 @@ export async function startConsumer<M extends object = EventMap>(
 
   // Batches: the deliveries that arrive while a batch is being handled wait here and go together.
   const waiting: Delivery[] = [];
-  let draining: Promise<void> | undefined;
+  let draining = false;
   const settle = new Map<Delivery, () => void>();
 
   const inBatch = (d: Delivery): Promise<void> => {
     const done = new Promise<void>((resolve) => settle.set(d, resolve));
     waiting.push(d);
-    draining ??= drain().finally(() => {
-      draining = undefined;
-    });
+    if (!draining) {
+      draining = true;
+      void drain();
+    }
     return done;
   };
 
@@ -338,6 +339,8 @@ export async function startConsumer<M extends object = EventMap>(
         }
       }
     }
+    // In the same synchronous step as the last look at `waiting`: a delivery after it starts a drain.
+    draining = false;
   };
 
   /**

@@ -21,5 +21,11 @@ export {
   type SqlFragment,
 } from './outbox.ts';
 export { outboxChannel, outboxCommitted } from './outbox-signal.ts';
+export {
+  messagingMigrations,
+  messagingQueueTablesMigration,
+  QUEUE_TABLE_AUTOVACUUM,
+  QueueTablesMigration,
+} from './queue-tables.ts';
 export { type OutboxRelayOptions, startOutboxRelay } from './relay.ts';
 export { consumerTopology } from './topology.ts';

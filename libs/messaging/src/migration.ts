@@ -33,7 +33,7 @@ export class MessagingMigration extends Migration {
   }
 }
 
-/** Put first in the service's migrations list. */
+/** First in the service's migrations list, through `messagingMigrations` (queue-tables.ts). */
 export const messagingMigration: MigrationObject = {
   name: 'Migration20260101000000_mercato_messaging',
   class: MessagingMigration,

@@ -54,7 +54,11 @@ t.test('messages waiting for the consumer are handled together, once each', asyn
   });
   await new Promise((r) => setTimeout(r, 200)); // a straggling second copy would have committed
   const handled = (await notes(orm)).map(Number).sort((a, b) => a - b);
-  t.same(handled, events.map((_, n) => n), 'every message handled once, the duplicate not twice');
+  t.same(
+    handled,
+    events.map((_, n) => n),
+    'every message handled once, the duplicate not twice',
+  );
 
   const transactions = new Set(txOf.values());
   t.equal(transactions.size, 3, 'the first alone, then the twenty waiting ones in two batches of ten');

@@ -7,7 +7,7 @@ import { defineEntity, p } from '@mikro-orm/core';
 import { Migration } from '@mikro-orm/migrations';
 import amqp from 'amqplib';
 import { Type } from 'typebox';
-import { Broker, messagingEntities, messagingMigration } from '../src/index.ts';
+import { Broker, messagingEntities, messagingMigrations } from '../src/index.ts';
 
 export const Note = defineEntity({
   name: 'Note',
@@ -25,7 +25,7 @@ class CreateNote extends Migration {
 
 /** The messaging tables and the `note` table, in order. */
 export const noteMigrations = [
-  messagingMigration,
+  ...messagingMigrations,
   { name: 'Migration20261122000001_note', class: CreateNote },
 ];
 

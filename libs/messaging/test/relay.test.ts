@@ -118,6 +118,11 @@ t.test('consumer throughput (inbox + one insert per message)', async (t) => {
   );
   const perSecond = Math.round(N / ((Date.now() - started) / 1000));
   t.comment(`consumer handled ${N} messages at ~${perSecond} msg/s (prefetch 20, one transaction each)`);
-  const [notes] = await orm.em.fork().execute('select count(*)::int as n from note');
-  t.equal(notes.n, N, 'one row per message');
+  // `handled` counts before the commit: the rows are there a moment later.
+  const rows = await eventually(async () => {
+    const [notes] = await orm.em.fork().execute('select count(*)::int as n from note');
+    if (notes.n < N) throw new Error(`${notes.n}/${N} rows`);
+    return notes.n;
+  });
+  t.equal(rows, N, 'one row per message');
 });

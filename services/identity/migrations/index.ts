@@ -1,4 +1,4 @@
-import { messagingMigration } from '@mercato/messaging';
+import { messagingMigrations } from '@mercato/messaging';
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261122000000_identity } from './Migration20261122000000_identity.ts';
 import { Migration20261201000000_hardening } from './Migration20261201000000_hardening.ts';
@@ -7,7 +7,7 @@ import { Migration20261203000000_verification_erasure } from './Migration2026120
 
 /** In order; the messaging tables (outbox, inbox) first. */
 export const migrations: MigrationObject[] = [
-  messagingMigration,
+  ...messagingMigrations,
   { name: 'Migration20261122000000_identity', class: Migration20261122000000_identity },
   { name: 'Migration20261201000000_hardening', class: Migration20261201000000_hardening },
   {
