@@ -140,20 +140,27 @@ export const SEARCH_PARAMS = 'pageSize=10&facets=category,author,price,availabil
 export async function runQueries(
   app: App,
   queries: readonly JudgedQuery[],
-): Promise<{ results: string[][]; ms: number[]; didYouMean: (string | undefined)[] }> {
+): Promise<{
+  results: string[][];
+  ms: number[];
+  didYouMean: (string | undefined)[];
+  ignored: (string[] | undefined)[];
+}> {
   const results: string[][] = [];
   const ms: number[] = [];
   const didYouMean: (string | undefined)[] = [];
+  const ignored: (string[] | undefined)[] = [];
   for (const q of queries) {
     const started = process.hrtime.bigint();
     const res = await app.inject({ url: `/products/search?q=${encodeURIComponent(q.q)}&${SEARCH_PARAMS}` });
     ms.push(Number(process.hrtime.bigint() - started) / 1e6);
     if (res.statusCode !== 200) throw new Error(`search "${q.q}": ${res.statusCode} ${res.body}`);
-    const body = res.json() as { items: { id: string }[]; didYouMean?: { q: string } };
+    const body = res.json() as { items: { id: string }[]; didYouMean?: { q: string }; ignored?: string[] };
     results.push(body.items.map((h) => h.id));
     didYouMean.push(body.didYouMean?.q);
+    ignored.push(body.ignored);
   }
-  return { results, ms, didYouMean };
+  return { results, ms, didYouMean, ignored };
 }
 
 export async function runSuggest(app: App, prefixes: readonly string[]): Promise<number[]> {

@@ -27,8 +27,8 @@ t.test('the OpenAPI document describes every route from its TypeBox schemas', as
   t.match(search.slice(7), ['author', 'availability', 'priceBand', 'facets']);
   const hit = doc.paths['/products/search'].get.responses['200'].content['application/json'].schema;
   t.ok(
-    hit.properties.facets && hit.properties.selected && hit.properties.didYouMean,
-    'facets, selected, didYouMean',
+    hit.properties.facets && hit.properties.selected && hit.properties.didYouMean && hit.properties.ignored,
+    'facets, selected, didYouMean, ignored',
   );
   t.ok(hit.properties.items.items.properties.highlight, 'highlight per hit');
   const suggest = doc.paths['/products/suggest'].get;

@@ -8,10 +8,12 @@ import {
   MARK_END,
   MARK_START,
   markedSnippet,
+  maxTypoBudget,
   parseFacets,
   queryWords,
   respelled,
   tsQueryText,
+  typoBudget,
   typoDistance,
 } from '../src/domain/search.ts';
 import { highlightTyped } from '../src/use-cases/search-products.ts';
@@ -25,6 +27,34 @@ t.test('typos allowed by word length: one from 5 letters, two from 9 (loose: 4 a
   t.equal(allowedTypos('dume', 'loose'), 1);
   t.equal(allowedTypos('lighthus', 'loose'), 2);
   t.equal(allowedTypos('häuser'), 1, 'letters, not bytes');
+});
+
+t.test('a word no product holds has the typos of the longer word it may stand for', async (t) => {
+  t.equal(typoBudget('qeen', 'queen', false), 1, 'a four-letter misspelling of a five-letter word');
+  t.equal(typoBudget('qeen', 'queen', true), 0, 'a real four-letter word: its own length');
+  t.equal(typoBudget('dume', 'dune', false), 0, 'a four-letter word meant: none');
+  t.equal(typoBudget('waterfl', 'waterfall', false), 2, 'two letters lost from nine');
+  t.equal(typoBudget('waterfl', 'waterfall', true), 1);
+  t.equal(typoBudget('hobit', 'hobbit', false), 1);
+  t.equal(typoBudget('1984', 'nineteen', false), 0, 'numbers are exact');
+  t.equal(maxTypoBudget('qeen', false), 1);
+  t.equal(maxTypoBudget('qeen', true), 0);
+  t.equal(maxTypoBudget('waterfl', false), 2);
+  t.equal(maxTypoBudget('tea', false), 0, 'three letters may stand for four: still none');
+  const hits = [
+    { term: 'queen', docs: 10 },
+    { term: 'queens', docs: 4 },
+    { term: 'green', docs: 30 },
+  ];
+  t.same(
+    corrections('qeen', hits, (term) => typoBudget('qeen', term, false)).map((c) => c.term),
+    ['queen'],
+    'a budget per vocabulary word',
+  );
+  t.same(
+    corrections('qeen', hits, (term) => typoBudget('qeen', term, true)),
+    [],
+  );
 });
 
 t.test('typo distance counts a transposition as one edit', async (t) => {

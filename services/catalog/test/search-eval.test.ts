@@ -30,9 +30,11 @@ t.test('the judged query set, small: quality stays above its floor', async (t) =
   const s = score(set.queries, results);
   t.comment(JSON.stringify(s));
   // The goals of the issue (success@1 ≥ 0.9 on exact titles, recall@10 ≥ 0.95 misspelt) hold at
-  // 100,000 books (README: Search); the floors here are the goals, less a margin for the small sample.
+  // 100,000 books (README: Search); the floors here are the goals, less a margin for the small sample
+  // where one query moves a figure by several points. Misspelt: the goal itself, since a misspelling
+  // that lost a letter is corrected by the word it stands for (1.0 here, 1.0 at 100,000).
   t.ok(s.exact!.successAt1 >= 0.95, `exact titles: success@1 ${s.exact!.successAt1}`);
-  t.ok(s['misspelt (all)']!.recallAt10 >= 0.85, `misspelt: recall@10 ${s['misspelt (all)']!.recallAt10}`);
+  t.ok(s['misspelt (all)']!.recallAt10 >= 0.95, `misspelt: recall@10 ${s['misspelt (all)']!.recallAt10}`);
   t.ok(s.prefix!.recallAt10 >= 0.9, `prefix: recall@10 ${s.prefix!.recallAt10}`);
   t.ok(s.author!.recallAt10 >= 0.9, `author: recall@10 ${s.author!.recallAt10}`);
   t.ok(s.description!.recallAt10 >= 0.9, `description: recall@10 ${s.description!.recallAt10}`);

@@ -28,6 +28,7 @@ interface Answer {
   facets: Record<string, FacetValue[]>;
   selected: Record<string, string>;
   didYouMean?: { q: string; total: number };
+  ignored?: string[];
 }
 
 const ISBN = '9780261102217';
@@ -76,19 +77,73 @@ t.test('typos, prefixes, type-ahead and ranking (issue 15, test 1)', async (t) =
   await book(c, 'Silent Spring', 'Rachel Carson', 'Pesticides and the birds that stopped singing.');
   await book(c, 'Silent Sprint', 'Fast Runner', 'A runner trains in silence.');
   await book(c, 'Extraordinary', 'Nell Pane', 'An ordinary life.');
+  await book(c, 'The Lamp', 'Olga Tokarczuk', 'A glow in the dark, and a claim.');
+  await book(c, 'The Clamp', 'Ida Barber', 'A tool for the bench.');
 
   t.test('"lighthuose" finds the lighthouse book: typos in descriptions too', async (t) => {
     t.same(await names(c, 'q=lighthouse'), ['The Keeper']);
     t.same(await names(c, 'q=lighthuose'), ['The Keeper'], 'a transposition in a 10-letter word');
     t.same(await names(c, 'q=ligthouze'), ['The Keeper'], 'two typos in a 9-letter word');
-    t.same(await names(c, 'q=tnds%20lighthouse'), [], 'no typo in a word under five letters ("tnds")');
     t.same(await names(c, 'q=tneds%20lighthouse'), ['The Keeper'], 'one typo from five letters');
-    t.same(await names(c, 'q=strmz%20lighthouse'), [], 'not two typos under nine letters ("strmz")');
     t.same(await names(c, 'q=lightohuze'), ['The Keeper'], 'two typos from nine letters');
     t.same(await names(c, 'q=lgithohuze'), [], 'never three');
+    t.same(await names(c, 'q=kighthouse'), ['The Keeper'], 'a typo on the first letter counts as one');
     t.same(await names(c, 'q=scribnre'), ['Shipping News'], 'other text attributes (publisher), with a typo');
     t.same(await names(c, 'q=adventurez'), ['The Hobbit'], 'the category name, with a typo');
     t.same(await names(c, 'q=tolkein'), ['The Hobbit'], 'the author, transposed');
+  });
+
+  t.test('a misspelling that lost a letter has the typos of the word it stands for', async (t) => {
+    // "tnds" (4 letters) is no word of the catalog: it may stand for "tends" (5 letters, one typo).
+    const tends = await search(c, 'q=tnds%20lighthouse');
+    t.same(
+      tends.items.map((h) => h.name),
+      ['The Keeper'],
+      'a four-letter misspelling of a five-letter word',
+    );
+    t.match(tends.items[0]!.highlight.description, /<mark>tends<\/mark>/, 'the correction is marked');
+    t.notOk(tends.ignored, 'no word left out');
+    // "lighthse" (8 letters) is "lighthouse" (10) with two letters lost.
+    t.same(await names(c, 'q=lighthse'), ['The Keeper'], 'two typos: the word meant has 9+ letters');
+    // A word the catalog holds is a real word: its own length decides.
+    t.same(await names(c, 'q=lamp'), ['The Lamp'], 'a real four-letter word is never corrected ("clamp")');
+    t.same(await names(c, 'q=clmp'), ['The Clamp'], 'a four-letter misspelling of "clamp"');
+    t.same(await names(c, 'q=lmap'), [], 'nor is a misspelling of a four-letter word ("lamp")');
+    // "clam" begins "clamp": a word being typed, completed, not a misspelling of "claim".
+    t.same(await names(c, 'q=clam'), ['The Clamp'], 'the last word while typed is a prefix, not a typo');
+  });
+
+  t.test('a word that matches nothing does not empty the result', async (t) => {
+    const one = await search(c, 'q=lighthouse%20zzqxv');
+    t.same(
+      one.items.map((h) => h.name),
+      ['The Keeper'],
+      'the other words search',
+    );
+    t.same(one.ignored, ['zzqxv'], 'and the answer says which word was left out');
+    // "strmz" is two typos from "storms" (6 letters): too many to correct, so it is left out and the
+    // book is found through the other word — a short misspelt word in a multi-word query.
+    const storms = await search(c, 'q=strmz%20lighthouse');
+    t.same(
+      storms.items.map((h) => h.name),
+      ['The Keeper'],
+    );
+    t.same(storms.ignored, ['strmz']);
+    t.same(
+      await names(c, 'q=the%20keeper%20qwzx'),
+      ['The Keeper'],
+      'the last word, matching nothing even as a prefix',
+    );
+    t.same((await search(c, 'q=zzqxv%20qwzx')).items, [], 'a query of nothing but such words finds nothing');
+    const inAnd = await search(c, 'q=lighthouse%20hobbit');
+    t.same(inAnd.items, [], 'words of the catalog are never left out: every word must match');
+    t.notOk(inAnd.ignored);
+    const exact = await search(c, 'q=lighthouse%20storms');
+    t.same(
+      exact.items.map((h) => h.name),
+      ['The Keeper'],
+    );
+    t.notOk(exact.ignored, 'nothing left out when every word matches');
   });
 
   t.test('"hob" suggests "The Hobbit"', async (t) => {

@@ -64,8 +64,8 @@ t.test('GET /products/search', async (t) => {
     t.same(await names('q=hobbbit'), ['The Hobbit'], 'a letter too many');
     t.same((await names('q=Tolkein')).sort(), ['The Hobbit', 'The Lord of the Rings'], 'swapped letters');
     t.same(await names('q=Herbret'), ['Dune']);
-    // Issue 15's rule: no typo below five letters, so a four-letter slip finds nothing itself,
-    // but "did you mean" offers the word it missed.
+    // Issue 15's rule: no typo below five letters, so a slip in a four-letter word finds nothing
+    // itself, but "did you mean" offers the word it missed.
     const dume = await search('q=Dume');
     t.same(dume.items, [], 'a four-letter word is matched exactly');
     t.same(dume.didYouMean, { q: 'dune', total: 2 }, 'and "did you mean" offers the close spelling');

@@ -839,7 +839,7 @@ export interface paths {
     };
     /**
      * Search: typo-tolerant, ranked, with facets, highlights and "did you mean"
-     * @description Every word must match (title, author, other text attributes, category, description), stemmed in the catalog language; words of 5+ letters forgive one typo, of 9+ two, never ranked above exact matches; the last word also matches as a prefix. Customers only ever see active products; an admin token may ask for `active=false`.
+     * @description Every word must match (title, author, other text attributes, category, description), stemmed in the catalog language; words of 5+ letters forgive one typo, of 9+ two (a word no product holds: counted on the longer word it may stand for, "qeen" for "queen"), never ranked above exact matches; the last word also matches as a prefix. A word that matches nothing even corrected is left out when it would empty the result (`ignored` names it). Customers only ever see active products; an admin token may ask for `active=false`.
      */
     get: operations['getProductsSearch'];
     put?: never;
@@ -10542,6 +10542,8 @@ export interface operations {
                */
               total: number;
             };
+            /** @description query words no product holds, even with a typo corrected, left out because the result was empty with them */
+            ignored?: string[];
           };
         };
       };

@@ -24,6 +24,28 @@ export function allowedTypos(word: string, mode: 'strict' | 'loose' = 'strict'):
   return n >= two ? 2 : n >= one ? 1 : 0;
 }
 
+/**
+ * Typos a query word may carry towards one vocabulary word. A word the catalog holds as typed is a
+ * real word: its own length decides (Meilisearch's rule; "dune" is never corrected to "dunes"). A
+ * word no product holds is a misspelling, and one that lost a letter is shorter than the word meant
+ * ("qeen" for "queen", "waterfl" for "waterfall"): the longer of the two decides, so a dropped letter
+ * costs what a changed one does — the rule counted on the word the shopper meant.
+ */
+export function typoBudget(word: string, term: string, known: boolean): number {
+  const own = allowedTypos(word);
+  if (known || /^\p{N}+$/u.test(word)) return own;
+  return Math.max(own, allowedTypos(term));
+}
+
+/** The most typos any vocabulary word may be from `word` (for the lookup's deletion variants). */
+export function maxTypoBudget(word: string, known: boolean): number {
+  if (known || /^\p{N}+$/u.test(word)) return allowedTypos(word);
+  // A longer word within n typos has at most n more letters: 4 letters may stand for 5 (one typo),
+  // 7 for 9 (two).
+  const n = [...word].length;
+  return Math.max(allowedTypos(word), n + 1 >= 5 ? 1 : 0, n + 2 >= 9 ? 2 : 0);
+}
+
 /** The word and every string left by deleting up to `k` letters (the symmetric-delete keys). */
 export function deletionVariants(word: string, k: number): string[] {
   const out = new Set<string>([word]);
@@ -84,20 +106,22 @@ export interface Candidate {
 export const MAX_CANDIDATES_PER_WORD = 8;
 
 /**
- * The corrections of `word` among vocabulary hits, within `maxTypos` (not the word itself),
- * closest first, then the most common.
+ * The corrections of `word` among vocabulary hits, within `maxTypos` (a number, or per vocabulary
+ * word: typoBudget), not the word itself, closest first, then the most common.
  */
 export function corrections(
   word: string,
   hits: readonly { term: string; docs: number }[],
-  maxTypos: number,
+  maxTypos: number | ((term: string) => number),
 ): Candidate[] {
-  if (maxTypos === 0) return [];
+  const budget = typeof maxTypos === 'number' ? () => maxTypos : maxTypos;
   const found: Candidate[] = [];
   for (const hit of hits) {
     if (hit.term === word || hit.docs <= 0) continue;
-    const distance = typoDistance(word, hit.term, maxTypos);
-    if (distance <= maxTypos) found.push({ ...hit, distance });
+    const max = budget(hit.term);
+    if (max === 0) continue;
+    const distance = typoDistance(word, hit.term, max);
+    if (distance <= max) found.push({ ...hit, distance });
   }
   found.sort((a, b) => a.distance - b.distance || b.docs - a.docs || (a.term < b.term ? -1 : 1));
   return found.slice(0, MAX_CANDIDATES_PER_WORD);

@@ -49,19 +49,30 @@ export interface SearchResult {
 
 /**
  * Vocabulary words sharing a deletion variant with the query words (a superset of those within the
- * allowed typos; the caller measures the distance), with how many products hold each.
+ * allowed typos; the caller measures the distance), with how many products hold each; and whether
+ * any vocabulary word begins with `completing` (the last word, while it is being typed).
  */
 export async function vocabularyHits(
   em: EntityManager,
   variants: readonly string[],
-): Promise<{ term: string; docs: number }[]> {
-  if (variants.length === 0) return [];
-  const rows = await em.execute<{ term: string; docs: number }[]>(
-    `select distinct t.term, t.docs from search_term_variant v join search_term t on t.term = v.term
-      where v.variant = any(array(select jsonb_array_elements_text(cast(? as jsonb)))) and t.docs > 0`,
-    [JSON.stringify(variants)],
+  completing?: string,
+): Promise<{ hits: { term: string; docs: number }[]; completes: boolean }> {
+  if (variants.length === 0 && completing === undefined) return { hits: [], completes: false };
+  const like = completing === undefined ? null : `${completing.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = await em.execute<{ term: string; docs: number; completion: boolean }[]>(
+    `select t.term, t.docs, false as completion from search_term t
+      where t.term in (select v.term from search_term_variant v
+                        where v.variant = any(array(select jsonb_array_elements_text(cast(? as jsonb)))))
+        and t.docs > 0
+     union all
+     (select t.term, t.docs, true from search_term t
+       where (t.term collate "C") like cast(? as text) and t.docs > 0 limit 1)`,
+    [JSON.stringify(variants), like],
   );
-  return rows;
+  return {
+    hits: rows.filter((r) => !r.completion).map((r) => ({ term: r.term, docs: r.docs })),
+    completes: rows.some((r) => r.completion),
+  };
 }
 
 const AVAILABILITY_RANK = `case coalesce(a.availability, 'out_of_stock') when 'in_stock' then 2 when 'low' then 1 else 0 end`;
@@ -104,9 +115,17 @@ export async function searchPage(
     args.q,
     args.q,
     words.length > 1,
+    // The match condition again, as values the planner sees (s.tsq is opaque to it): it then knows
+    // a common word matches thousands and joins stock and sales by hash, not one probe per match.
+    args.language,
+    tsQueryText(words),
   ];
   const filters = filterConditions(args.filters, params);
-  params.push(args.pageSize, (args.page - 1) * args.pageSize);
+  const offset = (args.page - 1) * args.pageSize;
+  params.push(offset + args.pageSize - 1, args.pageSize, offset);
+  // How many words a product matches as typed: one test per word (s.as_typed[i] is null past the
+  // words that are not stop words, and null tests count 0).
+  const asTyped = words.map((_, i) => `coalesce((p.search_vector @@ s.as_typed[${i + 1}])::int, 0)`);
   // After limit/offset: the facets' parameters come later in the statement's text.
   const facetSql = args.facets.map((f) => `${FACET_SQL[f](args.filters, params)} as facet_${f}`);
   const highlightOptions = `'StartSel=${MARK_START}, StopSel=${MARK_END}, HighlightAll=true'`;
@@ -131,22 +150,35 @@ export async function searchPage(
                ${AVAILABILITY_RANK} as availability_rank,
                coalesce(ps.units, 0) as units,
                (p.search_vector @@ s.exact) as exact,
-               10 * (select count(*) from unnest(s.as_typed) wq where p.search_vector @@ wq)
+               10 * (${asTyped.join(' + ') || '0'})
                   + (case when p.search_vector @@ s.title and length(p.name_key) = length(s.qkey) then 6
                           when p.search_vector @@ s.title then 5
                           when p.search_vector @@ s.author then 4
                           when p.search_vector @@ s.title_author then 3
                           when s.multi and p.search_vector @@ s.phrase then 2
-                          else 1 end) as relevance,
-               ts_rank(p.search_vector, s.tsq) as rank
+                          else 1 end) as relevance
           from product p cross join s
           left join product_availability a on a.product_id = p.id
           left join product_sales ps on ps.product_id = p.id
-         where p.search_vector @@ s.tsq and ${filters}
+         where p.search_vector @@ to_tsquery(cast(? as regconfig), ?) and ${filters}
+      ),
+      -- The text rank only breaks the last ties: computed for the page's candidates (the page and
+      -- every match tied with its last one), not for thousands of matches of a common word. The
+      -- page's last key comes from a bounded sort; the candidates are the matches not below it.
+      edge as (
+        select relevance, exact, availability_rank, units from m
+         order by relevance desc, exact desc, availability_rank desc, units desc limit 1 offset ?
+      ),
+      top as (
+        select * from m
+         where not exists (select 1 from edge)
+            or (m.relevance, m.exact, m.availability_rank, m.units)
+               >= (select e.relevance, e.exact, e.availability_rank, e.units from edge e)
       ),
       hits as (
-        select * from m
-         order by relevance desc, exact desc, availability_rank desc, units desc, rank desc, id
+        select top.*, (select ts_rank(p.search_vector, s.tsq) from product p where p.id = top.id) as rank
+          from top cross join s
+         order by top.relevance desc, top.exact desc, top.availability_rank desc, top.units desc, rank desc, top.id
          limit ? offset ?
       )
       select (select count(*)::int from m) as total,

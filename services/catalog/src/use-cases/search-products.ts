@@ -11,11 +11,13 @@ import {
   type FacetName,
   FEW_RESULTS,
   MIN_PREFIX_LETTERS,
+  maxTypoBudget,
   normalizeSearchText,
   parseFacets,
   queryWords,
   respelled,
   type SearchLanguage,
+  typoBudget,
   type WordMatch,
 } from '../domain/search.ts';
 import {
@@ -55,6 +57,8 @@ export interface SearchAnswer {
   selected: SearchFilters;
   /** a close spelling that finds more, when this query finds few */
   didYouMean?: { q: string; total: number };
+  /** query words no product holds, even corrected, left out because they emptied the result */
+  ignored?: string[];
 }
 
 type CachedAnswer = Omit<SearchAnswer, 'items'> & { items: SearchHit[] };
@@ -87,12 +91,22 @@ export async function searchProducts(deps: CatalogDeps, request: SearchRequest):
 
   const em = deps.orm.em.fork();
   const vocabulary = await lookUpWords(em, words);
-  const result = await runSearch(deps, em, q, words, vocabulary, {
-    filters,
-    facets,
-    page: request.page,
-    pageSize: request.pageSize,
-  });
+  const pageArgs = { filters, facets, page: request.page, pageSize: request.pageSize };
+  let result = await runSearch(deps, em, q, words, vocabulary, pageArgs);
+  // A word that matches nothing — not in the vocabulary, no correction, completing no word — does
+  // not empty the result (as in Meilisearch and Typesense): the other words search, and the answer
+  // names the words left out. Only an empty result is searched again: a word that stemming alone
+  // matches ("libraries" for "library") is not in the vocabulary either.
+  const unmatched = result.total === 0 ? unmatchedWords(words, vocabulary) : [];
+  let ignored: string[] | undefined;
+  if (unmatched.length > 0 && unmatched.length < new Set(words).size) {
+    const rest = words.filter((w) => !unmatched.includes(w));
+    const found = await runSearch(deps, em, rest.join(' '), words, vocabulary, pageArgs, unmatched);
+    if (found.total > 0) {
+      result = found;
+      ignored = unmatched;
+    }
+  }
   const answer: CachedAnswer = {
     items: result.items,
     page: request.page,
@@ -101,9 +115,10 @@ export async function searchProducts(deps: CatalogDeps, request: SearchRequest):
     q,
     facets: result.facets,
     selected: selectedOf(filters),
+    ...(ignored ? { ignored } : {}),
   };
   if (result.total < FEW_RESULTS) {
-    const better = respelled(words, (w) => vocabulary.get(w) ?? []);
+    const better = respelled(words, (w) => vocabulary.get(w)?.hits ?? []);
     if (better !== undefined) {
       const betterWords = queryWords(better);
       const found = await runSearch(deps, em, better, betterWords, await lookUpWords(em, betterWords), {
@@ -130,37 +145,71 @@ function selectedOf(filters: SearchFilters): SearchFilters {
   return selected;
 }
 
-/** Every vocabulary word within "did you mean" reach of each query word (a superset of the search's). */
-async function lookUpWords(
-  em: EntityManager,
-  words: readonly string[],
-): Promise<Map<string, { term: string; docs: number }[]>> {
+/** What the vocabulary says about one query word. */
+interface WordLookup {
+  /** vocabulary words within "did you mean" reach or the typo budget (a superset of both) */
+  hits: { term: string; docs: number }[];
+  /** the catalog holds the word as typed, or (the last word, being typed) words that begin with it */
+  known: boolean;
+}
+
+type Vocabulary = Map<string, WordLookup>;
+
+/** The last word is completed while typing: from MIN_PREFIX_LETTERS letters, numbers never. */
+const completes = (words: readonly string[], i: number) =>
+  i === words.length - 1 && [...words[i]!].length >= MIN_PREFIX_LETTERS && !/^\p{N}+$/u.test(words[i]!);
+
+/** Each query word's vocabulary neighbours (one statement for all words) and whether it is known. */
+async function lookUpWords(em: EntityManager, words: readonly string[]): Promise<Vocabulary> {
+  // Unknown words may stand for longer ones (typoBudget): the widest reach is looked up, and whether
+  // the word is known is decided from the hits (the word is its own variant).
+  const reach = (w: string) => Math.max(allowedTypos(w, 'loose'), maxTypoBudget(w, false));
   const variantsOf = new Map<string, string[]>();
   for (const w of new Set(words)) variantsOf.set(w, deletionVariants(w, allowedTypos(w, 'loose')));
-  const all = [...new Set([...variantsOf.values()].flat())];
-  const hits = await vocabularyHits(em, all);
-  const byWord = new Map<string, { term: string; docs: number }[]>();
+  const last = words.length - 1;
+  const { hits, completes: lastCompletes } = await vocabularyHits(
+    em,
+    [...new Set([...variantsOf.values()].flat())],
+    completes(words, last) ? words[last] : undefined,
+  );
+  const byWord: Vocabulary = new Map();
   for (const w of variantsOf.keys()) {
-    const max = allowedTypos(w, 'loose');
-    byWord.set(
-      w,
-      hits.filter((h) => Math.abs([...h.term].length - [...w].length) <= max),
-    );
+    const near = hits.filter((h) => Math.abs([...h.term].length - [...w].length) <= reach(w));
+    const holds = near.some((h) => h.term === w);
+    byWord.set(w, {
+      hits: near,
+      known: holds || (w === words[last] && completes(words, last) && lastCompletes),
+    });
   }
   return byWord;
 }
 
+/** The words with their corrections; the last one, while typed, also a prefix (as typed: its place). */
 function wordMatches(
   words: readonly string[],
-  vocabulary: Map<string, { term: string; docs: number }[]>,
+  vocabulary: Vocabulary,
+  leaveOut: readonly string[] = [],
 ): WordMatch[] {
-  return words.map((word, i) => ({
-    word,
-    prefix: i === words.length - 1 && [...word].length >= MIN_PREFIX_LETTERS && !/^\p{N}+$/u.test(word),
-    corrections: corrections(word, vocabulary.get(word) ?? [], allowedTypos(word, 'strict')).map(
-      (c) => c.term,
+  return words
+    .map((word, i) => {
+      const { hits = [], known = false } = vocabulary.get(word) ?? {};
+      return {
+        word,
+        prefix: completes(words, i),
+        corrections: corrections(word, hits, (term) => typoBudget(word, term, known)).map((c) => c.term),
+      };
+    })
+    .filter((m) => !leaveOut.includes(m.word));
+}
+
+/** Words the vocabulary does not hold, that have no correction and complete no word. */
+function unmatchedWords(words: readonly string[], vocabulary: Vocabulary): string[] {
+  const matches = wordMatches(words, vocabulary);
+  return [
+    ...new Set(
+      matches.filter((m) => !vocabulary.get(m.word)?.known && m.corrections.length === 0).map((m) => m.word),
     ),
-  }));
+  ];
 }
 
 async function runSearch(
@@ -168,10 +217,12 @@ async function runSearch(
   em: EntityManager,
   q: string,
   words: readonly string[],
-  vocabulary: Map<string, { term: string; docs: number }[]>,
+  vocabulary: Vocabulary,
   args: { filters: SearchFilters; facets: FacetName[]; page: number; pageSize: number },
+  leaveOut: readonly string[] = [],
 ): Promise<SearchResult> {
-  return searchPage(em, { language: language(deps), q, words: wordMatches(words, vocabulary), ...args });
+  const matches = wordMatches(words, vocabulary, leaveOut);
+  return searchPage(em, { language: language(deps), q, words: matches, ...args });
 }
 
 // ---- type-ahead

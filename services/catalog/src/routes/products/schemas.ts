@@ -215,6 +215,12 @@ export const SearchPage = Type.Object({
       total: Type.Integer({ minimum: 0, description: 'how many products that spelling finds' }),
     }),
   ),
+  ignored: Type.Optional(
+    Type.Array(Type.String(), {
+      description:
+        'query words no product holds, even with a typo corrected, left out because the result was empty with them',
+    }),
+  ),
 });
 
 export const SuggestQuery = Type.Object(
