@@ -58,7 +58,7 @@ export interface ServiceConfig {
 export interface DatabaseOptions {
   /** the service's entities, `messagingEntities` included */
   entities: CreateOrmOptions['entities'];
-  /** the service's migrations, `messagingMigration` first */
+  /** the service's migrations, `...messagingMigrations` first (outbox and inbox, then their queue-table settings) */
   migrations: CreateOrmOptions['migrations'];
 }
 
