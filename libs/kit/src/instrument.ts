@@ -14,16 +14,26 @@
  *   `0.1`: one trace in ten started here, a caller's decision kept). Unset: `parentbased_always_on` when
  *   exporting, `parentbased_always_off` when not (nobody would read the spans; ids are still minted and
  *   passed on, so log lines carry trace ids and a caller's sampling decision travels on).
- * - Instrumentations: http, undici (fetch), fastify (route spans), pg, amqplib, ioredis, each only when
- *   the service's bundle uses its package (scripts/build defines MERCATO_BUNDLED_PACKAGES; from the
- *   sources, all). Without an exporter only http, undici and amqplib (they carry the trace across
- *   processes and into the log lines; the others would only make spans nobody receives).
+ * - Instrumentations: http, undici (fetch), pg, amqplib, ioredis, each only when the service's bundle
+ *   uses its package (scripts/build defines MERCATO_BUNDLED_PACKAGES; from the sources, all). Without
+ *   an exporter only http, undici and amqplib (they carry the trace across processes and into the log
+ *   lines; the others would only make spans nobody receives).
  *   `OTEL_NODE_ENABLED_INSTRUMENTATIONS=http,undici,amqplib` keeps only those, exporting or not;
- *   `OTEL_NODE_DISABLED_INSTRUMENTATIONS=fastify,ioredis` leaves those out.
- * - Fastify: a request span and a handler span per request, no span per lifecycle hook unless
- *   `OTEL_FASTIFY_HOOK_SPANS=true`. Every service runs ~10 hooks per request (request id, helmet,
- *   CORS, metrics, the rate limiter…): a span for each was most of a trace's spans and of what
- *   recording and exporting them cost, and every hook ran wrapped in a context switch even unsampled.
+ *   `OTEL_NODE_DISABLED_INSTRUMENTATIONS=pg,ioredis` leaves those out.
+ * - http, incoming: the kit's own SERVER span per request of every Fastify app (server-spans.ts: Fastify
+ *   hooks; it continues a caller's `traceparent`, runs the request in its context, and records
+ *   attributes only when sampled). @opentelemetry/instrumentation-http serves outgoing node:http
+ *   requests only (`disableIncomingRequestInstrumentation`): its incoming side bound the context to
+ *   every request's and response's emitters and computed its attributes on every request, sampled or
+ *   not — most of tracing's cost per request (+0.3–0.45 ms in the gateway; bench/README, issue 14).
+ * - fastify (@fastify/otel: a `request` and a handler span under the SERVER span, and with
+ *   `OTEL_FASTIFY_HOOK_SPANS=true` a span per lifecycle hook): only when named in
+ *   OTEL_NODE_ENABLED_INSTRUMENTATIONS, or with OTEL_FASTIFY_HOOK_SPANS=true while exporting. Every
+ *   service runs ~10 hooks per request (request id, helmet, CORS, metrics, the rate limiter…): a span
+ *   for each was most of a trace's spans and of what recording and exporting them cost.
+ * - Every instrumentation is given the tracer provider (setTracerProvider): @fastify/otel resolves the
+ *   CommonJS copy of @opentelemetry/api, whose own proxy provider the global one set here (from the ES
+ *   module copy) never reaches; without it its spans went to a no-op tracer.
  */
 import { redactSecretQuery, SECRET_QUERY_PARAMS } from './redact.ts';
 import {
@@ -32,6 +42,11 @@ import {
   type InstrumentationName,
   samplerSpec,
 } from './telemetry-config.ts';
+
+/** What this module needs of an instrumentation (each enables itself when constructed). */
+interface Instrumentation {
+  setTracerProvider(provider: unknown): void;
+}
 
 /** The npm packages the service's bundle imports, put here by scripts/build (esbuild `define`). */
 declare const MERCATO_BUNDLED_PACKAGES: readonly string[] | undefined;
@@ -51,10 +66,12 @@ async function startTelemetry(): Promise<void> {
     Boolean(env('OTEL_EXPORTER_OTLP_ENDPOINT') ?? env('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')) &&
     env('OTEL_TRACES_EXPORTER')?.toLowerCase() !== 'none';
   const bundled = typeof MERCATO_BUNDLED_PACKAGES === 'undefined' ? undefined : MERCATO_BUNDLED_PACKAGES;
+  const hookSpans = fastifyHookSpans(env('OTEL_FASTIFY_HOOK_SPANS'));
   const chosen = chosenInstrumentations(
     {
       enabled: list('OTEL_NODE_ENABLED_INSTRUMENTATIONS'),
       disabled: list('OTEL_NODE_DISABLED_INSTRUMENTATIONS'),
+      fastifyHookSpans: hookSpans,
     },
     bundled,
     exporting,
@@ -84,13 +101,23 @@ async function startTelemetry(): Promise<void> {
     'X-Amz-Security-Token',
     ...SECRET_QUERY_PARAMS,
   ];
-  const make: Record<InstrumentationName, () => Promise<unknown>> = {
+  // The SERVER span of every request a Fastify app answers, and its context (server-spans.ts). First
+  // to subscribe, so its hooks run first (@fastify/otel's, when loaded, then nest under its span).
+  if (chosen.includes('http')) {
+    const { traceFastifyRequests } = await import('./server-spans.ts');
+    traceFastifyRequests({
+      tracer: api.trace.getTracer('@mercato/kit'),
+      quietPaths,
+      redactUrl: redactSecretQuery,
+    });
+  }
+  const make: Record<InstrumentationName, () => Promise<Instrumentation>> = {
+    // Outgoing node:http requests only: the incoming side is the kit's own (server-spans.ts, above).
     http: async () => {
       const { HttpInstrumentation } = await import('@opentelemetry/instrumentation-http');
       return new HttpInstrumentation({
+        disableIncomingRequestInstrumentation: true,
         redactedQueryParams: redacted,
-        redactedQueryParamsServer: redacted,
-        ignoreIncomingRequestHook: (req) => quietPaths.has((req.url ?? '').split('?')[0] ?? ''),
       });
     },
     undici: async () => {
@@ -108,7 +135,7 @@ async function startTelemetry(): Promise<void> {
       const { FastifyOtelInstrumentation } = await import('@fastify/otel');
       return new FastifyOtelInstrumentation({
         registerOnInitialization: true,
-        instrumentHooks: fastifyHookSpans(env('OTEL_FASTIFY_HOOK_SPANS')),
+        instrumentHooks: hookSpans,
         ignorePaths: ({ url }: { url: string }) => quietPaths.has(url),
         // Its route span puts the whole request URL, query included, in url.path.
         requestHook: (span: { setAttribute(k: string, v: string): void }, request: { url: string }) => {
@@ -122,7 +149,7 @@ async function startTelemetry(): Promise<void> {
     ioredis: async () =>
       new (await import('@opentelemetry/instrumentation-ioredis')).IORedisInstrumentation(),
   };
-  await Promise.all(chosen.map((name) => make[name]()));
+  const instrumentations = await Promise.all(chosen.map((name) => make[name]()));
 
   const root =
     'ratio' in spec
@@ -173,6 +200,11 @@ async function startTelemetry(): Promise<void> {
     }),
   );
   api.trace.setGlobalTracerProvider(provider);
+  // Given the provider itself: an instrumentation built on the CommonJS copy of @opentelemetry/api
+  // (@fastify/otel) took its tracer from that copy's own proxy, which the global provider set here
+  // through the ES module copy never reaches — its spans went nowhere (registerInstrumentations does
+  // the same).
+  for (const instrumentation of instrumentations) instrumentation.setTracerProvider(provider);
 
   // runService exits the process (close-with-grace) right after app.close(), so 'beforeExit' never
   // fires there: it flushes the last spans through this hook instead, without importing this module.

@@ -23,16 +23,26 @@ const NEEDS: Record<InstrumentationName, string[] | undefined> = {
 export const CONTEXT_CARRIERS: readonly InstrumentationName[] = ['http', 'undici', 'amqplib'];
 
 /**
+ * Loaded only when asked for (named in OTEL_NODE_ENABLED_INSTRUMENTATIONS, or OTEL_FASTIFY_HOOK_SPANS
+ * for fastify). fastify (@fastify/otel): a `request` and a handler span under the request's SERVER
+ * span, which `http` (the kit's server spans) already makes; with hook spans, one per Fastify hook.
+ */
+export const OPT_IN: readonly InstrumentationName[] = ['fastify'];
+
+/**
  * The instrumentations to load, from the environment, what the bundle imports and whether spans are
  * exported (default: they are). OTEL_NODE_ENABLED_INSTRUMENTATIONS overrides the no-exporter default.
  */
 export function chosenInstrumentations(
-  environment: { enabled?: string[]; disabled?: string[] },
+  environment: { enabled?: string[]; disabled?: string[]; fastifyHookSpans?: boolean },
   bundled: readonly string[] | undefined,
   exporting = true,
 ): InstrumentationName[] {
   return INSTRUMENTATIONS.filter((name) => {
     if (environment.enabled && !environment.enabled.includes(name)) return false;
+    if (!environment.enabled && OPT_IN.includes(name)) {
+      if (!(name === 'fastify' && environment.fastifyHookSpans)) return false;
+    }
     if (!environment.enabled && !exporting && !CONTEXT_CARRIERS.includes(name)) return false;
     if (environment.disabled?.includes(name)) return false;
     const needs = NEEDS[name];

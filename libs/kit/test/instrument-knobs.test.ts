@@ -77,21 +77,35 @@ t.test('samplerSpec reads the specification values', async (t) => {
 
 t.test('instrumentations: only those of packages the bundle uses, and as the env vars say', async (t) => {
   const gateway = ['fastify', 'ioredis', '@fastify/reply-from'];
-  t.same(chosenInstrumentations({}, gateway), ['http', 'undici', 'fastify', 'ioredis']);
+  t.same(chosenInstrumentations({}, gateway), ['http', 'undici', 'ioredis']);
   const orders = ['fastify', 'ioredis', 'amqplib', '@mikro-orm/postgresql'];
-  t.same(chosenInstrumentations({}, orders), ['http', 'undici', 'fastify', 'pg', 'amqplib', 'ioredis']);
+  t.same(chosenInstrumentations({}, orders), ['http', 'undici', 'pg', 'amqplib', 'ioredis']);
   t.same(
     chosenInstrumentations({}, undefined),
-    ['http', 'undici', 'fastify', 'pg', 'amqplib', 'ioredis'],
-    'from the sources: all',
+    ['http', 'undici', 'pg', 'amqplib', 'ioredis'],
+    'from the sources: all but the opt-in ones',
   );
-  t.same(chosenInstrumentations({ disabled: ['fastify', 'ioredis'] }, orders), [
+  t.same(chosenInstrumentations({ disabled: ['pg', 'ioredis'] }, orders), ['http', 'undici', 'amqplib']);
+  t.same(chosenInstrumentations({ enabled: ['http', 'amqplib'] }, orders), ['http', 'amqplib']);
+});
+
+t.test("fastify (@fastify/otel) only when asked for: the kit's server spans cover the request", async (t) => {
+  const orders = ['fastify', 'ioredis', 'amqplib', '@mikro-orm/postgresql'];
+  t.same(chosenInstrumentations({ enabled: ['http', 'fastify'] }, orders), ['http', 'fastify']);
+  t.same(chosenInstrumentations({ fastifyHookSpans: true }, orders), [
     'http',
     'undici',
+    'fastify',
     'pg',
     'amqplib',
+    'ioredis',
   ]);
-  t.same(chosenInstrumentations({ enabled: ['http', 'amqplib'] }, orders), ['http', 'amqplib']);
+  t.same(
+    chosenInstrumentations({ fastifyHookSpans: true }, orders, false),
+    ['http', 'undici', 'amqplib'],
+    'nor then without an exporter',
+  );
+  t.same(chosenInstrumentations({ fastifyHookSpans: true }, ['ioredis']), ['http', 'undici', 'ioredis']);
 });
 
 t.test('without an exporter: only the instrumentations that carry the trace context', async (t) => {
