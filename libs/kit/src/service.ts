@@ -28,6 +28,7 @@ import { dataExceptionProblem, isDataException } from './database-errors.ts';
 import { onClientError, onFrameworkError } from './framework-errors.ts';
 import { guardJsonDepth } from './hostile-input.ts';
 import { markAdminOnlyRoute } from './http.ts';
+import { bufferedStdout } from './log-destination.ts';
 import { metricsPlugin, ProbeLogController } from './metrics.ts';
 import { HttpProblem, PROBLEM_BASE, type ProblemBody, problems } from './problems.ts';
 import { redactSecretQuery } from './redact.ts';
@@ -127,7 +128,12 @@ export async function createService(opts: ServiceOptions): Promise<App> {
       formatters: { level: (label) => ({ level: label }) },
       // A capability in a link (an invoice's ?token=) is a credential: logs keep that there was one.
       serializers: { req: requestForLog },
-      ...(opts.logStream ? { stream: opts.logStream } : {}),
+      // stdout in batches (log-destination.ts: what a graceful stop and a crash keep); none when silent.
+      ...(opts.logStream
+        ? { stream: opts.logStream }
+        : opts.logLevel === 'silent'
+          ? {}
+          : { stream: bufferedStdout() }),
       // Correlates log lines with traces: whatever span is active when the line is written.
       mixin() {
         const span = trace.getActiveSpan();

@@ -1,5 +1,4 @@
 import cors from '@fastify/cors';
-import helmet from '@fastify/helmet';
 import type { App } from '@mercato/kit';
 import { buildService } from '@mercato/service';
 import type { JSONWebKeySet } from 'jose';
@@ -10,6 +9,7 @@ import aggregatedDocs from './plugins/docs.ts';
 import noStore from './plugins/no-store.ts';
 import proxies from './plugins/proxy.ts';
 import rateLimit from './plugins/rate-limit.ts';
+import securityHeaders from './plugins/security-headers.ts';
 import webProxy from './plugins/web.ts';
 
 export interface GatewayDeps {
@@ -53,8 +53,7 @@ export async function buildApp(config: GatewayConfig, deps: GatewayDeps = {}): P
     openapi: { title: 'Mercato API' },
     bodyLimit: config.BODY_LIMIT_BYTES,
     async setup({ app }) {
-      await app.register(helmet, {
-        global: true,
+      await app.register(securityHeaders, {
         contentSecurityPolicy: {
           // Locally the gateway speaks plain HTTP: upgrading Swagger UI's own script and style URLs
           // to https would leave /docs blank. TLS, where there is any, ends at the ingress in front.

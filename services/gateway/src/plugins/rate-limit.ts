@@ -3,8 +3,10 @@ import { HttpProblem, problems } from '@mercato/kit';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { clientAddress, type TrustedProxies } from '../domain/client-address.ts';
+import { LeasedCounter } from '../domain/leased-counter.ts';
 import { isSignedCallback, rateLimitKey } from '../domain/routes.ts';
 import { VerifiedTokenCache } from '../domain/token-cache.ts';
+import { leasedStore, redisLease } from './leased-store.ts';
 
 export interface RateLimitOptions {
   ipMax: number;
@@ -28,8 +30,10 @@ const TOKEN_CHECK_TIMEOUT_MS = 500;
 
 /**
  * Counts requests in Redis (the builder's `app.redis`) per user (a valid Bearer token's sub) or else
- * per client IP. Registered in the proxies' context only, so probes, metrics and docs are never
- * limited; fastify-plugin so that its hooks and error handler cover the proxies registered beside it.
+ * per client IP, in batches leased from the shared counter (domain/leased-counter.ts: never past the
+ * limit across replicas; a busy client's batch is spent locally, without a round trip per request).
+ * Registered in the proxies' context only, so probes, metrics and docs are never limited;
+ * fastify-plugin so that its hooks and error handler cover the proxies registered beside it.
  */
 async function gatewayRateLimit(app: FastifyInstance, opts: RateLimitOptions): Promise<void> {
   const redis = app.redis;
@@ -77,8 +81,7 @@ async function gatewayRateLimit(app: FastifyInstance, opts: RateLimitOptions): P
   };
 
   await app.register(rateLimit, {
-    redis,
-    nameSpace: opts.prefix,
+    store: leasedStore(new LeasedCounter(redisLease(redis, opts.prefix))),
     keyGenerator: clientKey,
     allowList: (request) => isSignedCallback(request.method, request.url),
     max: (_request, key) => (key.startsWith('user:') ? opts.userMax : opts.ipMax),
