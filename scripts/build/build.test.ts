@@ -192,3 +192,32 @@ t.test('a changed source makes the bundles stale; rebuilding makes them fresh', 
   await bundleService('fake-carrier');
   t.ok(isFresh('fake-carrier'));
 });
+
+t.test(
+  "notifications' build step: the templates' HTML in dist/, a changed template makes the build stale",
+  async (t) => {
+    const bundled = await bundleService('notifications');
+    const built = JSON.parse(readFileSync(path.join(bundled.distDir, 'mail-html.json'), 'utf8'));
+    const templates = readdirSync(path.join(ROOT, 'services/notifications/templates'), {
+      withFileTypes: true,
+    })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name);
+    t.same(built.templates, templates, 'every shipped template compiled');
+    t.equal(Object.keys(built.html).length, templates.length, 'one HTML document each');
+    t.ok(isFresh('notifications'));
+    const body = path.join(ROOT, 'services/notifications/templates/welcome/html.mjml');
+    const { atime, mtime } = statSync(body);
+    t.teardown(() => utimesSync(body, atime, mtime));
+    utimesSync(body, atime, new Date(mtime.getTime() + 1000));
+    t.notOk(isFresh('notifications'), 'a template touched: stale');
+    utimesSync(body, atime, mtime);
+    const folder = path.join(ROOT, 'services/notifications/templates');
+    const dir = statSync(folder);
+    t.teardown(() => utimesSync(folder, dir.atime, dir.mtime));
+    utimesSync(folder, dir.atime, new Date(dir.mtime.getTime() + 1000));
+    t.notOk(isFresh('notifications'), 'the templates folder changed (a template added or removed): stale');
+    utimesSync(folder, dir.atime, dir.mtime);
+    t.ok(isFresh('notifications'), 'as built again');
+  },
+);

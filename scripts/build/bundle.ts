@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync 
 import { readFile } from 'node:fs/promises';
 import { builtinModules } from 'node:module';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 
 export const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -171,11 +172,10 @@ export async function bundleService(service: string): Promise<Bundled> {
     banner: { js: INSTRUMENT_BANNER },
   });
   const both = summarize(server.metafile, ...npm, instrument.metafile, ...(await workerImports(serviceDir)));
+  const assetInputs = await buildAssets(serviceDir, distDir);
   // '<define:…>' is esbuild's name for the define's value, not a file.
-  writeStamp(
-    distDir,
-    both.inputs.filter((f) => !f.startsWith('<')),
-  );
+  const files = both.inputs.filter((f) => !f.startsWith('<'));
+  writeStamp(distDir, [...files, ...assetInputs]);
   return { service, distDir, ...both };
 }
 
@@ -200,6 +200,22 @@ async function bundleNpmPackages(distDir: string, specifiers: Set<string>): Prom
     plugins: [npmImports()],
   });
   return [result.metafile];
+}
+
+/**
+ * A service's own build step, src/build-assets.ts exporting `buildAssets(distDir)`: files it makes in
+ * dist/ from sources that are not code (notifications: its MJML templates compiled to HTML, so its
+ * start does not load mjml). Resolves with the files those were made from (relative to the
+ * repository root), which the stamp records: a changed template makes the build stale. Run here, at
+ * build time (tsx), never bundled.
+ */
+async function buildAssets(serviceDir: string, distDir: string): Promise<string[]> {
+  const step = path.join(serviceDir, 'src', 'build-assets.ts');
+  if (!existsSync(step)) return [];
+  const { buildAssets: run } = (await import(pathToFileURL(step).href)) as {
+    buildAssets: (distDir: string) => Promise<string[]>;
+  };
+  return [step, ...(await run(distDir))].map((f) => path.relative(ROOT, f).split(path.sep).join('/'));
 }
 
 /**

@@ -1,6 +1,10 @@
 // The templates as files: every one renders its sample to responsive HTML and plain text with the
 // shop's name and links from configuration, amounts exactly, and no placeholder left unfilled.
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import t from 'tap';
+import { buildAssets } from '../src/build-assets.ts';
 import { formatter } from '../src/domain/format.ts';
 import { TEMPLATES_DIR, TemplateCatalog } from '../src/domain/templates.ts';
 import { FIXTURE_TEMPLATES } from './helpers.ts';
@@ -98,4 +102,65 @@ t.test('a marketing template says how to unsubscribe', async (t) => {
   t.match(r.text, 'Unsubscribe: https://api.test/u?token=x');
   t.match(r.html, 'href="https://api.test/u?token&#x3D;x"');
   t.throws(() => catalog.render('nope', {}), /no template "nope"/);
+});
+
+/** A folder of the test's own, removed after it. */
+function tempDir(t: { teardown(fn: () => unknown): void }): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'mercato-mail-'));
+  t.teardown(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+t.test(
+  "the build's HTML is what the templates give: every mail renders the same, and mjml does not load",
+  async (t) => {
+    const dist = tempDir(t);
+    const inputs = await buildAssets(dist);
+    t.ok(
+      inputs.includes(path.join(TEMPLATES_DIR, 'welcome', 'html.mjml')),
+      'the templates are inputs of the build',
+    );
+    const built = await TemplateCatalog.load({
+      shop,
+      format,
+      precompiled: path.join(dist, 'mail-html.json'),
+    });
+    const compiled = await TemplateCatalog.load({ shop, format, precompiled: false });
+    t.equal(built.compiledAtLoad, 0, 'nothing compiled at load: every body came from the build');
+    t.equal(compiled.compiledAtLoad, 14, 'without the build, every body is compiled at load');
+    for (const { name } of compiled.list()) {
+      t.same(
+        built.render(name, built.sample(name)),
+        compiled.render(name, compiled.sample(name)),
+        `${name}: the same mail`,
+      );
+    }
+  },
+);
+
+t.test('a stale build: a template changed since, or one it never saw, is compiled at load', async (t) => {
+  const dist = tempDir(t);
+  await buildAssets(dist);
+  const precompiled = path.join(dist, 'mail-html.json');
+  const templates = tempDir(t);
+  cpSync(TEMPLATES_DIR, templates, { recursive: true });
+  const body = path.join(templates, 'welcome', 'html.mjml');
+  writeFileSync(body, readFileSync(body, 'utf8').replace('<mj-text>', '<mj-text>Changed after the build. '));
+  const catalog = await TemplateCatalog.load({ dirs: [templates], shop, format, precompiled });
+  t.equal(catalog.compiledAtLoad, 1, 'only the changed template is compiled');
+  t.match(catalog.render('welcome', catalog.sample('welcome')).html, 'Changed after the build.');
+  const extra = await TemplateCatalog.load({
+    dirs: [TEMPLATES_DIR, FIXTURE_TEMPLATES],
+    shop,
+    format,
+    precompiled,
+  });
+  t.equal(extra.compiledAtLoad, 1, "the extra folder's template is compiled, the shipped ones are not");
+  t.match(
+    extra.render('promo', { headline: 'Sale', unsubscribeUrl: 'https://api.test/u' }).html,
+    /^<!doctype html>/i,
+  );
+  writeFileSync(precompiled, 'not json');
+  const unreadable = await TemplateCatalog.load({ shop, format, precompiled });
+  t.equal(unreadable.compiledAtLoad, 14, 'an unreadable build file: everything compiled at load');
 });

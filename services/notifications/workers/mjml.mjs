@@ -1,4 +1,4 @@
-// Turns MJML documents into HTML in a worker thread (templates.ts starts it once, at start): mjml is
+// Turns MJML documents into HTML in a worker thread (src/domain/mjml.ts starts it: at build time, and at start only for a body the build did not compile): mjml is
 // big (17 MB of heap, ~75 MB of RSS, 0.5 s to load) and needed only for that, so it lives in this
 // thread and is gone with it. Plain JavaScript beside the sources: it runs as it is from the sources
 // and from the image (scripts/build counts its imports among the service's run-time packages).

@@ -1,14 +1,14 @@
 // The mails as files: templates/<name>/ holds meta.json (kind, subject, description, sample data),
 // html.mjml (the body, inside templates/_layout.mjml) and text.hbs (inside templates/_layout.txt).
-// MJML turns each body into responsive HTML once, at start, in a worker thread (workers/mjml.mjs:
-// mjml's memory goes with the thread); Handlebars fills in the variables of subject, HTML (escaped)
-// and text at each render. Shop name and links come from configuration.
+// MJML turns each body into responsive HTML: at build time for the shipped templates (mjml.ts:
+// dist/mail-html.json), else once at start in a worker thread; Handlebars fills in the variables of
+// subject, HTML (escaped) and text at each render. Shop name and links come from configuration.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
 import Handlebars from 'handlebars';
 import type { Formatter, Money } from './format.ts';
+import { htmlOf, readPrecompiled } from './mjml.ts';
 
 export type TemplateKind = 'transactional' | 'marketing';
 
@@ -41,26 +41,6 @@ export interface Shop {
 
 /** The templates shipped with the service. */
 export const TEMPLATES_DIR = fileURLToPath(new URL('../../templates/', import.meta.url));
-const MJML_WORKER = new URL('../../workers/mjml.mjs', import.meta.url);
-
-type MjmlResult = { name: string; html: string; errors: string[] } | { name: string; error: string };
-
-/** Every document's HTML, made by mjml in a worker thread that ends once they are done. */
-function mjmlToHtml(documents: { name: string; mjml: string }[]): Promise<MjmlResult[]> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(MJML_WORKER, { workerData: { documents } });
-    let results: MjmlResult[] | undefined;
-    worker.once('message', (message: MjmlResult[]) => {
-      results = message;
-    });
-    worker.once('error', reject);
-    worker.once('exit', (code) => {
-      if (results) resolve(results);
-      else reject(new Error(`the MJML worker exited with code ${code} before answering`));
-    });
-  });
-}
-
 const NAME = /^[a-z][a-z0-9-]*$/;
 const CONTENT = '<!-- content -->';
 
@@ -79,41 +59,30 @@ export class TemplateCatalog {
   private constructor(
     private readonly templates: Map<string, Compiled>,
     private readonly shop: Shop,
+    /** How many HTML bodies mjml compiled at load (0 when the build's HTML held them all). */
+    readonly compiledAtLoad: number,
   ) {}
 
   /**
    * Loads every template of `dirs` (a later directory may add templates; the layouts are the first
-   * directory's). An MJML error fails the start: templates are code.
+   * directory's). An MJML error fails the start: templates are code. `precompiled`: the build's
+   * compiled HTML (the file mjml.ts names, by default; false: compile every body now).
    */
-  static async load(opts: { dirs?: string[]; shop: Shop; format: Formatter }): Promise<TemplateCatalog> {
-    const dirs = opts.dirs ?? [TEMPLATES_DIR];
+  static async load(opts: {
+    dirs?: string[];
+    shop: Shop;
+    format: Formatter;
+    precompiled?: string | false;
+  }): Promise<TemplateCatalog> {
     const hb = Handlebars.create();
     registerHelpers(hb, opts.shop, opts.format);
-    const base = dirs[0]!;
-    const layoutMjml = await readFile(join(base, '_layout.mjml'), 'utf8');
-    const layoutText = hb.compile(await readFile(join(base, '_layout.txt'), 'utf8'), {
-      noEscape: true,
-      strict: false,
-    });
-    if (!layoutMjml.includes(CONTENT)) throw new Error(`_layout.mjml must contain ${CONTENT}`);
-    const found: { name: string; meta: TemplateMeta; body: string; text: string }[] = [];
-    for (const dir of dirs) {
-      for (const entry of await readdir(dir, { withFileTypes: true })) {
-        if (!entry.isDirectory() || !NAME.test(entry.name)) continue;
-        const at = join(dir, entry.name);
-        const meta = JSON.parse(await readFile(join(at, 'meta.json'), 'utf8')) as TemplateMeta;
-        if (meta.kind !== 'transactional' && meta.kind !== 'marketing')
-          throw new Error(`template ${entry.name}: kind must be transactional or marketing`);
-        const body = await readFile(join(at, 'html.mjml'), 'utf8');
-        const text = await readFile(join(at, 'text.hbs'), 'utf8');
-        found.push({ name: entry.name, meta, body, text });
-      }
-    }
-    const html = await mjmlToHtml(
-      found.map((t, i) => ({ name: String(i), mjml: layoutMjml.replace(CONTENT, t.body) })),
-    );
+    const sources = await readTemplateSources(opts.dirs ?? [TEMPLATES_DIR]);
+    const layoutText = hb.compile(sources.layoutText, { noEscape: true, strict: false });
+    const precompiled =
+      opts.precompiled === false ? new Map<string, string>() : await readPrecompiled(opts.precompiled);
+    const { results: html, compiled } = await htmlOf(sources.documents, precompiled);
     const templates = new Map<string, Compiled>();
-    for (const [i, t] of found.entries()) {
+    for (const [i, t] of sources.templates.entries()) {
       const result = html[i]!;
       if ('error' in result) throw new Error(`template ${t.name}: ${result.error}`);
       if (result.errors.length > 0) throw new Error(`template ${t.name}: ${result.errors.join('; ')}`);
@@ -125,7 +94,7 @@ export class TemplateCatalog {
         text: (data: unknown) => layoutText({ ...(data as object), content: text(data) }),
       });
     }
-    return new TemplateCatalog(templates, opts.shop);
+    return new TemplateCatalog(templates, opts.shop, compiled);
   }
 
   list(): TemplateInfo[] {
@@ -165,6 +134,37 @@ export class TemplateCatalog {
     if (!t) throw new UnknownTemplateError(`no template ${JSON.stringify(name)}`);
     return t;
   }
+}
+
+export interface TemplateSources {
+  layoutText: string;
+  templates: { name: string; meta: TemplateMeta; text: string }[];
+  /** Each template's whole MJML document (its body in the layout), in the order of `templates`. */
+  documents: { name: string; mjml: string }[];
+}
+
+/** The template files of `dirs` as they are now: what load compiles, and what the build precompiles. */
+export async function readTemplateSources(dirs: string[]): Promise<TemplateSources> {
+  const base = dirs[0]!;
+  const layoutMjml = await readFile(join(base, '_layout.mjml'), 'utf8');
+  const layoutText = await readFile(join(base, '_layout.txt'), 'utf8');
+  if (!layoutMjml.includes(CONTENT)) throw new Error(`_layout.mjml must contain ${CONTENT}`);
+  const templates: TemplateSources['templates'] = [];
+  const documents: TemplateSources['documents'] = [];
+  for (const dir of dirs) {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      if (!entry.isDirectory() || !NAME.test(entry.name)) continue;
+      const at = join(dir, entry.name);
+      const meta = JSON.parse(await readFile(join(at, 'meta.json'), 'utf8')) as TemplateMeta;
+      if (meta.kind !== 'transactional' && meta.kind !== 'marketing')
+        throw new Error(`template ${entry.name}: kind must be transactional or marketing`);
+      const body = await readFile(join(at, 'html.mjml'), 'utf8');
+      const text = await readFile(join(at, 'text.hbs'), 'utf8');
+      templates.push({ name: entry.name, meta, text });
+      documents.push({ name: String(documents.length), mjml: layoutMjml.replace(CONTENT, body) });
+    }
+  }
+  return { layoutText, templates, documents };
 }
 
 function registerHelpers(hb: typeof Handlebars, shop: Shop, format: Formatter): void {
