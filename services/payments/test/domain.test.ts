@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import nock from 'nock';
 import t from 'tap';
 import {
@@ -113,6 +115,44 @@ t.test('the provider adapter', async (t) => {
     });
     t.ok(scope.isDone());
   });
+});
+
+t.test('the provider adapter reuses its connections and times out a stalled answer', async (t) => {
+  let connections = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => {
+      if (req.headers['idempotency-key'] === 'stall') {
+        // headers and half a body, then nothing: the timeout covers the body too
+        res.writeHead(201, { 'content-type': 'application/json' });
+        res.write('{"id":');
+        return;
+      }
+      res.writeHead(201, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ id: `ch_${req.headers['idempotency-key']}`, status: 'succeeded' }));
+    });
+  });
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as AddressInfo;
+  const provider = httpPaymentProvider({ baseUrl: `http://127.0.0.1:${port}/`, timeoutMs: 300 });
+  const charge = (key: string) =>
+    provider.charge({
+      amount: '1.00',
+      currency: 'EUR',
+      token: 'tok_visa',
+      reference: 'o',
+      idempotencyKey: key,
+    });
+  t.same(await charge('a'), { kind: 'succeeded', providerRef: 'ch_a' });
+  t.same(await charge('b'), { kind: 'succeeded', providerRef: 'ch_b' });
+  t.same(await charge('c'), { kind: 'succeeded', providerRef: 'ch_c' });
+  t.equal(connections, 1, 'one keep-alive connection for calls one after another');
+  t.same(await charge('stall'), { kind: 'unavailable', detail: 'timeout' });
 });
 
 t.test('a return refunds what it asks for, capped to what is left of the capture', async (t) => {

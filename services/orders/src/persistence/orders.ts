@@ -6,7 +6,13 @@
 import type { CancelReason, ServiceLevel, ShippingCharge } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import type { Idempotency, IdempotentRequest, StoredResponse } from '@mercato/idempotency';
-import { addToOutbox, type Envelope, insertIntoOutbox, outboxCommitted, outboxInsert } from '@mercato/messaging';
+import {
+  addToOutbox,
+  type Envelope,
+  insertIntoOutbox,
+  outboxCommitted,
+  outboxInsert,
+} from '@mercato/messaging';
 import { LockMode } from '@mikro-orm/core';
 import { uuidv7 } from 'uuidv7';
 import type { ShippingAddress } from '../domain/address.ts';
