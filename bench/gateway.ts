@@ -23,6 +23,10 @@
 //               (export-100: parentbased_always_on); export-<N>-hooks: with OTEL_FASTIFY_HOOK_SPANS=true
 // e.g. BENCH_TRACING=off,export-10,export-100: the cost of tracing with an exporter, against off.
 // BENCH_ENDPOINTS (auth-me,products); CPU_PROFILE_DIR: a V8 CPU profile of every gateway process.
+// --root DIR (or BENCH_ROOT=DIR): another checkout's own `npm start` (every service as that start
+// runs them, on ports, a database and a RabbitMQ vhost of the run's own: no npm start lock) per
+// tracing configuration, its environment passed to start; direct is identity's or catalog's port of
+// that start. For a before/after in one sitting: --root /tmp/before, then --root . (main).
 // The load generator runs in this process on the same cores as the servers: the figures are the
 // whole machine's, shared, not the gateway's alone.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
@@ -30,14 +34,16 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import net from 'node:net';
 import { cpus, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { join, resolve } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
 import amqp from 'amqplib';
 import autocannon, { type Result } from 'autocannon';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { ensureBuilt, launchOf } from '../scripts/build/launch.ts';
 import { serviceCpuSeconds } from './lib/measure.ts';
+import { START_ADMIN, type StartedCheckout, startCheckout } from './lib/npm-start.ts';
+import { type SpanSink, startSpanSink } from './lib/span-sink.ts';
 
 const DATABASE_URL = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
@@ -53,6 +59,9 @@ const LOG_DIR = process.env.BENCH_LOG_DIR;
 const TARGET_RATIO = 0.85;
 const ADMIN = { email: 'bench-admin@mercato.test', password: 'Bench-Admin-Password-1!' };
 
+const rootArg = parseArgs({ options: { root: { type: 'string' } } }).values.root ?? process.env.BENCH_ROOT;
+const ROOT = rootArg ? resolve(rootArg) : undefined;
+const checkouts: StartedCheckout[] = [];
 const runId = `bench_gw_${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
 const children: { name: string; child: ChildProcess }[] = [];
 let stopping = false;
@@ -156,46 +165,6 @@ async function waitReady(url: string): Promise<void> {
   }
 }
 
-/** A child process that takes OTLP/HTTP exports and counts their spans without parsing them. */
-const SINK_SOURCE = `
-const http = require('node:http');
-const needle = Buffer.from('"spanId"');
-let spans = 0, requests = 0, bytes = 0;
-http.createServer((req, res) => {
-  if (req.method === 'GET') { res.end(JSON.stringify({ spans, requests, bytes })); return; }
-  requests++;
-  let tail = Buffer.alloc(0);
-  req.on('data', (chunk) => {
-    bytes += chunk.length;
-    const buf = tail.length ? Buffer.concat([tail, chunk]) : chunk;
-    for (let i = buf.indexOf(needle); i !== -1; i = buf.indexOf(needle, i + needle.length)) spans++;
-    tail = buf.subarray(Math.max(0, buf.length - needle.length + 1));
-  });
-  req.on('end', () => { res.writeHead(200, { 'content-type': 'application/json' }); res.end('{}'); });
-}).listen(0, '127.0.0.1', function () { process.stdout.write(this.address().port + '\\n'); });
-`;
-
-interface SinkStats {
-  spans: number;
-  requests: number;
-  bytes: number;
-}
-
-async function startSink(label: string): Promise<string> {
-  const child = spawn(process.execPath, ['-e', SINK_SOURCE], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-    detached: true,
-  });
-  children.push({ name: `span sink (${label})`, child });
-  const port = await new Promise<string>((resolve, reject) => {
-    child.stdout!.once('data', (d: Buffer) => resolve(d.toString().trim()));
-    child.once('exit', () => reject(new Error('the span sink exited')));
-  });
-  return `http://127.0.0.1:${port}`;
-}
-
-const sinkStats = async (url: string): Promise<SinkStats> => (await fetch(url)).json() as Promise<SinkStats>;
-
 function signalGroup(pid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pid, signal);
@@ -206,6 +175,8 @@ function signalGroup(pid: number, signal: NodeJS.Signals): void {
 
 async function cleanup(): Promise<void> {
   stopping = true;
+  // --root: each start stops its own services, then its database and vhost go.
+  await Promise.all(checkouts.map((run) => run.stop()));
   // Gateways before their upstreams (started last, stopped first): requests still in flight must
   // not meet a closed upstream.
   await Promise.all(
@@ -290,14 +261,15 @@ interface Stack {
   identityUrl: string;
   catalogUrl: string;
   gatewayUrl: string;
-  sinkUrl?: string;
+  sink?: SpanSink;
   token: string;
   pids: { identity: number; catalog: number; gateway: number };
 }
 
 async function startStack(config: string, index: number): Promise<Stack> {
-  const sinkUrl = config.startsWith('export-') ? await startSink(config) : undefined;
-  const tracing = tracingEnv(config, sinkUrl);
+  const sink = config.startsWith('export-') ? await startSpanSink() : undefined;
+  if (sink) children.push({ name: `span sink (${config})`, child: sink.child });
+  const tracing = tracingEnv(config, sink?.url);
   const [identityPort, catalogPort, gatewayPort] = [await freePort(), await freePort(), await freePort()];
   const identityUrl = `http://127.0.0.1:${identityPort}`;
   const catalogUrl = `http://127.0.0.1:${catalogPort}`;
@@ -333,7 +305,52 @@ async function startStack(config: string, index: number): Promise<Stack> {
     RATE_LIMIT_IP_MAX: '100000000',
   });
   await waitReady(gatewayUrl);
+  const token = await seed(gatewayUrl, ADMIN, index);
+  return {
+    config,
+    identityUrl,
+    catalogUrl,
+    gatewayUrl,
+    sink,
+    token,
+    pids: { identity: identity.pid!, catalog: catalog.pid!, gateway: gateway.pid! },
+  };
+}
 
+/**
+ * --root: the configuration's services as the checkout's own `npm start` runs them (every service,
+ * on its ports), loaded directly at identity's and catalog's ports and through its gateway.
+ */
+async function startRootStack(root: string, config: string, index: number): Promise<Stack> {
+  const sink = config.startsWith('export-') ? await startSpanSink() : undefined;
+  if (sink) children.push({ name: `span sink (${config})`, child: sink.child });
+  const run = await startCheckout(root, {
+    env: {
+      ...tracingEnv(config, sink?.url),
+      RATE_LIMIT_USER_MAX: '100000000',
+      RATE_LIMIT_IP_MAX: '100000000',
+    },
+    label: `gw_${index}`,
+  });
+  checkouts.push(run);
+  const pidOf = (name: string) => {
+    const pid = run.processes().find((p) => p.name === name)?.pid;
+    if (pid === undefined) throw new Error(`npm start of ${root} runs no ${name}`);
+    return pid;
+  };
+  return {
+    config,
+    identityUrl: run.urls.identity!,
+    catalogUrl: run.urls.catalog!,
+    gatewayUrl: run.gatewayUrl,
+    sink,
+    token: await seed(run.gatewayUrl, START_ADMIN, index),
+    pids: { identity: pidOf('identity'), catalog: pidOf('catalog'), gateway: pidOf('gateway') },
+  };
+}
+
+/** Through the gateway: BENCH_PRODUCTS products (as the admin), then a user's access token. */
+async function seed(gatewayUrl: string, adminUser: { email: string; password: string }, index: number) {
   const call = async (path: string, body: unknown, token?: string) => {
     const res = await fetch(gatewayUrl + path, {
       method: 'POST',
@@ -349,7 +366,7 @@ async function startStack(config: string, index: number): Promise<Stack> {
     return res.body.accessToken as string;
   };
 
-  const admin = await login(ADMIN.email, ADMIN.password);
+  const admin = await login(adminUser.email, adminUser.password);
   const category = await call('/products/categories', { slug: 'bench', name: 'Bench' }, admin);
   if (category.status !== 201) throw new Error(`category answered ${category.status}: ${category.text}`);
   for (let i = 0; i < PRODUCTS; i++) {
@@ -375,15 +392,7 @@ async function startStack(config: string, index: number): Promise<Stack> {
   });
   if (registered.status !== 201)
     throw new Error(`register answered ${registered.status}: ${registered.text}`);
-  return {
-    config,
-    identityUrl,
-    catalogUrl,
-    gatewayUrl,
-    sinkUrl,
-    token: await login(email, password),
-    pids: { identity: identity.pid!, catalog: catalog.pid!, gateway: gateway.pid! },
-  };
+  return login(email, password);
 }
 
 /** Requests sent to each stack so far, warm-ups included (to set against the spans its sink got). */
@@ -438,14 +447,18 @@ const median = (values: number[]) => {
 const pct = (ratio: number) => `${(ratio * 100).toFixed(1)}%`;
 
 async function main(): Promise<void> {
-  const built = await ensureBuilt(['identity', 'catalog', 'gateway']);
-  if (built.built.length > 0) console.log(`built ${built.built.join(', ')} in ${built.ms.toFixed(0)} ms`);
+  if (ROOT) console.log(`npm start of ${ROOT}: every service as it runs them, one start per configuration`);
+  else {
+    const built = await ensureBuilt(['identity', 'catalog', 'gateway']);
+    if (built.built.length > 0) console.log(`built ${built.built.join(', ')} in ${built.ms.toFixed(0)} ms`);
+  }
   const stacks: Stack[] = [];
-  for (const [i, config] of TRACING.entries()) stacks.push(await startStack(config, i));
+  for (const [i, config] of TRACING.entries())
+    stacks.push(ROOT ? await startRootStack(ROOT, config, i) : await startStack(config, i));
 
   console.log(
     `${ENDPOINTS.join(', ')}: ${CONNECTIONS} connections, ${DURATION_S} s each after a 2 s warm-up, ${ROUNDS} round(s); ` +
-      `services as shipped (bundles, request logs at info), tracing: ${TRACING.join(', ')}`,
+      `${ROOT ? `npm start of ${ROOT}` : 'services as shipped (bundles, request logs at info)'}, tracing: ${TRACING.join(', ')}`,
   );
   // The servers and the load generator share this machine: other work on it skews the figures.
   console.log(`machine: ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at start`);
@@ -516,12 +529,12 @@ async function main(): Promise<void> {
     }
   }
   if (failed > 0) console.log('warning: some requests failed; the figures are not comparable');
-  const exporting = stacks.filter((s) => s.sinkUrl);
+  const exporting = stacks.filter((s) => s.sink);
   if (exporting.length > 0) {
     // The batch processor exports every OTEL_BSP_SCHEDULE_DELAY (5 s): wait for the last batch.
     await new Promise((r) => setTimeout(r, 6_000));
     for (const s of exporting) {
-      const stats = await sinkStats(s.sinkUrl!);
+      const stats = await s.sink!.stats();
       const counts = sent.get(s.config)!;
       console.log(
         `  ${s.config}: the sink received ${stats.spans} spans in ${stats.requests} exports (${(stats.bytes / 1e6).toFixed(1)} MB) ` +

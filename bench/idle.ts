@@ -14,16 +14,26 @@
 //   npm run bench:idle     (IDLE_WARMUP_S=10 IDLE_WINDOW_S=30; IDLE_SHIPPED=0 runs the TypeScript sources
 //                           through tsx with the instrumentation added by NODE_OPTIONS instead of
 //                           startSystem's `shipped` mode; with it, IDLE_TRACING=0 leaves tracing out)
+//   npm run bench:idle -- --root DIR   (or BENCH_ROOT=DIR) another checkout's own `npm start` instead
+//                           (every service as that start runs them, all in one database of the run's
+//                           own, on ports and a RabbitMQ vhost of its own: no npm start lock): CPU % of
+//                           every process under start, PostgreSQL backends' CPU and transactions/s of
+//                           that database in total (one database: not per service). Before/after in one
+//                           sitting: --root /tmp/before, then --root . (main).
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { startSmtpSink, TEST_DATABASE_URL } from '@mercato/testing';
 import pg from 'pg';
 import { type ServiceName, startSystem } from '../test/support/system.ts';
+import { startCheckout } from './lib/npm-start.ts';
 
 const WARMUP_S = Number(process.env.IDLE_WARMUP_S ?? 10);
 const WINDOW_S = Number(process.env.IDLE_WINDOW_S ?? 30);
 const SHIPPED = process.env.IDLE_SHIPPED !== '0';
 const TRACING = SHIPPED || process.env.IDLE_TRACING !== '0';
+const rootArg = parseArgs({ options: { root: { type: 'string' } } }).values.root ?? process.env.BENCH_ROOT;
 const TICK_HZ = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 const WITH_DATABASE: ServiceName[] = [
@@ -102,6 +112,90 @@ class CpuTracker {
     for (const [pid, start] of this.#start) total += (this.#last.get(pid) ?? start) - start;
     return total;
   }
+}
+
+/** --root: the checkout's `npm start` idle; every process under start, its database's backends. */
+async function idleOfCheckout(root: string): Promise<void> {
+  const t0 = Date.now();
+  const run = await startCheckout(root, { label: 'idle' });
+  // Connected to another database of the server, so this bench's own queries are not counted.
+  const database = new URL(run.databaseUrl).pathname.slice(1);
+  const db = new pg.Client({ connectionString: TEST_DATABASE_URL, application_name: 'bench-idle' });
+  try {
+    await db.connect();
+    console.log(
+      `npm start of ${root} running (demo catalog seeded) in ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+    );
+    await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+    const serviceCpu = new Map<string, CpuTracker>();
+    const backendCpu = new CpuTracker();
+    const postgresAll = new CpuTracker();
+    const rabbit = new CpuTracker();
+    const redis = new CpuTracker();
+    const connections = new Set<number>();
+    const sample = async () => {
+      const byName = new Map<string, number[]>();
+      for (const p of run.processes()) byName.set(p.name, [...(byName.get(p.name) ?? []), p.pid]);
+      for (const [name, pids] of byName) {
+        if (!serviceCpu.has(name)) serviceCpu.set(name, new CpuTracker());
+        serviceCpu.get(name)!.observe(pids);
+      }
+      const { rows } = await db.query<{ pid: number }>(
+        'select pid from pg_stat_activity where datname = $1',
+        [database],
+      );
+      for (const r of rows) connections.add(r.pid);
+      backendCpu.observe(rows.map((r) => r.pid));
+      postgresAll.observe(pidsOf('postgres'));
+      rabbit.observe(pidsOf('beam.smp'));
+      redis.observe(pidsOf('redis-server'));
+    };
+    const xacts = async () => {
+      const { rows } = await db.query<{ n: string }>(
+        'select (xact_commit + xact_rollback)::text as n from pg_stat_database where datname = $1',
+        [database],
+      );
+      return Number(rows[0]!.n);
+    };
+    await sample();
+    const x0 = await xacts();
+    const started = performance.now();
+    for (const tr of [...serviceCpu.values(), backendCpu, postgresAll, rabbit, redis]) tr.begin();
+    while (performance.now() - started < WINDOW_S * 1000) {
+      await new Promise((r) => setTimeout(r, 1000));
+      await sample();
+    }
+    const seconds = (performance.now() - started) / 1000;
+    const x = (await xacts()) - x0;
+    const pct = (cpu: number) => `${((cpu / seconds) * 100).toFixed(2)} %`;
+    console.log(`\nidle for ${seconds.toFixed(1)} s after running + ${WARMUP_S} s; CPU as % of one core\n`);
+    console.log('| process | CPU | RSS MB |');
+    console.log('|---|---|---|');
+    let total = 0;
+    for (const [name, tracker] of serviceCpu) {
+      total += tracker.seconds();
+      const pid = run.processes().find((p) => p.name === name)?.pid;
+      console.log(`| ${name} | ${pct(tracker.seconds())} | ${(pid && rssMb(pid)?.toFixed(0)) ?? '?'} |`);
+    }
+    console.log(`| **all processes** | ${pct(total)} | |`);
+    console.log(
+      `\nits PostgreSQL backends (${connections.size} connections seen): ${pct(backendCpu.seconds())}; ` +
+        `every PostgreSQL process (incl. others' work on this machine): ${pct(postgresAll.seconds())}`,
+    );
+    console.log(`RabbitMQ (beam.smp): ${pct(rabbit.seconds())}; Redis: ${pct(redis.seconds())}`);
+    console.log(
+      `processes + their PG backends: ${pct(total + backendCpu.seconds())}; ` +
+        `PostgreSQL transactions ${x} in ${seconds.toFixed(1)} s = ${(x / seconds).toFixed(2)}/s`,
+    );
+  } finally {
+    await db.end().catch(() => {});
+    await run.stop();
+  }
+}
+
+if (rootArg) {
+  await idleOfCheckout(path.resolve(rootArg));
+  process.exit(0);
 }
 
 const admin = new pg.Client({ connectionString: TEST_DATABASE_URL, application_name: 'bench-idle' });

@@ -16,11 +16,25 @@
 // Both: BENCH_PRODUCTS (default 20)  BENCH_CUSTOMERS (default 50)  PGBENCH_SECONDS (default 10)
 //   BENCH_LOG_LEVEL (default: as shipped, info)  BENCH_TRACING=off (the SDK disabled, for the ratio)
 //   CPU_PROFILE_DIR=/tmp/prof: one V8 CPU profile per service (written on exit).
+//   BENCH_TRACING=export: every service exports its traces over OTLP/HTTP to a sink (a child process
+//     that counts the spans and discards them) with the sampler the chart and compose.yaml leave as is
+//     (none set: parent-based always-on when exporting); export-<N>: parentbased_traceidratio N %.
+//     The tracing goal on order throughput: closed loop, confirmed orders/s with export against off.
+// --root DIR (or BENCH_ROOT=DIR): another checkout's own `npm start` (DIR/scripts/start.ts: every
+//   service it starts, as it runs them, its demo seeding included) instead of startSystem's order
+//   flow, on ports, a database and a RabbitMQ vhost of the run's own (no npm start lock needed), driven
+//   through its gateway with the same load and measures. CPU is every process under that start (start
+//   itself, which relays every service's log lines, as `start`), then PostgreSQL, RabbitMQ, Redis. For
+//   a before/after, run both checkouts this way (--root /tmp/before, --root .): npm start runs more
+//   services than startSystem does (shipping's quotes, notifications' mails, recommendations, web).
+import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { TEST_AMQP_URL } from '@mercato/testing';
 import amqp from 'amqplib';
-import { adminClient, type Customer, newCustomer, stockedProduct } from '../test/support/client.ts';
-import { type System, startSystem } from '../test/support/system.ts';
+import { adminClient, type Customer, loginAs, newCustomer, stockedProduct } from '../test/support/client.ts';
+import { type ServiceName, startSystem } from '../test/support/system.ts';
 import {
   cpuDelta,
   cpuSnapshot,
@@ -30,6 +44,8 @@ import {
   printTableWork,
   tableWork,
 } from './lib/measure.ts';
+import { START_ADMIN, startCheckout } from './lib/npm-start.ts';
+import { exportEnv, type SpanSink, startSpanSink } from './lib/span-sink.ts';
 
 const MODE = process.env.BENCH_MODE === 'closed' ? 'closed' : 'open';
 const RATES = (process.env.BENCH_RATES ?? '10,20,30,45,60').split(',').map(Number);
@@ -40,7 +56,11 @@ const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 20);
 const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 50);
 const PGBENCH_SECONDS = Number(process.env.PGBENCH_SECONDS ?? 10);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
-const TRACING = process.env.BENCH_TRACING !== 'off';
+const TRACING = process.env.BENCH_TRACING ?? 'shipped';
+if (!['shipped', 'off'].includes(TRACING) && !exportEnv(TRACING, 'http://sink'))
+  throw new Error(`BENCH_TRACING: unknown ${TRACING} (shipped, off, export, export-<percent>)`);
+const rootArg = parseArgs({ options: { root: { type: 'string' } } }).values.root ?? process.env.BENCH_ROOT;
+const ROOT = rootArg ? path.resolve(rootArg) : undefined;
 /** How long the pipeline may take to finish a rate's orders before the next rate starts. */
 const DRAIN_TIMEOUT_MS = 120_000;
 
@@ -48,7 +68,13 @@ const ms = (n: number) => `${n.toFixed(0)} ms`;
 const sleep = (millis: number) => new Promise((r) => setTimeout(r, millis));
 
 interface Shop {
-  system: System;
+  gatewayUrl: string;
+  /** The order flow's database (undefined: the tests' database, where startSystem puts its schemas). */
+  databaseUrl?: string;
+  /** Every process whose CPU the run costs, by service name, read now. */
+  processes(): { name: string; pid?: number }[];
+  sink?: SpanSink;
+  stop(): Promise<void>;
   products: string[];
   customers: Customer[];
   /** Orders that reached CONFIRMED or CANCELLED, seen on the bus as a downstream service would. */
@@ -63,14 +89,53 @@ const orderBody = (shop: Shop, i: number, customer: Customer) => ({
   paymentMethod: { type: 'card', token: 'tok_visa' },
 });
 
-async function setUp(): Promise<Shop> {
+/** The services: startSystem's order flow, or --root's checkout as its own `npm start` runs it. */
+async function startServices(sink: SpanSink | undefined) {
+  const tracing: Record<string, string> =
+    TRACING === 'shipped'
+      ? {}
+      : TRACING === 'off'
+        ? { OTEL_SDK_DISABLED: 'true' }
+        : exportEnv(TRACING, sink!.url)!;
+  if (ROOT) {
+    const run = await startCheckout(ROOT, {
+      env: { ...tracing, ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: LOG_LEVEL } : {}) },
+      label: path.basename(ROOT).replace(/[^a-z0-9]/gi, '_'),
+    });
+    return {
+      gatewayUrl: run.gatewayUrl,
+      amqpUrl: run.amqpUrl,
+      exchange: run.exchange,
+      databaseUrl: run.databaseUrl,
+      processes: run.processes,
+      stop: run.stop,
+      admin: () => loginAs(run.gatewayUrl, START_ADMIN.email, START_ADMIN.password),
+    };
+  }
   const system = await startSystem({
     childProcesses: 'all',
     logLevel: LOG_LEVEL,
     shipped: true,
-    env: TRACING ? undefined : tracingOff(),
+    env: perService(tracing),
   });
-  const admin = await adminClient(system.gatewayUrl);
+  return {
+    gatewayUrl: system.gatewayUrl,
+    amqpUrl: TEST_AMQP_URL,
+    exchange: system.exchange,
+    databaseUrl: undefined,
+    processes: () => system.services,
+    stop: system.stop,
+    admin: () => adminClient(system.gatewayUrl),
+  };
+}
+
+async function setUp(): Promise<Shop> {
+  const sink = TRACING.startsWith('export') ? await startSpanSink() : undefined;
+  const system = await startServices(sink).catch((err) => {
+    sink?.child.kill();
+    throw err;
+  });
+  const admin = await system.admin();
   const onHand = (MODE === 'closed' ? N : Math.max(...RATES) * SECONDS * RATES.length) * 10;
   const products: string[] = [];
   for (let i = 0; i < PRODUCTS; i++) {
@@ -79,7 +144,7 @@ async function setUp(): Promise<Shop> {
   const customers: Customer[] = [];
   for (let i = 0; i < CUSTOMERS; i++) customers.push(await newCustomer(system.gatewayUrl));
 
-  const conn = await amqp.connect(TEST_AMQP_URL);
+  const conn = await amqp.connect(system.amqpUrl);
   const ch = await conn.createChannel();
   const { queue } = await ch.assertQueue('', { exclusive: true, autoDelete: true });
   await ch.bindQueue(queue, system.exchange, 'order.confirmed');
@@ -99,7 +164,14 @@ async function setUp(): Promise<Shop> {
     { noAck: true },
   );
   const shop: Shop = {
-    system,
+    gatewayUrl: system.gatewayUrl,
+    databaseUrl: system.databaseUrl,
+    processes: system.processes,
+    sink,
+    stop: async () => {
+      await system.stop();
+      sink?.child.kill();
+    },
     products,
     customers,
     finished,
@@ -119,10 +191,19 @@ async function setUp(): Promise<Shop> {
   return shop;
 }
 
-/** Every service's OpenTelemetry SDK switched off: the same processes, for the tracing-cost ratio. */
-function tracingOff(): Record<string, Record<string, string>> {
-  const names = ['identity', 'catalog', 'inventory', 'cart', 'orders', 'payments', 'invoices', 'gateway'];
-  return Object.fromEntries(names.map((n) => [n, { OTEL_SDK_DISABLED: 'true' }]));
+/** The same environment for every service startSystem starts (the tracing configuration). */
+function perService(env: Record<string, string>): Partial<Record<ServiceName, Record<string, string>>> {
+  const names: ServiceName[] = [
+    'identity',
+    'catalog',
+    'inventory',
+    'cart',
+    'orders',
+    'payments',
+    'invoices',
+    'gateway',
+  ];
+  return Object.fromEntries(names.map((n) => [n, env]));
 }
 
 /** Waits until every order in `ids` is CONFIRMED or CANCELLED on the bus (or the timeout). */
@@ -165,7 +246,7 @@ interface RateResult {
 }
 
 async function openLoopRate(shop: Shop, rate: number): Promise<RateResult> {
-  const url = new URL('/orders', shop.system.gatewayUrl);
+  const url = new URL('/orders', shop.gatewayUrl);
   // Enough sockets that the client is never the bottleneck; a request waiting for one still counts
   // its wait, because latency runs from the scheduled start.
   const agent = new Agent({ keepAlive: true, maxSockets: 512 });
@@ -208,8 +289,8 @@ async function openLoopRate(shop: Shop, rate: number): Promise<RateResult> {
       req.end(body);
     });
 
-  const dbBefore = await databaseWork();
-  const cpuBefore = cpuSnapshot(shop.system.services);
+  const dbBefore = await databaseWork(shop.databaseUrl);
+  const cpuBefore = cpuSnapshot(shop.processes());
   const inflight: Promise<void>[] = [];
   const start = performance.now();
   for (let i = 0; i < total; i++) {
@@ -222,9 +303,9 @@ async function openLoopRate(shop: Shop, rate: number): Promise<RateResult> {
   const sentSeconds = (performance.now() - start) / 1000;
   agent.destroy();
   await drain(shop, placed.keys());
-  const cpu = cpuDelta(cpuBefore, cpuSnapshot(shop.system.services));
+  const cpu = cpuDelta(cpuBefore, cpuSnapshot(shop.processes()));
   await sleep(1500); // backends report their counters about once a second
-  const dbAfter = await databaseWork();
+  const dbAfter = await databaseWork(shop.databaseUrl);
 
   const confirmTimes = await confirmationTimes(shop, placed);
   latencies.sort((a, b) => a - b);
@@ -277,9 +358,9 @@ async function openLoop(shop: Shop): Promise<void> {
 }
 
 async function closedLoop(shop: Shop): Promise<void> {
-  const dbBefore = await databaseWork();
-  const tablesBefore = await tableWork();
-  const cpuBefore = cpuSnapshot(shop.system.services);
+  const dbBefore = await databaseWork(shop.databaseUrl);
+  const tablesBefore = await tableWork(shop.databaseUrl);
+  const cpuBefore = cpuSnapshot(shop.processes());
   const benchBefore = process.cpuUsage();
   const placedAt = new Map<string, number>();
   const latencies: number[] = [];
@@ -306,13 +387,13 @@ async function closedLoop(shop: Shop): Promise<void> {
   );
   const placedSeconds = (performance.now() - started) / 1000;
   await drain(shop, placedAt.keys());
-  const cpu = cpuDelta(cpuBefore, cpuSnapshot(shop.system.services));
+  const cpu = cpuDelta(cpuBefore, cpuSnapshot(shop.processes()));
   const bench = process.cpuUsage(benchBefore);
   // Invoices are issued just after confirmation, and backends report their counters about once a
   // second: let both settle before reading them.
   await sleep(2000);
-  const dbAfter = await databaseWork();
-  const tablesAfter = await tableWork();
+  const dbAfter = await databaseWork(shop.databaseUrl);
+  const tablesAfter = await tableWork(shop.databaseUrl);
   const confirmTimes: number[] = [];
   let lastConfirm = started;
   for (const [id, t0] of placedAt) {
@@ -361,6 +442,16 @@ async function closedLoop(shop: Shop): Promise<void> {
   }
 }
 
+/** The checkout --root names, as `<commit> (<dir>)`. */
+function describeRoot(root: string): string {
+  try {
+    const commit = execFileSync('git', ['-C', root, 'rev-parse', '--short', 'HEAD'], { encoding: 'utf8' });
+    return `${commit.trim()} (${root})`;
+  } catch {
+    return root;
+  }
+}
+
 async function main() {
   console.log(
     MODE === 'open'
@@ -368,7 +459,10 @@ async function main() {
       : `bench:orders — closed loop, ${N} orders at concurrency ${C}`,
   );
   console.log(
-    `  ${PRODUCTS} products, ${CUSTOMERS} customers; services as shipped (logs ${LOG_LEVEL}, tracing ${TRACING ? 'on' : 'off'})`,
+    `  ${PRODUCTS} products, ${CUSTOMERS} customers; ` +
+      (ROOT
+        ? `npm start of ${describeRoot(ROOT)}, every service as it runs them (tracing ${TRACING})`
+        : `services as shipped (logs ${LOG_LEVEL}, tracing ${TRACING})`),
   );
   const shop = await setUp();
   // With CPU_PROFILE_DIR: the load's span on the monotonic clock V8 stamps profile samples with, so
@@ -380,9 +474,17 @@ async function main() {
     if (process.env.CPU_PROFILE_DIR) {
       console.log(`profile window (µs, monotonic): ${from}-${process.hrtime.bigint() / 1000n}`);
     }
+    if (shop.sink) {
+      // The batch span processor exports every 5 s (OTEL_BSP_SCHEDULE_DELAY): wait for the last batch.
+      await sleep(6_000);
+      const stats = await shop.sink.stats();
+      console.log(
+        `span sink:  ${stats.spans} spans in ${stats.requests} exports (${(stats.bytes / 1e6).toFixed(1)} MB), set-up included`,
+      );
+    }
   } finally {
     await shop.closeWatcher();
-    await shop.system.stop();
+    await shop.stop();
   }
 }
 

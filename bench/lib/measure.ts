@@ -76,8 +76,8 @@ export interface DatabaseWork {
   autovacuum: string;
 }
 
-async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
+async function withClient<T>(databaseUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
   try {
     return await fn(client);
@@ -86,9 +86,12 @@ async function withClient<T>(fn: (client: pg.Client) => Promise<T>): Promise<T> 
   }
 }
 
-/** The server's counters for the benchmark's database so far (every schema: all services and the outboxes). */
-export function databaseWork(): Promise<DatabaseWork> {
-  return withClient(async (client) => {
+/**
+ * The server's counters for the benchmark's database so far (every schema: all services and the
+ * outboxes); `databaseUrl` names it (default the tests' database). WAL is the whole server's.
+ */
+export function databaseWork(databaseUrl = TEST_DATABASE_URL): Promise<DatabaseWork> {
+  return withClient(databaseUrl, async (client) => {
     const { rows } = await client.query(
       `select d.xact_commit + d.xact_rollback as xacts, d.tup_inserted + d.tup_updated + d.tup_deleted as written,
               d.tup_returned + d.tup_fetched as read, w.wal_records, w.wal_bytes, current_setting('autovacuum') as autovacuum
@@ -109,8 +112,8 @@ export function databaseWork(): Promise<DatabaseWork> {
 export type TableWork = Map<string, { written: number; read: number; statements: number }>;
 
 /** Rows written (inserted + updated + deleted) and read so far per table name, summed over schemas. */
-export function tableWork(): Promise<TableWork> {
-  return withClient(async (client) => {
+export function tableWork(databaseUrl = TEST_DATABASE_URL): Promise<TableWork> {
+  return withClient(databaseUrl, async (client) => {
     const { rows } = await client.query(
       `select relname, sum(n_tup_ins + n_tup_upd + n_tup_del) as written,
               sum(coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0)) as read,
