@@ -17,13 +17,13 @@
 // FOOTPRINT_SKIP=web (services left out).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import { startPrivateRabbitMQ, uniqueName } from '@mercato/testing';
 import pg from 'pg';
 import { type Customer, loginAs, newCustomer, stockedProduct } from '../test/support/client.ts';
+import { BASE_PORTS, freePorts } from './lib/npm-start.ts';
 
 const { values } = parseArgs({ options: { root: { type: 'string' } } });
 const ROOT = path.resolve(values.root ?? path.join(import.meta.dirname, '..'));
@@ -35,48 +35,8 @@ const SERVER_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0
 const ADMIN_EMAIL = 'admin@footprint.test';
 const ADMIN_PASSWORD = 'Footprint-Admin-Password-1!';
 
-/** Every port start.ts uses for a service (START_PORT_OFFSET moves them), besides the gateway's. */
-const BASE_PORTS: Record<string, number> = {
-  'fake-payment-provider': 3099,
-  'fake-carrier': 3098,
-  'mail-catcher': 1080,
-  identity: 3001,
-  catalog: 3002,
-  inventory: 3003,
-  cart: 3004,
-  orders: 3005,
-  payments: 3006,
-  invoices: 3007,
-  notifications: 3008,
-  shipping: 3009,
-  recommendations: 3010,
-  web: 3011,
-};
-const EXTRA_PORTS = [1025]; // the mail catcher's SMTP
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** An offset under which every port start.ts will use is free, and a free gateway port. */
-async function freePorts(): Promise<{ offset: number; gateway: number }> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    // Below the ephemeral range (32768 up), where outgoing connections could take a port meanwhile.
-    const offset = 20_000 + Math.floor(Math.random() * 9_000);
-    const ports = [...Object.values(BASE_PORTS), ...EXTRA_PORTS].map((p) => p + offset);
-    const gateway = 10_000 + Math.floor(Math.random() * 9_000);
-    const all = [...ports, gateway];
-    if ((await Promise.all(all.map(portFree))).every(Boolean)) return { offset, gateway };
-  }
-  throw new Error('no free port range found');
-}
 
 /** CPU time (user + system) a process has used so far, in ms (/proc/<pid>/stat, 100 ticks a second). */
 function cpuMs(pid: number | undefined): number | undefined {

@@ -219,7 +219,7 @@ async function drain(shop: Shop, ids: Iterable<string>): Promise<void> {
 }
 
 /** Placement → CONFIRMED of every order that was confirmed, from its own status history (server clocks). */
-async function confirmationTimes(shop: Shop, placed: Map<string, Customer>): Promise<number[]> {
+async function confirmationTimes(placed: Map<string, Customer>): Promise<number[]> {
   const times: number[] = [];
   const ids = [...placed.keys()];
   let next = 0;
@@ -309,7 +309,7 @@ async function openLoopRate(shop: Shop, rate: number): Promise<RateResult> {
   await sleep(1500); // backends report their counters about once a second
   const dbAfter = await databaseWork(shop.databaseUrl);
 
-  const confirmTimes = await confirmationTimes(shop, placed);
+  const confirmTimes = await confirmationTimes(placed);
   latencies.sort((a, b) => a - b);
   const confirmed = confirmTimes.length;
   const cancelled = [...placed.keys()].filter((id) => shop.finished.get(id) === 'CANCELLED').length;

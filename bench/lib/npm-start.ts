@@ -54,7 +54,7 @@ export interface StartedCheckout {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function portFree(port: number): Promise<boolean> {
+export function portFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.once('error', () => resolve(false));
@@ -63,7 +63,7 @@ function portFree(port: number): Promise<boolean> {
 }
 
 /** An offset under which every port start.ts will use is free, and a free gateway port. */
-async function freePorts(): Promise<{ offset: number; gateway: number }> {
+export async function freePorts(): Promise<{ offset: number; gateway: number }> {
   for (let attempt = 0; attempt < 50; attempt++) {
     // Below the ephemeral range (32768 up), where outgoing connections could take a port meanwhile.
     const offset = 20_000 + Math.floor(Math.random() * 9_000);
@@ -164,6 +164,10 @@ export async function startCheckout(
       // On a busy machine a start from TypeScript (before: tsx compiling every module) can take longer
       // than start's 120 s: slow is what is measured, not a failure.
       START_READY_TIMEOUT_MS: '600000',
+      // CPU_PROFILE_DIR=/tmp/prof: every process of the start writes a V8 CPU profile there on exit.
+      ...(process.env.CPU_PROFILE_DIR
+        ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${path.resolve(process.env.CPU_PROFILE_DIR)}` }
+        : {}),
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
