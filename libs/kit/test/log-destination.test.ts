@@ -26,6 +26,25 @@ t.test('lines are written by the batch, and a line alone still goes out soon', a
   t.pass('a full batch is written without waiting for the flush');
 });
 
+t.test('the exit writes what the batch held; a hard kill loses it', async (t) => {
+  const run = async (how: 'exit' | 'kill') => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', new URL('./fixtures/buffered-exit.ts', import.meta.url).pathname, how],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      out += chunk;
+    });
+    await once(child, 'close');
+    return out;
+  };
+  // The periodic flush is a minute away in the fixture: only the exit hook can write these lines.
+  t.equal(await run('exit'), '{"i":1}\n{"i":2}\n{"i":3}\n', 'process.exit flushes the buffer');
+  t.equal(await run('kill'), '', 'without the exit hook the lines are lost (the test can fail)');
+});
+
 t.test('a graceful stop loses no line: the buffer is flushed as the process exits', async (t) => {
   const child = spawn(
     process.execPath,
