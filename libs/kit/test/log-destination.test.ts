@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import t from 'tap';
@@ -9,8 +9,9 @@ import { bufferedDestination, LOG_BATCH_BYTES } from '../src/log-destination.ts'
 t.test('lines are written by the batch, and a line alone still goes out soon', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'log-destination-'));
   const file = join(dir, 'out.log');
+  // Not closed in a teardown: the destination's flush timer may still write to it (EBADF would crash
+  // the test process); the descriptor goes with the process.
   const fd = openSync(file, 'w');
-  t.teardown(() => closeSync(fd));
   const destination = bufferedDestination(fd, 20);
   destination.write('{"msg":"first"}\n');
   destination.write('{"msg":"second"}\n');
@@ -31,13 +32,25 @@ t.test('the exit writes what the batch held; a hard kill loses it', async (t) =>
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', new URL('./fixtures/buffered-exit.ts', import.meta.url).pathname, how],
-      { stdio: ['ignore', 'pipe', 'inherit'] },
+      // stderr piped, not inherited: a child that outlived the test must not hold the runner's output open.
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
+    // A child that never ends fails the test instead of outliving it.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    t.teardown(() => {
+      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       out += chunk;
     });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      err += chunk;
+    });
     await once(child, 'close');
+    if (err) t.comment(`fixture (${how}) stderr: ${err.trim()}`);
     return out;
   };
   // The periodic flush is a minute away in the fixture: only the exit hook can write these lines.
