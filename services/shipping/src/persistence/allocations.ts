@@ -56,12 +56,18 @@ export async function lockShippingOrder(
   userId: string,
 ): Promise<ShippingOrder> {
   const t = table(em, 'shipping_order');
-  // A concurrent insert of the same order makes this wait for its commit, then do nothing.
-  await em.execute(`insert into ${t} (order_id, user_id) values (?, ?) on conflict (order_id) do nothing`, [
-    orderId,
-    userId,
-  ]);
-  const [row] = await em.execute<Row[]>(`select * from ${t} where order_id = ? for update`, [orderId]);
+  // Read first: the order's second event (stock.reserved or order.confirmed, whichever comes later)
+  // finds the row in one statement.
+  const lock = () => em.execute<Row[]>(`select * from ${t} where order_id = ? for update`, [orderId]);
+  const [found] = await lock();
+  if (found) return fromRow(found);
+  // A concurrent insert of the same order makes this wait for its commit, then do nothing: the row
+  // is read again (a new statement sees that commit).
+  const [created] = await em.execute<Row[]>(
+    `insert into ${t} (order_id, user_id) values (?, ?) on conflict (order_id) do nothing returning *`,
+    [orderId, userId],
+  );
+  const row = created ?? (await lock())[0];
   if (!row) throw new Error(`shipping_order ${orderId} vanished`);
   return fromRow(row);
 }

@@ -48,7 +48,7 @@ export async function setupShipments(
     metrics,
     logger,
     afterCommit: afterCommitHooks(orm),
-    wakeBooking: () => worker.kick(),
+    wakeBooking: (kind) => worker.kick(kind),
     weightsOf: (em: EntityManager, productIds: readonly string[]) => productWeights(em, productIds),
   };
 

@@ -4,6 +4,7 @@ import type { AfterCommit, EntityManager, MikroORM } from '@mercato/db';
 import type { Logger } from '@mercato/messaging';
 import type { Carrier } from '../carrier/carrier.ts';
 import type { Config } from '../config.ts';
+import type { ParcelTable } from '../persistence/shipments.ts';
 import type { ShippingMetrics } from '../workers/metrics.ts';
 
 export type ShipmentsConfig = Pick<
@@ -22,8 +23,8 @@ export interface ShipmentsContext {
   metrics: ShippingMetrics;
   logger: Logger;
   afterCommit: AfterCommit;
-  /** wakes the booking worker (called after the commit of a parcel to book) */
-  wakeBooking(): void;
+  /** wakes the booking worker for that kind of parcel (called after the commit of one to book) */
+  wakeBooking(kind: ParcelTable): void;
   /** the known weights (grams) of these products; a product missing here weighs DEFAULT_WEIGHT_GRAMS */
   weightsOf(em: EntityManager, productIds: readonly string[]): Promise<Map<string, number>>;
 }

@@ -95,7 +95,7 @@ async function createIfComplete(ctx: ShipmentsContext, em: EntityManager, order:
     })),
   );
   await markShipmentsCreated(em, order.orderId);
-  ctx.afterCommit(em, () => ctx.wakeBooking());
+  ctx.afterCommit(em, () => ctx.wakeBooking('shipment'));
 }
 
 /**

@@ -82,7 +82,7 @@ export async function requestReturn(
     em.fork().transactional(async (tx) => {
       const ret = await createReturn(ctx, tx, viewer, body, now());
       await remember(tx, { resourceId: ret.id });
-      ctx.afterCommit(tx, () => ctx.wakeBooking());
+      ctx.afterCommit(tx, () => ctx.wakeBooking('return_parcel'));
       return ret;
     }),
   );

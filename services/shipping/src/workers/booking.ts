@@ -37,9 +37,16 @@ export interface BookingWorkerOptions {
 
 type Row = Record<string, any>;
 
+const TABLES: readonly ParcelTable[] = ['shipment', 'return_parcel'];
+
 export class BookingWorker {
   readonly #o: BookingWorkerOptions;
   readonly #loop: DrainLoop;
+  // The tables the next batch leases from. A wake after an order's shipments were created looks at
+  // `shipment` only: leasing `return_parcel` too cost an UPDATE per wake that found nothing (1.9 per
+  // order in bench:orders' statement census). The poll looks at both (leases that expired, retries).
+  readonly #look = new Set<ParcelTable>();
+  #poll: NodeJS.Timeout | undefined;
 
   constructor(opts: BookingWorkerOptions) {
     this.#o = opts;
@@ -55,30 +62,37 @@ export class BookingWorker {
   }
 
   start(): void {
-    this.#loop.poll(this.#o.pollMs);
+    this.#poll = setInterval(() => this.kick(), this.#o.pollMs);
+    this.#poll.unref();
+    this.kick();
   }
 
-  /** Looks for due bookings now (a parcel was just recorded). */
-  kick(): void {
+  /** Looks for due bookings now: of `tbl` (a parcel of it was just recorded), or of every kind. */
+  kick(tbl?: ParcelTable): void {
+    for (const t of tbl ? [tbl] : TABLES) this.#look.add(t);
     this.#loop.wake();
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.#poll);
     await this.#loop.stop();
   }
 
   async #runBatch(): Promise<number> {
     const { orm, leaseMs } = this.#o;
     const limit = this.#o.batchSize ?? 10;
-    const [shipments, returns] = await Promise.all([
-      leaseDueBookings(orm.em.fork(), 'shipment', leaseMs, limit),
-      leaseDueBookings(orm.em.fork(), 'return_parcel', leaseMs, limit),
-    ]);
-    await Promise.all([
-      ...shipments.map((r) => this.#book('shipment', r)),
-      ...returns.map((r) => this.#book('return_parcel', r)),
-    ]);
-    return shipments.length + returns.length;
+    const tables = [...this.#look];
+    this.#look.clear();
+    const leased = await Promise.all(
+      tables.map(async (tbl) => {
+        const rows = await leaseDueBookings(orm.em.fork(), tbl, leaseMs, limit);
+        // A table that had due parcels may have more: the drain looks at it again.
+        if (rows.length > 0) this.#look.add(tbl);
+        return rows.map((row) => ({ tbl, row }));
+      }),
+    ).then((all) => all.flat());
+    await Promise.all(leased.map(({ tbl, row }) => this.#book(tbl, row)));
+    return leased.length;
   }
 
   /** Calls the carrier for a parcel leased to this process (`booking_tries` includes this call). */
@@ -113,7 +127,7 @@ export class BookingWorker {
       'carrier unavailable; booking later',
     );
     await recordUnavailable(orm, tbl, row.id, delay, outcome.detail);
-    const timer = setTimeout(() => this.kick(), delay + 10);
+    const timer = setTimeout(() => this.kick(tbl), delay + 10);
     timer.unref();
   }
 }
