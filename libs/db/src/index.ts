@@ -18,6 +18,7 @@ import { Migrator } from '@mikro-orm/migrations';
 import { MikroORM } from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { releaseBrokenClients } from './broken-connections.ts';
+import { deferBegin } from './deferred-begin.ts';
 import { grantRuntimeRole, IDENTIFIER, quote } from './grants.ts';
 
 export type { EntityManager } from '@mikro-orm/postgresql';
@@ -88,7 +89,11 @@ async function openOrm(opts: CreateOrmOptions): Promise<{ orm: MikroORM; applied
     driverOptions: {
       options: `-c search_path=${opts.schema},public`,
       // A database restart must not leak the connections of the transactions it cut short.
-      onPoolCreated: (pool: pg.Pool) => releaseBrokenClients(pool),
+      onPoolCreated: (pool: pg.Pool) => {
+        releaseBrokenClients(pool);
+        // A transaction's `begin` goes with its first statement, not in a round trip of its own.
+        deferBegin(pool);
+      },
     },
     migrations: {
       schema: opts.schema,
@@ -216,5 +221,6 @@ export async function dropSchema(url: string, schema: string): Promise<void> {
 }
 
 export { type AfterCommit, afterCommitHooks } from './after-commit.ts';
+export { deferBegin, deferBeginOn } from './deferred-begin.ts';
 export { deleteExpiredRows, type ExpiryOptions } from './expiry.ts';
 export { runtimeGrants } from './grants.ts';

@@ -11,12 +11,19 @@ export function inboxTable(em: Pick<EntityManager, 'config'>): string {
   return schema ? `${quote(schema)}.inbox` : 'inbox';
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
+
 /** Returns true when this consumer has not handled `messageId` before (and claims it in `em`'s transaction). */
 export async function claimInbox(em: EntityManager, consumer: string, messageId: string): Promise<boolean> {
   const table = inboxTable(em);
-  const rows = await em.execute(
-    `insert into ${table} (consumer, message_id) values (?, ?) on conflict do nothing returning message_id`,
-    [consumer, messageId],
-  );
+  const insert = `insert into ${table} (consumer, message_id) values`;
+  const onConflict = 'on conflict do nothing returning message_id';
+  // The claim is a transaction's first statement: written without parameters, it carries the
+  // transaction's deferred `begin` in the same round trip (@mercato/db, deferred-begin.ts). The id is
+  // checked to be a uuid (the column's type) and the consumer name quoted as a literal.
+  const rows = UUID.test(messageId)
+    ? await em.execute(`${insert} (${literal(consumer)}, '${messageId}') ${onConflict}`)
+    : await em.execute(`${insert} (?, ?) ${onConflict}`, [consumer, messageId]);
   return Array.isArray(rows) && rows.length === 1;
 }

@@ -3,7 +3,7 @@
 
 import { eventually } from '@mercato/testing';
 import t from 'tap';
-import { envelope, type OutgoingMessage, startConsumer } from '../src/index.ts';
+import { claimInbox, envelope, type OutgoingMessage, startConsumer } from '../src/index.ts';
 import { Note, PING, setupBroker, setupOrm, type TestEvents } from './helpers.ts';
 
 const asMessage = (event: object, routingKey = PING): OutgoingMessage => ({
@@ -77,4 +77,28 @@ t.test('the inbox is per consumer: two consumers of one event each handle it onc
   });
   await new Promise((r) => setTimeout(r, 300));
   t.equal(await orm.em.fork().count(Note, { text: event.id }), 2);
+});
+
+t.test('the inbox claim, written without parameters: a quote in a consumer name is data', async (t) => {
+  const { orm } = await setupOrm(t);
+  const id = envelope(PING, { n: 3 }, { source: 'test' }).id;
+  const name = "o'brien'); delete from inbox; --";
+  const claim = (consumer: string, messageId: string) =>
+    orm.em.fork().transactional((em) => claimInbox(em, consumer, messageId));
+  t.equal(await claim('test.other', id), true);
+  t.equal(await claim(name, id), true, 'a new claim for that consumer');
+  t.equal(await claim(name, id), false, 'and only once');
+  const rows = await orm.em
+    .fork()
+    .execute('select consumer from inbox where message_id = ? order by consumer', [id]);
+  t.same(
+    rows,
+    [{ consumer: name }, { consumer: 'test.other' }],
+    'the name stored as written; nothing deleted',
+  );
+  await t.rejects(
+    claim('test.other', 'not-a-uuid'),
+    /uuid/,
+    'an id that is no uuid goes as a parameter and is refused by the column',
+  );
 });

@@ -22,7 +22,9 @@ t.test('two first events of one order at once: one creates the row, the other ge
 
   const first = app.orm.em.fork().transactional(async (em) => {
     const row = await lockShippingOrder(em, orderId, userId);
-    await em.execute(`update "${schema}".shipping_order set allocation_revision = 7 where order_id = ?`, [orderId]);
+    await em.execute(`update "${schema}".shipping_order set allocation_revision = 7 where order_id = ?`, [
+      orderId,
+    ]);
     firstLocked();
     await firstHolds; // the row exists, uncommitted, while the second event looks for it
     return row;
