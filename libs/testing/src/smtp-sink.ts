@@ -68,6 +68,8 @@ export interface SmtpSink {
   onAccepted: ((mail: ReceivedMail) => void) | undefined;
   /** connections / DATA attempts refused while not accepting */
   readonly refused: number;
+  /** connections accepted (a client that keeps its connection open sends many mails on one) */
+  readonly connections: number;
   /** messages handed over (DATA), accepted or refused: how many times a client tried to deliver */
   readonly tries: number;
   clear(): void;
@@ -82,6 +84,7 @@ export async function startSmtpSink(opts: { port?: number } = {}): Promise<SmtpS
   const mails: ReceivedMail[] = [];
   let mode: SinkMode = 'accept';
   let refused = 0;
+  let connections = 0;
   let tries = 0;
   let onAccepted: ((mail: ReceivedMail) => void) | undefined;
   const waiters = new Set<() => void>();
@@ -102,6 +105,7 @@ export async function startSmtpSink(opts: { port?: number } = {}): Promise<SmtpS
         refused++;
         return callback(smtpError('Service not available (test sink is down)', 421));
       }
+      connections++;
       callback();
     },
     onData(stream, session, callback) {
@@ -213,6 +217,9 @@ export async function startSmtpSink(opts: { port?: number } = {}): Promise<SmtpS
     waitForTo,
     setMode(next) {
       mode = next;
+    },
+    get connections() {
+      return connections;
     },
     get refused() {
       return refused;
