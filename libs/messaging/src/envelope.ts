@@ -33,7 +33,8 @@ export function envelope<T>(
 
 export type ParsedEnvelope = { ok: true; envelope: Envelope } | { ok: false; reason: string; id?: string };
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A UUID in its text form (the envelope's id; inbox and outbox ids are checked with it too). */
+export const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Parses and checks the envelope itself; `data` is checked against its contract elsewhere. */
 export function parseEnvelope(content: Buffer): ParsedEnvelope {

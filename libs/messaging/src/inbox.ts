@@ -2,6 +2,7 @@
 // per consumer. A redelivery finds the row (or waits on the first delivery's uncommitted row and then
 // finds it) and has no second effect; if the first attempt rolled back, the id is free again.
 import type { EntityManager } from '@mercato/db';
+import { UUID } from './envelope.ts';
 
 const quote = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
 
@@ -11,7 +12,6 @@ export function inboxTable(em: Pick<EntityManager, 'config'>): string {
   return schema ? `${quote(schema)}.inbox` : 'inbox';
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const literal = (text: string) => `'${text.replace(/'/g, "''")}'`;
 
 /** Returns true when this consumer has not handled `messageId` before (and claims it in `em`'s transaction). */

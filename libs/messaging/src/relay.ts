@@ -8,6 +8,7 @@ import type { MikroORM } from '@mercato/db';
 import pg from 'pg';
 import type { Registry } from 'prom-client';
 import type { Broker, Logger, OutgoingMessage } from './broker.ts';
+import { UUID } from './envelope.ts';
 import { outboxMetrics } from './metrics.ts';
 import { listenForOutbox, outboxChannel } from './outbox-signal.ts';
 import { contextFromHeaders } from './trace.ts';
@@ -61,7 +62,6 @@ const RETRY_MAX_MS = 5000;
 
 const quote = (ident: string) => `"${ident.replace(/"/g, '""')}"`;
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** An id read from the outbox, checked before it is written into a statement. */
 const uuidText = (id: string) => {
   if (!UUID.test(id)) throw new Error(`outbox relay: not a uuid: ${id}`);
