@@ -195,6 +195,13 @@ async function bundleNpmPackages(distDir: string, specifiers: Set<string>): Prom
     format: 'esm',
     target: 'node24',
     keepNames: true,
+    // V8 keeps every module's source as a string for as long as the process runs (lazy compilation,
+    // Function.prototype.toString): without comments and indentation these are 2.7 → 1.9 MB for
+    // orders, ~3 MB less RSS. Names are kept (keepNames, no identifier minification) and lines cut at
+    // 160 characters, so a stack frame in them still reads.
+    minifyWhitespace: true,
+    minifySyntax: true,
+    lineLimit: 160,
     metafile: true,
     logLevel: 'warning',
     plugins: [npmImports()],
