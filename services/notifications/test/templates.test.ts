@@ -124,10 +124,22 @@ t.test(
       shop,
       format,
       precompiled: path.join(dist, 'mail-html.json'),
+      precompiledTemplates: path.join(dist, 'mail-templates.js'),
     });
-    const compiled = await TemplateCatalog.load({ shop, format, precompiled: false });
+    const compiled = await TemplateCatalog.load({
+      shop,
+      format,
+      precompiled: false,
+      precompiledTemplates: false,
+    });
     t.equal(built.compiledAtLoad, 0, 'nothing compiled at load: every body came from the build');
     t.equal(compiled.compiledAtLoad, 14, 'without the build, every body is compiled at load');
+    t.equal(built.handlebarsCompiledAtLoad, 0, 'no Handlebars template compiled at load either');
+    t.equal(
+      compiled.handlebarsCompiledAtLoad,
+      1 + 14 * 3,
+      'without the build: the text layout, and the subject, HTML and text of every template',
+    );
     for (const { name } of compiled.list()) {
       t.same(
         built.render(name, built.sample(name)),
@@ -142,12 +154,20 @@ t.test('a stale build: a template changed since, or one it never saw, is compile
   const dist = tempDir(t);
   await buildAssets(dist);
   const precompiled = path.join(dist, 'mail-html.json');
+  const precompiledTemplates = path.join(dist, 'mail-templates.js');
   const templates = tempDir(t);
   cpSync(TEMPLATES_DIR, templates, { recursive: true });
   const body = path.join(templates, 'welcome', 'html.mjml');
   writeFileSync(body, readFileSync(body, 'utf8').replace('<mj-text>', '<mj-text>Changed after the build. '));
-  const catalog = await TemplateCatalog.load({ dirs: [templates], shop, format, precompiled });
+  const catalog = await TemplateCatalog.load({
+    dirs: [templates],
+    shop,
+    format,
+    precompiled,
+    precompiledTemplates,
+  });
   t.equal(catalog.compiledAtLoad, 1, 'only the changed template is compiled');
+  t.equal(catalog.handlebarsCompiledAtLoad, 1, "and only its HTML's Handlebars template");
   t.match(catalog.render('welcome', catalog.sample('welcome')).html, 'Changed after the build.');
   const extra = await TemplateCatalog.load({
     dirs: [TEMPLATES_DIR, FIXTURE_TEMPLATES],

@@ -3,11 +3,18 @@
 // MJML turns each body into responsive HTML: at build time for the shipped templates (mjml.ts:
 // dist/mail-html.json), else once at start in a worker thread; Handlebars fills in the variables of
 // subject, HTML (escaped) and text at each render. Shop name and links come from configuration.
+// Handlebars templates are compiled at build time too (handlebars.ts: dist/mail-templates.js), so a
+// start of the shipped service loads only Handlebars' runtime, not its compiler.
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
 import type { Formatter, Money } from './format.ts';
+import {
+  type Handlebars as HandlebarsEnv,
+  type HandlebarsSource,
+  handlebarsFor,
+  readPrecompiledTemplates,
+} from './handlebars.ts';
 import { htmlOf, readPrecompiled } from './mjml.ts';
 
 export type TemplateKind = 'transactional' | 'marketing';
@@ -61,6 +68,8 @@ export class TemplateCatalog {
     private readonly shop: Shop,
     /** How many HTML bodies mjml compiled at load (0 when the build's HTML held them all). */
     readonly compiledAtLoad: number,
+    /** How many Handlebars templates were compiled at load (0: the build's, and only the runtime loaded). */
+    readonly handlebarsCompiledAtLoad: number,
   ) {}
 
   /**
@@ -73,28 +82,32 @@ export class TemplateCatalog {
     shop: Shop;
     format: Formatter;
     precompiled?: string | false;
+    /** The build's compiled Handlebars templates (handlebars.ts names the file; false: none). */
+    precompiledTemplates?: string | false;
   }): Promise<TemplateCatalog> {
-    const hb = Handlebars.create();
-    registerHelpers(hb, opts.shop, opts.format);
     const sources = await readTemplateSources(opts.dirs ?? [TEMPLATES_DIR]);
-    const layoutText = hb.compile(sources.layoutText, { noEscape: true, strict: false });
     const precompiled =
       opts.precompiled === false ? new Map<string, string>() : await readPrecompiled(opts.precompiled);
     const { results: html, compiled } = await htmlOf(sources.documents, precompiled);
+    const handlebarsSources = handlebarsSourcesOf(sources, html);
+    const specs =
+      opts.precompiledTemplates === false
+        ? new Map()
+        : await readPrecompiledTemplates(opts.precompiledTemplates);
+    const hb = await handlebarsFor(handlebarsSources, specs);
+    registerHelpers(hb.env, opts.shop, opts.format);
+    const [layoutText, ...perTemplate] = handlebarsSources.map((source) => hb.template(source));
     const templates = new Map<string, Compiled>();
     for (const [i, t] of sources.templates.entries()) {
-      const result = html[i]!;
-      if ('error' in result) throw new Error(`template ${t.name}: ${result.error}`);
-      if (result.errors.length > 0) throw new Error(`template ${t.name}: ${result.errors.join('; ')}`);
-      const text = hb.compile(t.text, { noEscape: true });
+      const [subject, body, text] = perTemplate.slice(i * 3, i * 3 + 3);
       templates.set(t.name, {
         meta: t.meta,
-        subject: hb.compile(t.meta.subject, { noEscape: true }),
-        html: hb.compile(result.html),
-        text: (data: unknown) => layoutText({ ...(data as object), content: text(data) }),
+        subject: subject!,
+        html: body!,
+        text: (data: unknown) => layoutText!({ ...(data as object), content: text!(data) }),
       });
     }
-    return new TemplateCatalog(templates, opts.shop, compiled);
+    return new TemplateCatalog(templates, opts.shop, compiled, hb.compiledAtLoad);
   }
 
   list(): TemplateInfo[] {
@@ -143,6 +156,31 @@ export interface TemplateSources {
   documents: { name: string; mjml: string }[];
 }
 
+/**
+ * Every Handlebars source of the catalog, in the order load uses them: the text layout, then per
+ * template its subject, HTML body and text. With the options each is compiled with: HTML is escaped,
+ * subject and text are not. A body mjml failed on fails here, as it fails the start.
+ */
+export function handlebarsSourcesOf(
+  sources: TemplateSources,
+  html: Awaited<ReturnType<typeof htmlOf>>['results'],
+): HandlebarsSource[] {
+  const all: HandlebarsSource[] = [
+    { source: sources.layoutText, options: { noEscape: true, strict: false } },
+  ];
+  for (const [i, t] of sources.templates.entries()) {
+    const result = html[i]!;
+    if ('error' in result) throw new Error(`template ${t.name}: ${result.error}`);
+    if (result.errors.length > 0) throw new Error(`template ${t.name}: ${result.errors.join('; ')}`);
+    all.push(
+      { source: t.meta.subject, options: { noEscape: true } },
+      { source: result.html, options: {} },
+      { source: t.text, options: { noEscape: true } },
+    );
+  }
+  return all;
+}
+
 /** The template files of `dirs` as they are now: what load compiles, and what the build precompiles. */
 export async function readTemplateSources(dirs: string[]): Promise<TemplateSources> {
   const base = dirs[0]!;
@@ -167,12 +205,12 @@ export async function readTemplateSources(dirs: string[]): Promise<TemplateSourc
   return { layoutText, templates, documents };
 }
 
-function registerHelpers(hb: typeof Handlebars, shop: Shop, format: Formatter): void {
+function registerHelpers(hb: HandlebarsEnv, shop: Shop, format: Formatter): void {
   hb.registerHelper('money', (m: Money) => (m && typeof m === 'object' ? format.money(m) : ''));
   hb.registerHelper('datetime', (iso: string) => (iso ? format.dateTime(iso) : ''));
   const shopUrl = (path: string) => new URL(path.replace(/^\/+/, ''), `${shop.url.replace(/\/+$/, '')}/`);
   // {{url "/verify" token=token}} → SHOP_URL/verify?token=… (query values URL-encoded)
-  hb.registerHelper('url', (path: string, options: Handlebars.HelperOptions) => {
+  hb.registerHelper('url', (path: string, options: { hash?: Record<string, unknown> }) => {
     const u = shopUrl(path);
     for (const [k, v] of Object.entries(options.hash ?? {})) u.searchParams.set(k, String(v));
     return u.toString();
