@@ -87,6 +87,56 @@ t.test('notifications: the laid-out tree starts with plain node outside the repo
   t.equal(code, 1);
   t.match(output, /^config: .+ required$/m);
   t.notMatch(output, /ERR_MODULE_NOT_FOUND|Cannot find (module|package)/);
+
+  // The chunks a start loads later (the database and the broker, when buildService reaches them)
+  // resolve their packages in the tree too: each one imported on its own.
+  const chunks = readdirSync(path.join(cwd, 'dist')).filter((f) => /^chunk-.*\.js$/.test(f));
+  t.ok(chunks.length > 0, 'the bundle has chunks');
+  for (const chunk of chunks) {
+    const load = spawn(process.execPath, ['--input-type=module', '-e', `await import('./dist/${chunk}')`], {
+      cwd,
+      env: { PATH: process.env.PATH },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let err = '';
+    load.stderr.on('data', (d) => (err += d));
+    t.equal(
+      await new Promise<number | null>((resolve) => load.once('exit', resolve)),
+      0,
+      `${chunk} loads: ${err}`,
+    );
+  }
+});
+
+/** The modules a start of dist/server.js loads before any code runs: its static imports, transitively. */
+function staticImports(distDir: string): Set<string> {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    if (!file.startsWith('./')) return; // a package: not followed
+    const source = readFileSync(path.join(distDir, file), 'utf8');
+    for (const m of source.matchAll(
+      /^\s*(?:import|export)\b[^'"]*?\bfrom\s*["']([^"']+)["']|^\s*import\s*["']([^"']+)["']/gm,
+    )) {
+      const spec = (m[1] ?? m[2]) as string;
+      if (spec.startsWith('node:')) continue;
+      visit(spec.startsWith('.') ? `./${path.posix.join(path.posix.dirname(file), spec)}` : spec);
+    }
+  };
+  visit('./server.js');
+  return seen;
+}
+
+t.test('a service without a database does not load the ORM, the driver or the broker client', async (t) => {
+  const gateway = await bundleService('gateway');
+  const loaded = [...staticImports(gateway.distDir)];
+  t.ok(loaded.includes('fastify'), 'the walk follows the imports');
+  for (const unwanted of ['pg', 'amqplib', './npm/mikro-orm__core.js', './npm/mikro-orm__postgresql.js']) {
+    t.notOk(loaded.includes(unwanted), `gateway: ${unwanted} is not loaded at start`);
+  }
+  // The database chunk is still in the gateway's tree: its packages stay run-time packages.
+  t.ok(gateway.packages.includes('pg'), 'pg: instrumented and laid out for the chunk that imports it');
 });
 
 t.test(

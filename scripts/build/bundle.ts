@@ -161,7 +161,15 @@ export async function bundleService(service: string): Promise<Bundled> {
     logLevel: 'warning',
     plugins: [npmImports(npmSpecifiers), sourceRelativeImportMetaUrl(distDir)],
   } satisfies BuildOptions;
-  const server = await build({ ...common, entryPoints: { server: path.join(serviceDir, 'src/server.ts') } });
+  // Splitting: a dynamic import() of our code becomes a chunk (dist/chunk-*.js) loaded when it runs,
+  // with the npm packages it imports. @mercato/service loads the database and the broker so, and a
+  // service without them (the gateway) never loads MikroORM, pg or amqplib.
+  const server = await build({
+    ...common,
+    splitting: true,
+    chunkNames: 'chunk-[hash]',
+    entryPoints: { server: path.join(serviceDir, 'src/server.ts') },
+  });
   const npm = await bundleNpmPackages(distDir, npmSpecifiers);
   const serverPackages = summarize(server.metafile, ...npm).packages;
   // The instrument module loads only the instrumentations of packages the server imports.

@@ -8,26 +8,19 @@
 // role), then return an app that runService closes and exits 0 with — no Redis, broker or setup.
 import { hostname } from 'node:os';
 import type { EventMap } from '@mercato/contracts';
-import {
-  type CreateOrmOptions,
-  createOrm,
-  MigrationsError,
-  type MigrationsMode,
-  type MikroORM,
-  migrateDatabase,
-} from '@mercato/db';
+import type { CreateOrmOptions, MigrationsMode, MikroORM } from '@mercato/db';
 import { type App, createService, type ServiceOptions } from '@mercato/kit';
-import {
-  Broker,
-  type Consumer,
-  type EventHandlers,
-  type OutboxRelayOptions,
-  startConsumer,
-  startOutboxRelay,
-} from '@mercato/messaging';
+import type { Broker, Consumer, EventHandlers, OutboxRelayOptions } from '@mercato/messaging';
 import type { FastifyBaseLogger } from 'fastify';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { JSONWebKeySet } from 'jose';
+
+// The database and the broker are loaded only by a service that has them: a service without
+// (the gateway, web) would otherwise load MikroORM, kysely, pg and amqplib at every start, with the
+// OpenTelemetry instrumentations of pg and amqplib, and keep their code in memory for nothing (the
+// gateway's idle RSS, issue 14). The build bundles each into a chunk of its own (scripts/build).
+const loadDatabase = () => import('@mercato/db');
+const loadMessaging = () => import('@mercato/messaging');
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -166,7 +159,8 @@ export async function buildService(opts: BuildServiceOptions): Promise<App> {
   } catch (err) {
     // The one line a misdeployed pod must show (the app's logger may not exist yet): in the app's
     // log format, before the rethrow that ends the process.
-    if (err instanceof MigrationsError) logFatal(opts.name, config.LOG_LEVEL, err.message);
+    if (opts.database && err instanceof (await loadDatabase()).MigrationsError)
+      logFatal(opts.name, config.LOG_LEVEL, err.message);
     throw err;
   }
 }
@@ -178,6 +172,7 @@ async function migrateOnly(opts: BuildServiceOptions): Promise<App> {
   const { config } = opts;
   let applied: string[] = [];
   if (opts.database) {
+    const { migrateDatabase } = await loadDatabase();
     applied = await migrateDatabase({
       url: required(config, 'DATABASE_URL', 'a database'),
       schema: required(config, 'DATABASE_SCHEMA', 'a database'),
@@ -229,6 +224,7 @@ async function build(opts: BuildServiceOptions): Promise<App> {
   try {
     let orm: MikroORM | undefined;
     if (opts.database) {
+      const { createOrm } = await loadDatabase();
       const db = await createOrm({
         url: required(config, 'DATABASE_URL', 'a database'),
         schema: required(config, 'DATABASE_SCHEMA', 'a database'),
@@ -276,7 +272,9 @@ async function build(opts: BuildServiceOptions): Promise<App> {
       await redis.connect(log);
     }
 
-    if (messaging && orm) {
+    const messagingLib = messaging ? await loadMessaging() : undefined;
+    if (messagingLib && orm) {
+      const { Broker, startOutboxRelay } = messagingLib;
       const connected = await Broker.connect({
         url: required(config, 'AMQP_URL', 'messaging'),
         exchange: required(config, 'AMQP_EXCHANGE', 'messaging'),
@@ -305,8 +303,8 @@ async function build(opts: BuildServiceOptions): Promise<App> {
       logger: log,
       stopOnClose,
       async consume(name, handlers, consumeOpts) {
-        if (!broker || !orm) throw new Error(`${opts.name}: consumers need messaging`);
-        const consumer = await startConsumer({
+        if (!broker || !orm || !messagingLib) throw new Error(`${opts.name}: consumers need messaging`);
+        const consumer = await messagingLib.startConsumer({
           broker,
           orm,
           logger: log,
