@@ -1,11 +1,12 @@
 // What shipping holds about an order until its shipments exist: the allocations of stock.reserved and
-// the address and priced lines of order.confirmed. The row is locked (FOR UPDATE) by each consumer
-// that changes it, so stock.reserved and order.confirmed handled at once by two consumers are
-// serialised: whichever commits second sees both halves and creates the shipments.
+// the address and priced lines of order.confirmed. The row is locked by each consumer that changes it
+// (the upsert of its half, or FOR UPDATE), so stock.reserved and order.confirmed handled at once by two
+// consumers are serialised: whichever commits second sees both halves and creates the shipments.
 import type { AllocatedStore, ServiceLevel, StoreAllocation } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import type { OrderAddress, OrderLineFacts } from '../domain/shipments.ts';
 import { table } from './shipments-sql.ts';
+import { weightsOfAllocationsSql } from './shipments-weights.ts';
 
 export interface ShippingOrder {
   orderId: string;
@@ -85,35 +86,76 @@ export async function findShippingOrder(
   return row ? fromRow(row) : undefined;
 }
 
-export async function saveAllocations(
+/** A half kept and the row as it is now: both halves, and the weights once the row is complete. */
+export interface KeptHalf {
+  order: ShippingOrder;
+  /** grams of the allocated products the read model knows a weight of (see shipments-weights.ts) */
+  weights: Map<string, number>;
+}
+
+// Each half is kept by one upsert: it creates the row, or locks it (ON CONFLICT DO UPDATE locks the
+// row even when its condition refuses the update) and writes the half when the row still takes it,
+// returning the row with the other half — the latest committed version, so two halves handled at
+// once are serialised as a lock-then-read would, in one round trip instead of three. No row back: the
+// half changes nothing (shipments created, order cancelled, an older reservation).
+const keptRow = (em: EntityManager, upsert: string) =>
+  `with kept as (${upsert} returning *)
+   select kept.*, case when kept.shipping_address is not null and kept.shipments_created_at is null
+     then ${weightsOfAllocationsSql(em, 'kept.allocations')} end as weights
+   from kept`;
+
+function keptHalf(rows: (Row & { weights: Record<string, number | string> | null })[]): KeptHalf | undefined {
+  const [row] = rows;
+  if (!row) return undefined;
+  const weights = new Map(Object.entries(row.weights ?? {}).map(([id, grams]) => [id, Number(grams)]));
+  return { order: fromRow(row), weights };
+}
+
+/** Keeps stock.reserved's half unless the row has shipments, was cancelled, or holds a newer revision. */
+export async function keepAllocationsHalf(
   em: EntityManager,
   orderId: string,
+  userId: string,
   a: { revision: number; allocations: StoreAllocation[]; stores: AllocatedStore[] },
-): Promise<void> {
-  await em.execute(
-    `update ${table(em, 'shipping_order')} set allocation_revision = ?, allocations = ?::jsonb,
-       stores = ?::jsonb, updated_at = now() where order_id = ?`,
-    [a.revision, JSON.stringify(a.allocations), JSON.stringify(a.stores), orderId],
+): Promise<KeptHalf | undefined> {
+  const t = table(em, 'shipping_order');
+  return keptHalf(
+    await em.execute(
+      keptRow(
+        em,
+        `insert into ${t} as so (order_id, user_id, allocation_revision, allocations, stores)
+         values (?, ?, ?, ?::jsonb, ?::jsonb)
+         on conflict (order_id) do update set allocation_revision = excluded.allocation_revision,
+           allocations = excluded.allocations, stores = excluded.stores, updated_at = now()
+         where so.shipments_created_at is null and so.cancelled_at is null
+           and (so.allocation_revision is null or so.allocation_revision <= excluded.allocation_revision)`,
+      ),
+      [orderId, userId, a.revision, JSON.stringify(a.allocations), JSON.stringify(a.stores)],
+    ),
   );
 }
 
-export async function saveConfirmation(
+/** Keeps order.confirmed's half unless the row has shipments or was cancelled. */
+export async function keepConfirmationHalf(
   em: EntityManager,
   orderId: string,
+  userId: string,
   c: { revision: number; shippingAddress: OrderAddress; lines: OrderLineFacts[]; level: ServiceLevel },
-): Promise<void> {
-  await em.execute(
-    `update ${table(em, 'shipping_order')} set confirmed_revision = ?, shipping_address = ?::jsonb,
-       lines = ?::jsonb, level = ?, updated_at = now() where order_id = ?`,
-    [c.revision, JSON.stringify(c.shippingAddress), JSON.stringify(c.lines), c.level, orderId],
-  );
-}
-
-export async function markShipmentsCreated(em: EntityManager, orderId: string): Promise<void> {
-  await em.execute(
-    `update ${table(em, 'shipping_order')} set shipments_created_at = now(), updated_at = now()
-     where order_id = ?`,
-    [orderId],
+): Promise<KeptHalf | undefined> {
+  const t = table(em, 'shipping_order');
+  return keptHalf(
+    await em.execute(
+      keptRow(
+        em,
+        `insert into ${t} as so (order_id, user_id, confirmed_revision, shipping_address, lines, level)
+         values (?, ?, ?, ?::jsonb, ?::jsonb, ?)
+         on conflict (order_id) do update set confirmed_revision = excluded.confirmed_revision,
+           shipping_address = excluded.shipping_address, lines = excluded.lines, level = excluded.level,
+           updated_at = now()
+         where so.shipments_created_at is null and so.cancelled_at is null`,
+      ),
+      [orderId, userId, c.revision, JSON.stringify(c.shippingAddress), JSON.stringify(c.lines), c.level],
+    ),
   );
 }
 

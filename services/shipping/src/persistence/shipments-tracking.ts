@@ -1,4 +1,6 @@
-// The tracking history (one row per carrier event id) and the webhook signatures seen recently.
+// The tracking history (one row per carrier event id) and the webhook signatures seen recently. The
+// webhook writes both in its locking statements (shipments.ts: rememberSignatureAndLockOrder,
+// lockParcelAndRecordEvent); what is here reads them and sweeps the signatures.
 import type { EntityManager } from '@mercato/db';
 import { type ParcelTable, toDate } from './shipments.ts';
 import { table } from './shipments-sql.ts';
@@ -11,54 +13,6 @@ export interface TrackingEvent {
   description: string | null;
   location: string | null;
   receivedAt: Date;
-}
-
-/**
- * Remembers a verified signature until `expiresAt` (past the tolerance nobody can send it again
- * anyway: its timestamp is stale). False when it was seen before: the request is a replay.
- */
-export async function rememberSignature(
-  em: EntityManager,
-  signature: string,
-  expiresAt: Date,
-): Promise<boolean> {
-  const rows = await em.execute(
-    `insert into ${table(em, 'webhook_signature')} (signature, expires_at) values (?, ?)
-     on conflict (signature) do nothing returning signature`,
-    [signature, expiresAt],
-  );
-  return rows.length === 1;
-}
-
-/** Records the event for the parcel; false when its eventId was recorded before (a redelivery). */
-export async function insertTrackingEvent(
-  em: EntityManager,
-  parcel: { table: ParcelTable; id: string },
-  e: {
-    eventId: string;
-    status: string;
-    occurredAt: Date;
-    code?: string;
-    description?: string;
-    location?: string;
-  },
-): Promise<boolean> {
-  const rows = await em.execute(
-    `insert into ${table(em, 'tracking_event')} (event_id, shipment_id, return_id, status, occurred_at, code,
-       description, location)
-     values (?, ?, ?, ?, ?, ?, ?, ?) on conflict (event_id) do nothing returning event_id`,
-    [
-      e.eventId,
-      parcel.table === 'shipment' ? parcel.id : null,
-      parcel.table === 'return_parcel' ? parcel.id : null,
-      e.status,
-      e.occurredAt,
-      e.code ?? null,
-      e.description ?? null,
-      e.location ?? null,
-    ],
-  );
-  return rows.length === 1;
 }
 
 /** The parcel's events in the order they happened at the carrier. */

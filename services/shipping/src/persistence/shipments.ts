@@ -4,6 +4,7 @@
 // row leave exactly one effect.
 import type { ServiceLevel } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
+import { type Envelope, outboxInsert } from '@mercato/messaging';
 import type { LabelAddress } from '../carrier/carrier.ts';
 import type { ParcelLine, ShipmentStatus } from '../domain/shipments.ts';
 import { table } from './shipments-sql.ts';
@@ -94,17 +95,28 @@ export interface NewShipment {
   weightGrams: number;
 }
 
-/** Inserts the shipments due for booking now; one that exists (order, store) is left alone. */
-export async function insertShipments(em: EntityManager, shipments: readonly NewShipment[]): Promise<number> {
-  if (shipments.length === 0) return 0;
-  const rows = await em.execute(
-    `insert into ${table(em, 'shipment')} (id, order_id, user_id, store_id, level, lines, from_address,
-       to_address, weight_grams, status, next_booking_at)
-     select s.id, s.order_id, s.user_id, s.store_id, s.level, s.lines, s.from_address, s.to_address,
-            s.weight_grams, 'booking', now()
-       from jsonb_to_recordset(?::jsonb) as s(id uuid, order_id uuid, user_id uuid, store_id uuid, level text,
-            lines jsonb, from_address jsonb, to_address jsonb, weight_grams integer)
-     on conflict (order_id, store_id) do nothing returning id`,
+/**
+ * Inserts the order's shipments due for booking now (one that exists (order, store) is left alone) and
+ * marks the order's shipments created, in one statement.
+ */
+export async function insertShipments(
+  em: EntityManager,
+  orderId: string,
+  shipments: readonly NewShipment[],
+): Promise<number> {
+  const [row] = await em.execute<{ inserted: number }[]>(
+    `with inserted as (
+       insert into ${table(em, 'shipment')} (id, order_id, user_id, store_id, level, lines, from_address,
+         to_address, weight_grams, status, next_booking_at)
+       select s.id, s.order_id, s.user_id, s.store_id, s.level, s.lines, s.from_address, s.to_address,
+              s.weight_grams, 'booking', now()
+         from jsonb_to_recordset(?::jsonb) as s(id uuid, order_id uuid, user_id uuid, store_id uuid, level text,
+              lines jsonb, from_address jsonb, to_address jsonb, weight_grams integer)
+       on conflict (order_id, store_id) do nothing returning id),
+     marked as (
+       update ${table(em, 'shipping_order')} set shipments_created_at = now(), updated_at = now()
+       where order_id = ?)
+     select count(*)::int as inserted from inserted`,
     [
       JSON.stringify(
         shipments.map((s) => ({
@@ -119,9 +131,10 @@ export async function insertShipments(em: EntityManager, shipments: readonly New
           weight_grams: s.weightGrams,
         })),
       ),
+      orderId,
     ],
   );
-  return rows.length;
+  return row?.inserted ?? 0;
 }
 
 export async function findShipment(em: EntityManager, id: string): Promise<Shipment | undefined> {
@@ -205,20 +218,31 @@ export async function leaseDueBookings(
   );
 }
 
-/** The carrier booked it: tracking number and label; only a parcel still booking (one effect). */
+/**
+ * The carrier booked it: tracking number and label, and `events` (built from the leased row: what
+ * they say of the parcel never changes after its insert) in the same statement, so they exist
+ * exactly when the booking is recorded; only a parcel still booking (one effect). Run it in a
+ * transaction: its commit wakes the relay once, where a lone statement would have the relay look
+ * again and again for a second (outbox-signal.ts), a dozen statements for one row.
+ */
 export async function recordBooked(
   em: EntityManager,
   tbl: ParcelTable,
   id: string,
   booked: { carrier: string; trackingNumber: string },
-): Promise<Row | undefined> {
-  const [row] = await em.execute<Row[]>(
-    `update ${table(em, tbl)} set status = 'label_created', carrier = ?, tracking_number = ?,
-       booking_error = null, next_booking_at = null, updated_at = now()
-     where id = ? and status = 'booking' returning *`,
-    [booked.carrier, booked.trackingNumber, id],
+  events: readonly Envelope[],
+): Promise<boolean> {
+  const outbox = outboxInsert(em, events, { from: 'booked', where: 'true' });
+  const rows = await em.execute(
+    `with booked as (
+       update ${table(em, tbl)} set status = 'label_created', carrier = ?, tracking_number = ?,
+         booking_error = null, next_booking_at = null, updated_at = now()
+       where id = ? and status = 'booking' returning id),
+     published as (${outbox.sql})
+     select id from booked`,
+    [booked.carrier, booked.trackingNumber, id, ...outbox.params],
   );
-  return row;
+  return rows.length > 0;
 }
 
 /** Refused for good by the carrier: visible to admins, never retried. */
@@ -253,19 +277,89 @@ export async function postponeBooking(
   );
 }
 
-/** The parcel (shipment or return) with this tracking number, locked for the webhook's transaction. */
-export async function lockParcelByTrackingNumber(
+/**
+ * The webhook's first statement: remembers the signature (`fresh`: not seen before) and finds which
+ * parcel table has the tracking number, locking the row of the parcel's order (the lock every
+ * webhook and change of the order takes first). `table` undefined: no parcel has it.
+ */
+export async function rememberSignatureAndLockOrder(
   em: EntityManager,
+  signature: { signature: string; expiresAt: Date },
   trackingNumber: string,
-): Promise<{ table: ParcelTable; row: Row } | undefined> {
-  for (const tbl of ['shipment', 'return_parcel'] as const) {
-    const [row] = await em.execute<Row[]>(
-      `select * from ${table(em, tbl)} where tracking_number = ? for update`,
-      [trackingNumber],
-    );
-    if (row) return { table: tbl, row };
-  }
-  return undefined;
+): Promise<{ fresh: boolean; table: ParcelTable | undefined }> {
+  const [row] = await em.execute<{ fresh: boolean; tbl: ParcelTable | null; locked: boolean }[]>(
+    `with sig as (
+       insert into ${table(em, 'webhook_signature')} (signature, expires_at) values (?, ?)
+       on conflict (signature) do nothing returning 1),
+     parcel as (
+       select 'shipment' as tbl, order_id from ${table(em, 'shipment')} where tracking_number = ?
+       union all
+       select 'return_parcel', order_id from ${table(em, 'return_parcel')} where tracking_number = ?
+       limit 1),
+     locked as (
+       select order_id from ${table(em, 'shipping_order')}
+       where order_id = (select order_id from parcel) for update)
+     select exists (select 1 from sig) as fresh, (select tbl from parcel) as tbl,
+            exists (select 1 from locked) as locked`,
+    [signature.signature, signature.expiresAt, trackingNumber, trackingNumber],
+  );
+  return { fresh: row?.fresh === true, table: row?.tbl ?? undefined };
+}
+
+export interface LockedParcel {
+  row: Row;
+  /** false: the event's id was recorded before (a redelivery) */
+  recorded: boolean;
+  /** shipments only: every shipment of the parcel's order with its status (this one included) */
+  orderParcels: { id: string; status: string }[];
+}
+
+/**
+ * The parcel with this tracking number, locked, and the carrier's event recorded for it once (by its
+ * eventId), in one statement. Run after the order's row is locked (its own statement: this one's
+ * snapshot then holds everything the order's earlier webhooks committed), so the statuses of the
+ * order's other shipments read here are the ones the decision needs.
+ */
+export async function lockParcelAndRecordEvent(
+  em: EntityManager,
+  tbl: ParcelTable,
+  trackingNumber: string,
+  e: {
+    eventId: string;
+    status: string;
+    occurredAt: Date;
+    code?: string;
+    description?: string;
+    location?: string;
+  },
+): Promise<LockedParcel | undefined> {
+  const [shipmentId, returnId] = tbl === 'shipment' ? ['p.id', 'null::uuid'] : ['null::uuid', 'p.id'];
+  const orderParcels =
+    tbl === 'shipment'
+      ? `(select jsonb_agg(jsonb_build_object('id', s.id, 'status', s.status))
+           from ${table(em, 'shipment')} s where s.order_id = p.order_id)`
+      : `'[]'::jsonb`;
+  const [row] = await em.execute<Row[]>(
+    `with p as (select * from ${table(em, tbl)} where tracking_number = ? for update),
+     ev as (
+       insert into ${table(em, 'tracking_event')} (event_id, shipment_id, return_id, status, occurred_at, code,
+         description, location)
+       select ?::text, ${shipmentId}, ${returnId}, ?::text, ?::timestamptz, ?::text, ?::text, ?::text from p
+       on conflict (event_id) do nothing returning event_id)
+     select p.*, exists (select 1 from ev) as recorded, ${orderParcels} as order_parcels from p`,
+    [
+      trackingNumber,
+      e.eventId,
+      e.status,
+      e.occurredAt,
+      e.code ?? null,
+      e.description ?? null,
+      e.location ?? null,
+    ],
+  );
+  if (!row) return undefined;
+  const { recorded, order_parcels: parcels, ...parcel } = row;
+  return { row: parcel, recorded: recorded === true, orderParcels: parcels ?? [] };
 }
 
 export interface TrackingChange {
@@ -277,11 +371,13 @@ export interface TrackingChange {
   exception?: ParcelException | null;
 }
 
+/** Writes the change to the parcel and its `events` to the outbox, in one statement. */
 export async function updateTracking(
   em: EntityManager,
   tbl: ParcelTable,
   id: string,
   c: TrackingChange,
+  events: readonly Envelope[] = [],
 ): Promise<void> {
   const sets: string[] = ['updated_at = now()'];
   const params: unknown[] = [];
@@ -305,7 +401,13 @@ export async function updateTracking(
     sets.push('exception_code = ?', 'exception_description = ?', 'exception_at = ?');
     params.push(c.exception?.code ?? null, c.exception?.description ?? null, c.exception?.at ?? null);
   }
-  await em.execute(`update ${table(em, tbl)} set ${sets.join(', ')} where id = ?`, [...params, id]);
+  const update = `update ${table(em, tbl)} set ${sets.join(', ')} where id = ?`;
+  if (events.length === 0) {
+    await em.execute(update, [...params, id]);
+    return;
+  }
+  const outbox = outboxInsert(em, events);
+  await em.execute(`with updated as (${update}) ${outbox.sql}`, [...params, id, ...outbox.params]);
 }
 
 /**

@@ -25,6 +25,9 @@ export interface ShipmentsContext {
   afterCommit: AfterCommit;
   /** wakes the booking worker for that kind of parcel (called after the commit of one to book) */
   wakeBooking(kind: ParcelTable): void;
-  /** the known weights (grams) of these products; a product missing here weighs DEFAULT_WEIGHT_GRAMS */
+  /**
+   * the known weights (grams) of these products; a product missing here weighs DEFAULT_WEIGHT_GRAMS
+   * (returns; a new order's shipments read the same weights with the row that completes them)
+   */
   weightsOf(em: EntityManager, productIds: readonly string[]): Promise<Map<string, number>>;
 }

@@ -8,12 +8,11 @@ import type { EntityManager } from '@mercato/db';
 import { uuidv7 } from 'uuidv7';
 import { addressLabel, parcelWeight, planParcels, storeLabel } from '../domain/shipments.ts';
 import {
+  type KeptHalf,
+  keepAllocationsHalf,
+  keepConfirmationHalf,
   lockShippingOrder,
   markOrderCancelled,
-  markShipmentsCreated,
-  type ShippingOrder,
-  saveAllocations,
-  saveConfirmation,
 } from '../persistence/allocations.ts';
 import { cancelOpenShipments, insertShipments } from '../persistence/shipments.ts';
 import type { ShipmentsContext } from './context.ts';
@@ -28,18 +27,14 @@ export async function keepAllocations(
     ctx.logger.warn({ orderId: data.orderId }, 'stock.reserved without allocations: no shipments from it');
     return;
   }
-  const order = await lockShippingOrder(em, data.orderId, data.userId);
-  if (order.shipmentsCreatedAt || order.cancelledAt) return;
-  // A reservation of an earlier revision (the order's lines changed since) is not where the units are.
-  if (order.allocationRevision !== null && data.revision < order.allocationRevision) return;
-  const kept = { revision: data.revision, allocations: data.allocations, stores: data.stores ?? [] };
-  await saveAllocations(em, data.orderId, kept);
-  await createIfComplete(ctx, em, {
-    ...order,
-    allocationRevision: kept.revision,
-    allocations: kept.allocations,
-    stores: kept.stores,
+  // Kept unless the shipments exist, the order was cancelled, or a newer reservation is kept (one of
+  // an earlier revision, the order's lines changed since, is not where the units are).
+  const kept = await keepAllocationsHalf(em, data.orderId, data.userId, {
+    revision: data.revision,
+    allocations: data.allocations,
+    stores: data.stores ?? [],
   });
+  if (kept) await createIfComplete(ctx, em, kept);
 }
 
 export async function keepConfirmation(
@@ -52,36 +47,28 @@ export async function keepConfirmation(
     ctx.logger.warn({ orderId: data.orderId }, 'order.confirmed without a shipping address: no shipments');
     return;
   }
-  const order = await lockShippingOrder(em, data.orderId, data.userId);
-  if (order.shipmentsCreatedAt || order.cancelledAt) return;
-  const kept = {
+  // Kept unless the shipments exist or the order was cancelled.
+  const kept = await keepConfirmationHalf(em, data.orderId, data.userId, {
     revision: data.revision,
     shippingAddress: data.shippingAddress,
     lines: data.lines.map((l) => ({ productId: l.productId, quantity: l.quantity, unitPrice: l.unitPrice })),
     level: data.shipping?.level ?? ('standard' as const),
-  };
-  await saveConfirmation(em, data.orderId, kept);
-  await createIfComplete(ctx, em, {
-    ...order,
-    confirmedRevision: kept.revision,
-    shippingAddress: kept.shippingAddress,
-    lines: kept.lines,
-    level: kept.level,
   });
+  if (kept) await createIfComplete(ctx, em, kept);
 }
 
 /** Creates the order's shipments when both halves are in: the allocations of the confirmed revision. */
-async function createIfComplete(ctx: ShipmentsContext, em: EntityManager, order: ShippingOrder) {
+async function createIfComplete(ctx: ShipmentsContext, em: EntityManager, { order, weights }: KeptHalf) {
   const { allocations, shippingAddress, confirmedRevision, allocationRevision } = order;
   if (!allocations || !shippingAddress || confirmedRevision === null || allocationRevision === null) return;
   // The allocations of an older revision than the confirmed one: the newer stock.reserved is coming.
   if (allocationRevision < confirmedRevision) return;
   const parcels = planParcels(allocations);
-  const weights = await ctx.weightsOf(em, [...new Set(allocations.map((a) => a.productId))]);
   const stores = new Map((order.stores ?? []).map((s) => [s.storeId, s]));
   const to = addressLabel(shippingAddress, 'Customer');
   await insertShipments(
     em,
+    order.orderId,
     parcels.map((p) => ({
       id: uuidv7(),
       orderId: order.orderId,
@@ -94,7 +81,6 @@ async function createIfComplete(ctx: ShipmentsContext, em: EntityManager, order:
       weightGrams: parcelWeight(p.lines, (id) => weights.get(id), ctx.config.DEFAULT_WEIGHT_GRAMS),
     })),
   );
-  await markShipmentsCreated(em, order.orderId);
   ctx.afterCommit(em, () => ctx.wakeBooking('shipment'));
 }
 

@@ -12,6 +12,10 @@
 //   - a return delivered to the store: return.received (the stock goes back, the lines are refunded).
 // Every webhook of one order takes the order's row lock first, so two parcels of one order reported
 // at once are decided one after the other: exactly one of them sees the order complete.
+// Round trips (each one costs both sides CPU): the signature, the parcel's table and the order's lock
+// in the first statement; the parcel's lock, the event recorded and the order's other shipments read
+// in the second (a statement of its own, so it sees what the order's earlier webhooks committed); the
+// parcel's change and its events in the third; then the commit.
 import type {
   ReturnReceived,
   ShipmentDelivered,
@@ -20,23 +24,21 @@ import type {
 } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
 import { HttpProblem, problems } from '@mercato/kit';
-import { type Envelope, envelope, insertIntoOutbox } from '@mercato/messaging';
+import { type Envelope, envelope } from '@mercato/messaging';
 import type { CarrierEvent } from '../carrier/carrier.ts';
 import { verifyWebhookSignature } from '../carrier/webhook-signature.ts';
 import { hasLeft, isFurther } from '../domain/shipments.ts';
-import { findShippingOrder } from '../persistence/allocations.ts';
 import { returnFromRow } from '../persistence/returns.ts';
 import {
-  lockParcelByTrackingNumber,
+  lockParcelAndRecordEvent,
   type ParcelTable,
+  rememberSignatureAndLockOrder,
   type Shipment,
   shipmentFromRow,
-  shipmentsOfOrder,
   type TrackingChange,
   updateTracking,
 } from '../persistence/shipments.ts';
-import { table } from '../persistence/shipments-sql.ts';
-import { insertTrackingEvent, progressAfter, rememberSignature } from '../persistence/shipments-tracking.ts';
+import { progressAfter } from '../persistence/shipments-tracking.ts';
 import type { ShipmentsContext } from './context.ts';
 import { SOURCE } from './record-booking.ts';
 
@@ -83,7 +85,14 @@ export async function recordCarrierEvent(
     const result = await ctx.orm.em.fork().transactional(async (em) => {
       // Kept while the timestamp is acceptable (either side of now), then useless to a replayer.
       const expiresAt = new Date((verified.timestamp + ctx.config.WEBHOOK_TOLERANCE_SECONDS + 1) * 1000);
-      if (!(await rememberSignature(em, verified.signature, expiresAt))) {
+      // The signature, the parcel's table and the order's lock in one round trip: a replay is refused
+      // before anything else is looked at, whatever else that statement found.
+      const first = await rememberSignatureAndLockOrder(
+        em,
+        { signature: verified.signature, expiresAt },
+        event.trackingNumber,
+      );
+      if (!first.fresh) {
         throw new HttpProblem({
           status: 409,
           slug: 'webhook-replayed',
@@ -91,7 +100,7 @@ export async function recordCarrierEvent(
           detail: 'This signed request was received before',
         });
       }
-      return track(ctx, em, event);
+      return track(ctx, em, first.table, event);
     });
     ctx.metrics.webhooks.inc({ outcome: result.duplicate ? 'duplicate' : 'accepted' });
     return result;
@@ -107,18 +116,14 @@ export async function recordCarrierEvent(
 async function track(
   ctx: ShipmentsContext,
   em: EntityManager,
+  tbl: ParcelTable | undefined,
   e: CarrierEvent,
 ): Promise<{ duplicate: boolean }> {
   const unknown = () => problems.notFound(`No parcel has the tracking number ${e.trackingNumber}`);
-  // The order first (the lock every webhook of the order takes), then the parcel.
-  const orderId = await orderOfTrackingNumber(em, e.trackingNumber);
-  if (!orderId) throw unknown();
-  await findShippingOrder(em, orderId, { forUpdate: true });
-  const parcel = await lockParcelByTrackingNumber(em, e.trackingNumber);
-  if (!parcel) throw unknown();
-  const ref = { table: parcel.table, id: parcel.row.id as string };
+  // The order's row is locked (the first statement): now the parcel, with the event recorded.
+  if (!tbl) throw unknown();
   const occurredAt = new Date(e.occurredAt);
-  const recorded = await insertTrackingEvent(em, ref, {
+  const parcel = await lockParcelAndRecordEvent(em, tbl, e.trackingNumber, {
     eventId: e.eventId,
     status: e.status,
     occurredAt,
@@ -126,24 +131,12 @@ async function track(
     description: e.description,
     location: e.location,
   });
-  if (!recorded) return { duplicate: true };
-  const events =
-    parcel.table === 'shipment'
-      ? await trackShipment(ctx, em, shipmentFromRow(parcel.row), e, occurredAt)
-      : await trackReturn(ctx, em, parcel.row, e, occurredAt);
-  await insertIntoOutbox(em, events);
+  if (!parcel) throw unknown();
+  if (!parcel.recorded) return { duplicate: true };
+  if (tbl === 'shipment')
+    await trackShipment(ctx, em, shipmentFromRow(parcel.row), parcel.orderParcels, e, occurredAt);
+  else await trackReturn(ctx, em, parcel.row, e, occurredAt);
   return { duplicate: false };
-}
-
-async function orderOfTrackingNumber(em: EntityManager, trackingNumber: string): Promise<string | undefined> {
-  for (const tbl of ['shipment', 'return_parcel'] as const) {
-    const [row] = await em.execute<{ order_id: string }[]>(
-      `select order_id from ${table(em, tbl)} where tracking_number = ?`,
-      [trackingNumber],
-    );
-    if (row) return row.order_id;
-  }
-  return undefined;
 }
 
 /** The change a progress or exception event makes to a parcel's status and exception. */
@@ -171,11 +164,12 @@ async function trackShipment(
   ctx: ShipmentsContext,
   em: EntityManager,
   s: Shipment,
+  orderParcels: { id: string; status: string }[],
   e: CarrierEvent,
   occurredAt: Date,
-): Promise<Envelope[]> {
+): Promise<void> {
   // The order was cancelled: the history is kept, but the parcel and the order stay where they are.
-  if (s.status === 'cancelled') return [];
+  if (s.status === 'cancelled') return;
   const ref = { table: 'shipment' as const, id: s.id };
   const change = await statusChange(em, ref, s, e, occurredAt);
   const facts = {
@@ -205,9 +199,10 @@ async function trackShipment(
   const arrives = s.status !== 'delivered' && next === 'delivered';
   if (leaves) change.pickedUpAt = occurredAt;
   if (arrives) change.deliveredAt = occurredAt;
-  await updateTracking(em, 'shipment', s.id, change);
   if (leaves || arrives) {
-    const all = await shipmentsOfOrder(em, s.orderId);
+    // The order's shipments as they are once this change is written (the others were read under the
+    // order's lock, after every earlier webhook of the order committed).
+    const all = orderParcels.map((p) => (p.id === s.id ? { ...p, status: next } : p));
     if (leaves) {
       const data: ShipmentShipped = {
         ...facts,
@@ -225,7 +220,7 @@ async function trackShipment(
       events.push(envelope('shipment.delivered', data, meta));
     }
   }
-  return events;
+  await updateTracking(em, 'shipment', s.id, change, events);
 }
 
 async function trackReturn(
@@ -234,7 +229,7 @@ async function trackReturn(
   row: Record<string, any>,
   e: CarrierEvent,
   occurredAt: Date,
-): Promise<Envelope[]> {
+): Promise<void> {
   const r = returnFromRow(row);
   const ref = { table: 'return_parcel' as const, id: r.id };
   const change = await statusChange(em, ref, r, e, occurredAt);
@@ -249,8 +244,10 @@ async function trackReturn(
   if (change.status === 'delivered') change.status = 'received';
   const received = r.status !== 'received' && change.status === 'received';
   if (received) change.receivedAt = occurredAt;
-  await updateTracking(em, 'return_parcel', r.id, change);
-  if (!received) return [];
+  if (!received) {
+    await updateTracking(em, 'return_parcel', r.id, change);
+    return;
+  }
   const data: ReturnReceived = {
     returnId: r.id,
     orderId: r.orderId,
@@ -260,5 +257,7 @@ async function trackReturn(
     refund: r.refund,
     at: occurredAt.toISOString(),
   };
-  return [envelope('return.received', data, { source: SOURCE, correlationId: r.orderId })];
+  await updateTracking(em, 'return_parcel', r.id, change, [
+    envelope('return.received', data, { source: SOURCE, correlationId: r.orderId }),
+  ]);
 }

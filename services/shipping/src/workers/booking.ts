@@ -86,8 +86,11 @@ export class BookingWorker {
     const leased = await Promise.all(
       tables.map(async (tbl) => {
         const rows = await leaseDueBookings(orm.em.fork(), tbl, leaseMs, limit);
-        // A table that had due parcels may have more: the drain looks at it again.
-        if (rows.length > 0) this.#look.add(tbl);
+        // A full batch may have left more due parcels: the drain looks again. A short one took every
+        // due parcel not locked (one locked is being leased, recorded or cancelled elsewhere), so a
+        // look now would find nothing: it was an UPDATE per wake, every order's. Parcels that fall due
+        // later come with their wake (a commit, a retry's timer) or the poll.
+        if (rows.length === limit) this.#look.add(tbl);
         return rows.map((row) => ({ tbl, row }));
       }),
     ).then((all) => all.flat());
@@ -113,7 +116,7 @@ export class BookingWorker {
     }));
     metrics.bookings.inc({ kind, outcome: outcome.kind });
     if (outcome.kind === 'booked') {
-      await recordBooking(orm, tbl, row.id, outcome.parcel);
+      await recordBooking(orm, tbl, row, outcome.parcel);
       return;
     }
     if (outcome.kind === 'refused') {
