@@ -20,7 +20,7 @@ export {
   outboxTable,
   type SqlFragment,
 } from './outbox.ts';
-export { outboxChannel, outboxCommitted } from './outbox-signal.ts';
+export { outboxChannel, outboxCommitted, outboxStatementDone } from './outbox-signal.ts';
 export {
   messagingMigrations,
   messagingQueueTablesMigration,

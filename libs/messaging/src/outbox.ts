@@ -55,8 +55,9 @@ export interface SqlFragment {
  * `onlyIf` makes the insert conditional on another CTE of that statement:
  * `{ from: 'matched', where: 'matched.ok' }` inserts only where `matched.ok` holds.
  * The statement must belong to the state change's transaction (a single statement is one).
- * Run outside a transaction, the relay looks for its row a few times over the next second; run inside
- * one, the commit wakes the relay.
+ * Run inside a transaction, the commit wakes the relay. Run outside one, call `outboxStatementDone`
+ * when the statement has returned or failed: the relay looks then (without it, it looks a few times
+ * over the next second).
  */
 export function outboxInsert(
   em: Pick<EntityManager, 'config'>,

@@ -145,17 +145,24 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
   let pending = false; // a commit was signalled since the last look began: look (again) before sleeping
   let lastPublished = 0; // when the last non-empty batch went out (the batch window starts there)
   let expectUntil = 0; // a statement writing rows was announced: follow-up looks until then
+  let expected = 0; // announced statements not settled yet (within the window)
   let followUp = FOLLOW_UP_FIRST_MS;
   const committed = () => {
     pending = true;
     shorten(Math.max(0, lastPublished + batchWindowMs - Date.now()));
   };
   const expecting = () => {
+    expected++;
     expectUntil = Date.now() + FOLLOW_UP_WINDOW_MS;
     followUp = FOLLOW_UP_FIRST_MS;
     shorten(Math.max(followUp, lastPublished + batchWindowMs - Date.now()));
   };
-  const stopListeningHere = listenForOutbox(schema, { committed, expecting });
+  const settled = (written: boolean) => {
+    // Follow-ups are for statements still running: once none is, the look after this one is the last.
+    if (expected > 0 && --expected === 0) expectUntil = 0;
+    if (written) committed();
+  };
+  const stopListeningHere = listenForOutbox(schema, { committed, expecting, settled });
 
   let unsubscribe: (() => void) | undefined;
   void broker
@@ -308,7 +315,10 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
       else if (now < expectUntil) {
         delay = Math.max(followUp, window);
         followUp = Math.min(followUp * 2, FOLLOW_UP_MAX_MS);
-      } else delay = pollIntervalMs;
+      } else {
+        expected = 0; // the window is over: a statement never settled (its writer did not say) is forgotten
+        delay = pollIntervalMs;
+      }
       if (delay > 0) await sleep(delay);
     }
   })();

@@ -12,6 +12,7 @@ import {
   insertIntoOutbox,
   outboxChannel,
   outboxInsert,
+  outboxStatementDone,
   startOutboxRelay,
 } from '../src/index.ts';
 import { Note, PING, setupBroker, setupOrm } from './helpers.ts';
@@ -137,6 +138,59 @@ t.test('a commit in this process wakes the relay at once, whichever way the row 
     .execute('select count(*)::int as n from outbox where id = ?', [rolledBack.id]);
   t.equal(row.n, 0, 'a rolled-back transaction left no row');
 });
+
+t.test(
+  'an autocommit statement its writer says is done: the relay looks once, not for a second',
+  async (t) => {
+    const { orm } = await setupOrm(t);
+    const broker = await setupBroker(t);
+    const received = await listen(t, broker.exchange);
+    // Counts what the relay's own connections send (its pool is made after this patch).
+    let relayStatements = 0;
+    const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+    const original = proto.query;
+    proto.query = function (
+      this: { connectionParameters?: { application_name?: string } },
+      ...args: unknown[]
+    ) {
+      if (this.connectionParameters?.application_name === 'outbox-relay') relayStatements++;
+      return original.apply(this, args);
+    };
+    t.teardown(() => {
+      proto.query = original;
+    });
+    const relay = startOutboxRelay({ orm, broker, pollIntervalMs: 20_000 });
+    t.teardown(() => relay.stop());
+    await idle();
+
+    const writeInCte = async (e: Envelope, sayDone: boolean) => {
+      const em = orm.em.fork();
+      const { sql, params } = outboxInsert(em, [e]);
+      await em.execute(`with published as (${sql}) select 1`, params);
+      if (sayDone) outboxStatementDone(em, true);
+      return performance.now();
+    };
+    const statementsOver = async (e: Envelope, sayDone: boolean) => {
+      await idle();
+      relayStatements = 0;
+      const at = await writeInCte(e, sayDone);
+      const ms = await received.after(e.id, at, 5000);
+      await new Promise((r) => setTimeout(r, 1200)); // the follow-up window is one second
+      return { ms, statements: relayStatements };
+    };
+    const told = await statementsOver(ping(200), true);
+    const untold = await statementsOver(ping(201), false);
+    t.ok(told.ms < 1000, `told: published ${told.ms.toFixed(1)} ms after the statement`);
+    t.ok(untold.ms < 1000, `not told: published ${untold.ms.toFixed(1)} ms after the statement (follow-ups)`);
+    t.ok(
+      told.statements < untold.statements,
+      `told: ${told.statements} relay statements in the next 1.2 s; not told: ${untold.statements}`,
+    );
+    // A look is a claim and the publish's update (2–3 statements); at most one more look may run while
+    // the statement does (the first follow-up, 2 ms after the announcement), and one after the publish.
+    t.ok(told.statements <= 6, `told: no follow-ups after the publish (${told.statements} statements)`);
+  },
+);
 
 t.test('an idle relay sends nothing between its safety polls', async (t) => {
   const { orm, schema } = await setupOrm(t);

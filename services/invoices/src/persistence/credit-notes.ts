@@ -1,7 +1,7 @@
 // Credit notes: the statements of issuing one (in the caller's transaction; raw SQL, as for invoices)
 // and reading them.
 import type { EntityManager } from '@mercato/db';
-import { type Envelope, outboxInsert } from '@mercato/messaging';
+import { type Envelope, outboxInsert, outboxStatementDone } from '@mercato/messaging';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AddressSnapshot, OrderLineSnapshot } from '../domain/invoice-rules.ts';
 import { CreditNote, Invoice } from './entities.ts';
@@ -62,31 +62,37 @@ export async function insertCreditNote(
 ): Promise<CreditNote> {
   const note = em.create(CreditNote, fields, { persist: false });
   const outbox = outboxInsert(em, events);
-  await em.execute(
-    `with issued as (
+  let written = false;
+  try {
+    await em.execute(
+      `with issued as (
        insert into credit_note (id, year, number, return_id, order_id, user_id, invoice_id, store_id, lines,
          total_amount, currency, billing_address, billing_address_id, issued_at)
        values (?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?::timestamptz))
      ${outbox.sql}`,
-    [
-      note.id,
-      note.year,
-      note.number,
-      note.returnId,
-      note.orderId,
-      note.userId,
-      note.invoiceId ?? null,
-      note.storeId,
-      JSON.stringify(note.lines),
-      note.totalAmount,
-      note.currency,
-      // SQL null, not the JSON null a stringified null would be.
-      note.billingAddress ? JSON.stringify(note.billingAddress) : null,
-      note.billingAddressId ?? null,
-      note.issuedAt.toISOString(),
-      ...outbox.params,
-    ],
-  );
+      [
+        note.id,
+        note.year,
+        note.number,
+        note.returnId,
+        note.orderId,
+        note.userId,
+        note.invoiceId ?? null,
+        note.storeId,
+        JSON.stringify(note.lines),
+        note.totalAmount,
+        note.currency,
+        // SQL null, not the JSON null a stringified null would be.
+        note.billingAddress ? JSON.stringify(note.billingAddress) : null,
+        note.billingAddressId ?? null,
+        note.issuedAt.toISOString(),
+        ...outbox.params,
+      ],
+    );
+    written = true;
+  } finally {
+    outboxStatementDone(em, written); // outside a transaction: the relay looks now
+  }
   return note;
 }
 

@@ -3,7 +3,7 @@
 
 import type { ShippingCharge } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
-import { type Envelope, outboxInsert } from '@mercato/messaging';
+import { type Envelope, outboxInsert, outboxStatementDone } from '@mercato/messaging';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AddressSnapshot, OrderLineSnapshot } from '../domain/invoice-rules.ts';
 import { Invoice } from './entities.ts';
@@ -69,36 +69,42 @@ export async function insertInvoice(
 ): Promise<Invoice> {
   const invoice = em.create(Invoice, fields, { persist: false });
   const outbox = outboxInsert(em, events);
-  await em.execute(
-    `with issued as (
+  let written = false;
+  try {
+    await em.execute(
+      `with issued as (
        insert into invoice (id, year, number, order_id, user_id, payment_id, order_revision, lines, total_amount,
          currency, billing_address, billing_address_id, issued_at, download_token_hash, shipping)
        values (?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?, ?, ?::jsonb, ?, ?::timestamptz, ?, ?::jsonb)),
      linked as (
        update credit_note set invoice_id = ? where order_id = ? and invoice_id is null)
      ${outbox.sql}`,
-    [
-      invoice.id,
-      invoice.year,
-      invoice.number,
-      invoice.orderId,
-      invoice.userId,
-      invoice.paymentId,
-      invoice.orderRevision,
-      JSON.stringify(invoice.lines),
-      invoice.totalAmount,
-      invoice.currency,
-      // SQL null, not the JSON null a stringified null would be.
-      invoice.billingAddress ? JSON.stringify(invoice.billingAddress) : null,
-      invoice.billingAddressId,
-      invoice.issuedAt.toISOString(),
-      invoice.downloadTokenHash ?? null,
-      invoice.shipping ? JSON.stringify(invoice.shipping) : null,
-      invoice.id,
-      invoice.orderId,
-      ...outbox.params,
-    ],
-  );
+      [
+        invoice.id,
+        invoice.year,
+        invoice.number,
+        invoice.orderId,
+        invoice.userId,
+        invoice.paymentId,
+        invoice.orderRevision,
+        JSON.stringify(invoice.lines),
+        invoice.totalAmount,
+        invoice.currency,
+        // SQL null, not the JSON null a stringified null would be.
+        invoice.billingAddress ? JSON.stringify(invoice.billingAddress) : null,
+        invoice.billingAddressId,
+        invoice.issuedAt.toISOString(),
+        invoice.downloadTokenHash ?? null,
+        invoice.shipping ? JSON.stringify(invoice.shipping) : null,
+        invoice.id,
+        invoice.orderId,
+        ...outbox.params,
+      ],
+    );
+    written = true;
+  } finally {
+    outboxStatementDone(em, written); // outside a transaction: the relay looks now
+  }
   return invoice;
 }
 

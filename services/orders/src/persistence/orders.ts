@@ -10,8 +10,8 @@ import {
   addToOutbox,
   type Envelope,
   insertIntoOutbox,
-  outboxCommitted,
   outboxInsert,
+  outboxStatementDone,
 } from '@mercato/messaging';
 import { LockMode } from '@mikro-orm/core';
 import { uuidv7 } from 'uuidv7';
@@ -67,8 +67,10 @@ export async function insertPlacement<V>(em: EntityManager, p: Placement<V>): Pr
   const key = p.idempotency
     ? p.idempotency.keys.insertFragment(em, p.idempotency.request, p.idempotency.response, order.createdAt)
     : { sql: 'select 1', params: [] };
-  await em.execute(
-    `with new_order as (
+  let written = false;
+  try {
+    await em.execute(
+      `with new_order as (
        insert into ${s}.orders (id, user_id, status, revision, total_amount, currency, shipping_address_id,
          shipping_address, payment_method, shipping_quote_id, shipping_level, shipping_amount, created_at,
          updated_at)
@@ -85,36 +87,39 @@ export async function insertPlacement<V>(em: EntityManager, p: Placement<V>): Pr
        ${outbox.sql}
      )
      ${key.sql}`,
-    [
-      order.id,
-      order.userId,
-      order.status,
-      order.revision,
-      order.totalAmount,
-      order.currency,
-      order.shippingAddressId,
-      order.shippingAddress ? JSON.stringify(order.shippingAddress) : null,
-      JSON.stringify(order.paymentMethod),
-      order.shippingQuoteId ?? null,
-      order.shippingLevel ?? null,
-      order.shippingAmount ?? null,
-      at,
-      order.updatedAt.toISOString(),
-      order.id,
-      order.currency,
-      at,
-      JSON.stringify(items),
-      p.historyId,
-      order.id,
-      order.status,
-      at,
-      ...outbox.params,
-      ...key.params,
-    ],
-  );
-  // One statement outside a transaction has no commit event: say it committed, so the relay sends
-  // order.placed now instead of on its next look.
-  if (!em.isInTransaction()) outboxCommitted(em);
+      [
+        order.id,
+        order.userId,
+        order.status,
+        order.revision,
+        order.totalAmount,
+        order.currency,
+        order.shippingAddressId,
+        order.shippingAddress ? JSON.stringify(order.shippingAddress) : null,
+        JSON.stringify(order.paymentMethod),
+        order.shippingQuoteId ?? null,
+        order.shippingLevel ?? null,
+        order.shippingAmount ?? null,
+        at,
+        order.updatedAt.toISOString(),
+        order.id,
+        order.currency,
+        at,
+        JSON.stringify(items),
+        p.historyId,
+        order.id,
+        order.status,
+        at,
+        ...outbox.params,
+        ...key.params,
+      ],
+    );
+    written = true;
+  } finally {
+    // One statement outside a transaction has no commit event: say it is over, so the relay sends
+    // order.placed now (and stops looking for it).
+    outboxStatementDone(em, written);
+  }
   countPlaced(em);
 }
 

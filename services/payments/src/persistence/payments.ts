@@ -2,7 +2,7 @@
 import type { StockReserved } from '@mercato/contracts';
 import { normalizeAmount } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
-import { type Envelope, outboxInsert } from '@mercato/messaging';
+import { type Envelope, outboxInsert, outboxStatementDone } from '@mercato/messaging';
 import { LockMode } from '@mikro-orm/core';
 import { uuidv7 } from 'uuidv7';
 import { chargeKey, type PaymentResult, type PaymentStatus } from '../domain/payment-rules.ts';
@@ -202,23 +202,29 @@ export async function recordOutcome(
   event: Envelope,
 ): Promise<boolean> {
   const outbox = outboxInsert(em, [event], { from: 'recorded', where: 'recorded.id is not null' });
-  const rows = await em.execute(
-    `with recorded as (
+  let written = false;
+  try {
+    const rows = await em.execute(
+      `with recorded as (
        update payment set status = ?, provider_ref = ?, failure_reason = ?, updated_at = ?
         where id = ? and status = 'pending'
        returning id),
      published as (${outbox.sql})
      select id from recorded`,
-    [
-      result.status,
-      result.status === 'succeeded' ? result.providerRef : null,
-      result.status === 'failed' ? result.reason : null,
-      new Date(),
-      paymentId,
-      ...outbox.params,
-    ],
-  );
-  return rows.length === 1;
+      [
+        result.status,
+        result.status === 'succeeded' ? result.providerRef : null,
+        result.status === 'failed' ? result.reason : null,
+        new Date(),
+        paymentId,
+        ...outbox.params,
+      ],
+    );
+    written = rows.length === 1;
+    return written;
+  } finally {
+    outboxStatementDone(em, written); // outside a transaction: the relay looks now
+  }
 }
 
 /** Whether the order was cancelled (and why) or has a revision newer than `revision`. */
