@@ -15,10 +15,10 @@ import type {
 } from '@mercato/contracts';
 import { lineTotal } from '@mercato/contracts';
 import type { EventHandler } from '@mercato/messaging';
-import { orderOf, recordOrder } from '../persistence/read-models.ts';
+import { recordOrder, recordOrderStatement } from '../persistence/read-models.ts';
 import type { NotificationContext } from '../use-cases/context.ts';
 import { queueMail } from '../use-cases/queue-mail.ts';
-import { recipientOf } from '../use-cases/recipients.ts';
+import { recipientOf, recipientWithOrder } from '../use-cases/recipients.ts';
 
 const withTotals = (lines: OrderLine[]) =>
   lines.map((l) => ({
@@ -52,7 +52,6 @@ export function orderHandlers(ctx: NotificationContext): {
     'order.placed': async (event, em) => {
       const to = await recipientOf(em, event.data.userId);
       if (!to) return;
-      await recordOrder(em, event.data);
       const { orderId, userId, lines, total } = event.data;
       await queueMail(ctx, em, {
         event,
@@ -60,6 +59,8 @@ export function orderHandlers(ctx: NotificationContext): {
         userId,
         recipient: to.email,
         data: { name: to.name ?? undefined, orderId, lines: withTotals(lines), total },
+        // The read model for the later mails, written by the record's own insert statement.
+        alongside: recordOrderStatement(em, event.data),
       });
     },
     'order.lines_changed': async (event, em) => {
@@ -78,11 +79,13 @@ export function orderHandlers(ctx: NotificationContext): {
       });
     },
     'order.confirmed': async (event, em) => {
-      const to = await recipientOf(em, event.data.userId);
-      if (!to) return;
       const { orderId, userId, total } = event.data;
-      // order.confirmed carries its lines; older ones without names get them from the placed order.
-      const view = await orderOf(em, orderId);
+      // order.confirmed carries its lines; older ones without names get them from the placed order
+      // (read with the recipient), and only those need it.
+      const unnamed = event.data.lines.some((l) => l.productName === undefined);
+      const to = unnamed ? await recipientWithOrder(em, userId, orderId) : await recipientOf(em, userId);
+      if (!to) return;
+      const view = to.order;
       const names = new Map(view?.lines.map((l) => [l.productId, l.productName]) ?? []);
       const lines = event.data.lines.map((l) => ({
         ...l,
@@ -113,11 +116,12 @@ export function orderHandlers(ctx: NotificationContext): {
       });
     },
     'order.cancelled': async (event, em) => {
-      const to = await recipientOf(em, event.data.userId);
-      if (!to) return;
       const { orderId, userId, reason, previousStatus } = event.data;
-      const view = await orderOf(em, orderId);
-      const refund = PAID.has(previousStatus) ? (view?.total ?? null) : null;
+      // Only a paid order's mail names an amount (its refund): only then is the placed order read.
+      const paid = PAID.has(previousStatus);
+      const to = paid ? await recipientWithOrder(em, userId, orderId) : await recipientOf(em, userId);
+      if (!to) return;
+      const refund = paid ? (to.order?.total ?? null) : null;
       await queueMail(ctx, em, {
         event,
         template: 'order-cancelled',
@@ -128,7 +132,7 @@ export function orderHandlers(ctx: NotificationContext): {
           orderId,
           reasonText: CANCEL_REASONS[reason] ?? reason,
           refund,
-          refundUnderWay: PAID.has(previousStatus),
+          refundUnderWay: paid,
         },
       });
     },
@@ -145,10 +149,10 @@ export function orderHandlers(ctx: NotificationContext): {
       });
     },
     'order.shipped': async (event, em) => {
-      const to = await recipientOf(em, event.data.userId);
-      if (!to) return;
       const { orderId, userId } = event.data;
-      const view = await orderOf(em, orderId);
+      const to = await recipientWithOrder(em, userId, orderId);
+      if (!to) return;
+      const view = to.order;
       await queueMail(ctx, em, {
         event,
         template: 'order-shipped',

@@ -2,6 +2,7 @@
 // by the sender with FOR UPDATE SKIP LOCKED (so replicas share the queue and never send one mail at
 // the same time), and updated with each try's result in the transaction that holds the row.
 import type { EntityManager } from '@mercato/db';
+import type { Statement } from './read-models.ts';
 import { table } from './sql.ts';
 
 export type NotificationStatus = 'queued' | 'sent' | 'failed' | 'suppressed';
@@ -59,14 +60,24 @@ export interface NewNotification {
   eraseAfterSend?: boolean;
 }
 
-/** Inserts the record unless one exists for (event, recipient): returns whether it was inserted. */
-export async function insertNotification(em: EntityManager, n: NewNotification): Promise<boolean> {
+/**
+ * Inserts the record unless one exists for (event, recipient): returns whether it was inserted.
+ * `alongside`, a data-modifying statement of the same transaction (the order's read model of
+ * order.placed), runs in the same round trip as a `with` of the insert; it runs whether or not the
+ * record was a duplicate, as it would on its own.
+ */
+export async function insertNotification(
+  em: EntityManager,
+  n: NewNotification,
+  alongside?: Statement,
+): Promise<boolean> {
   const rows = await em.execute(
-    `insert into ${table(em, 'notification')} (id, user_id, event_id, event_type, template, kind, recipient,
+    `${alongside ? `with alongside as (${alongside.sql}) ` : ''}insert into ${table(em, 'notification')} (id, user_id, event_id, event_type, template, kind, recipient,
        subject, html, text, attachments, headers, status, next_attempt_at, last_error, erase_after_send)
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::jsonb, ?::jsonb, ?, ?, ?, ?)
      on conflict (event_id, recipient) do nothing returning id`,
     [
+      ...(alongside?.params ?? []),
       n.id,
       n.userId,
       n.eventId,
@@ -97,14 +108,27 @@ export async function hasTemplate(em: EntityManager, userId: string, template: s
   return rows.length > 0;
 }
 
-/** The queued record due first, locked for this transaction; other replicas skip it. */
-export async function claimDue(em: EntityManager): Promise<NotificationRow | undefined> {
-  const [row] = await em.execute<NotificationRow[]>(
-    `select * from ${table(em, 'notification')}
-     where status = 'queued' and next_attempt_at <= now()
-     order by next_attempt_at limit 1 for update skip locked`,
+/**
+ * The queued record due first, locked for this transaction (other replicas skip it), and how many
+ * other records are due now (at most `upTo`; those in another sender's hands included): the sender
+ * starts and keeps loops only for mail already waiting, instead of looking once more per loop.
+ */
+export async function claimDue(
+  em: EntityManager,
+  upTo: number,
+): Promise<{ row: NotificationRow; othersDue: number } | undefined> {
+  const t = table(em, 'notification');
+  const [found] = await em.execute<(NotificationRow & { others_due: number })[]>(
+    `select n.*, (select count(*) from (select 1 from ${t} m
+         where m.status = 'queued' and m.next_attempt_at <= now() and m.id <> n.id limit ?) due)::int as others_due
+     from ${t} n
+     where n.status = 'queued' and n.next_attempt_at <= now()
+     order by n.next_attempt_at limit 1 for update of n skip locked`,
+    [upTo],
   );
-  return row;
+  if (!found) return undefined;
+  const { others_due: othersDue, ...row } = found;
+  return { row, othersDue };
 }
 
 // A confirmation to an erased user's address: sent (or given up on), then forgotten like the rest of

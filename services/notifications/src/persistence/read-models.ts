@@ -48,6 +48,34 @@ export async function contactOf(em: EntityManager, userId: string): Promise<Cont
   return row;
 }
 
+/**
+ * The user's contact and the order as placed, in one round trip (a later order mail needs both
+ * before it can render): undefined when the user is not known; `order` undefined when the order
+ * was not seen.
+ */
+export async function contactWithOrder(
+  em: EntityManager,
+  userId: string,
+  orderId: string,
+): Promise<(Contact & { order: OrderView | undefined }) | undefined> {
+  const [row] = await em.execute<(Contact & Partial<OrderViewRow>)[]>(
+    `select c.email, c.name, c.username, c.erased,
+       o.order_id, o.user_id, o.total_amount::text as total_amount, o.currency, o.lines
+     from ${table(em, 'user_contact')} c left join ${table(em, 'order_view')} o on o.order_id = ?
+     where c.user_id = ?`,
+    [orderId, userId],
+  );
+  if (!row) return undefined;
+  const { email, name, username, erased } = row;
+  return {
+    email,
+    name,
+    username,
+    erased,
+    order: row.order_id ? orderView(row as OrderViewRow) : undefined,
+  };
+}
+
 /** Erasure: the user becomes a tombstone; their preferences and order views go. */
 export async function eraseContact(em: EntityManager, userId: string): Promise<void> {
   await em.execute(
@@ -66,31 +94,41 @@ export interface OrderView {
   lines: OrderLine[];
 }
 
-/** order.placed / order.lines_changed: the order as it now reads. */
-export async function recordOrder(em: EntityManager, o: OrderPlaced): Promise<void> {
-  await em.execute(
-    `insert into ${table(em, 'order_view')} (order_id, user_id, total_amount, currency, lines) values (?, ?, ?, ?, ?::jsonb)
-     on conflict (order_id) do update set total_amount = excluded.total_amount, currency = excluded.currency,
-       lines = excluded.lines`,
-    [o.orderId, o.userId, normalizeAmount(o.total.amount), o.total.currency, JSON.stringify(o.lines)],
-  );
+/** A statement with its parameters, to run alone or inside another (a data-modifying `with`). */
+export interface Statement {
+  sql: string;
+  params: unknown[];
 }
 
-export async function orderOf(em: EntityManager, orderId: string): Promise<OrderView | undefined> {
-  const [row] = await em.execute<
-    { order_id: string; user_id: string; total_amount: string; currency: string; lines: OrderLine[] }[]
-  >(
-    `select order_id, user_id, total_amount::text, currency, lines from ${table(em, 'order_view')} where order_id = ?`,
-    [orderId],
-  );
-  if (!row) return undefined;
+/** order.placed / order.lines_changed: the order as it now reads. */
+export function recordOrderStatement(em: EntityManager, o: OrderPlaced): Statement {
   return {
-    orderId: row.order_id,
-    userId: row.user_id,
-    total: { amount: normalizeAmount(row.total_amount), currency: row.currency.trim() },
-    lines: row.lines,
+    sql: `insert into ${table(em, 'order_view')} (order_id, user_id, total_amount, currency, lines) values (?, ?, ?, ?, ?::jsonb)
+     on conflict (order_id) do update set total_amount = excluded.total_amount, currency = excluded.currency,
+       lines = excluded.lines`,
+    params: [o.orderId, o.userId, normalizeAmount(o.total.amount), o.total.currency, JSON.stringify(o.lines)],
   };
 }
+
+export async function recordOrder(em: EntityManager, o: OrderPlaced): Promise<void> {
+  const { sql, params } = recordOrderStatement(em, o);
+  await em.execute(sql, params);
+}
+
+interface OrderViewRow {
+  order_id: string;
+  user_id: string;
+  total_amount: string;
+  currency: string;
+  lines: OrderLine[];
+}
+
+const orderView = (row: OrderViewRow): OrderView => ({
+  orderId: row.order_id,
+  userId: row.user_id,
+  total: { amount: normalizeAmount(row.total_amount), currency: row.currency.trim() },
+  lines: row.lines,
+});
 
 /** A product's name as the latest order line carrying it said (stock alerts name the product). */
 export async function productName(em: EntityManager, productId: string): Promise<string | undefined> {

@@ -7,7 +7,7 @@ import type { EntityManager } from '@mercato/db';
 import type { Envelope } from '@mercato/messaging';
 import { uuidv7 } from 'uuidv7';
 import { type AttachmentSpec, insertNotification } from '../persistence/notifications.ts';
-import { preferenceOf } from '../persistence/read-models.ts';
+import { preferenceOf, type Statement } from '../persistence/read-models.ts';
 import type { NotificationContext } from './context.ts';
 
 export interface MailRequest {
@@ -20,6 +20,8 @@ export interface MailRequest {
   attachments?: AttachmentSpec[];
   /** erase recipient and bodies once sent (the erasure confirmation) */
   eraseAfterSend?: boolean;
+  /** a write of the same transaction sent with the record's insert (one round trip for both) */
+  alongside?: Statement;
 }
 
 export type QueueResult = 'queued' | 'suppressed' | 'duplicate';
@@ -51,21 +53,25 @@ export async function queueMail(
     headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
   }
   const rendered = ctx.templates.render(req.template, data);
-  const inserted = await insertNotification(em, {
-    id: uuidv7(),
-    userId: req.userId,
-    eventId: req.event.id,
-    eventType: req.event.type,
-    template: req.template,
-    kind,
-    recipient: req.recipient,
-    ...rendered,
-    attachments: req.attachments,
-    headers,
-    status,
-    note,
-    eraseAfterSend: req.eraseAfterSend,
-  });
+  const inserted = await insertNotification(
+    em,
+    {
+      id: uuidv7(),
+      userId: req.userId,
+      eventId: req.event.id,
+      eventType: req.event.type,
+      template: req.template,
+      kind,
+      recipient: req.recipient,
+      ...rendered,
+      attachments: req.attachments,
+      headers,
+      status,
+      note,
+      eraseAfterSend: req.eraseAfterSend,
+    },
+    req.alongside,
+  );
   if (!inserted) return 'duplicate';
   if (status === 'queued') ctx.afterCommit(em, () => ctx.wake());
   else ctx.afterCommit(em, () => ctx.onSuppressed(req.template));

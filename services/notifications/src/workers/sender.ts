@@ -1,6 +1,6 @@
-// The sender: every replica runs SENDER_CONCURRENCY loops; each claims the queued mail due first with
-// FOR UPDATE SKIP LOCKED (replicas share the queue, no mail is in two hands), sends it over SMTP and
-// records the result in the same transaction, then takes the next, until nothing is due.
+// The sender: every replica runs up to SENDER_CONCURRENCY loops; each claims the queued mail due first
+// with FOR UPDATE SKIP LOCKED (replicas share the queue, no mail is in two hands), sends it over SMTP
+// and records the result in the same transaction, then takes the next while its claim saw more due.
 //
 // The window between the relay's "250 accepted" and the commit of `sent`: this side is
 // AT-LEAST-ONCE. A replica killed there leaves the row queued (its transaction never committed), and
@@ -80,65 +80,80 @@ export function startSender(opts: SenderOptions): Sender {
     }
   };
 
-  /** Sends the mail due first, if any; returns whether there was one. */
+  /**
+   * Sends the mail due first, if any; returns whether there was one, and how many others were due
+   * when it was claimed (at most `concurrency`).
+   */
   const sendOne = () =>
-    opts.orm.em.fork().transactional(async (em) => {
-      const row = await claimDue(em);
-      if (!row) return false;
-      const attempts = row.attempts + 1;
-      const outcome = await tryOnce(row);
-      const labels = { template: row.template };
-      if (outcome.kind === 'sent') {
-        await opts.afterAccept?.(row);
-        await markSent(em, row, { attempts, response: outcome.response, messageId: outcome.messageId });
-        opts.metrics.sent.inc(labels);
-      } else if (outcome.kind === 'permanent') {
-        await markFailed(em, row, { attempts, error: outcome.error, response: outcome.response });
-        opts.metrics.failed.inc({ ...labels, reason: 'permanent' });
-        opts.logger.error(
-          { notificationId: row.id, template: row.template, error: outcome.error },
-          'mail failed permanently',
-        );
-      } else {
-        const next = afterTransient(attempts, opts.policy);
-        if (next === 'give-up') {
+    opts.orm.em
+      .fork()
+      .transactional(async (em): Promise<{ sent: false } | { sent: true; othersDue: number }> => {
+        const claimed = await claimDue(em, opts.concurrency);
+        if (!claimed) return { sent: false };
+        const { row, othersDue } = claimed;
+        const attempts = row.attempts + 1;
+        const outcome = await tryOnce(row);
+        const labels = { template: row.template };
+        if (outcome.kind === 'sent') {
+          await opts.afterAccept?.(row);
+          await markSent(em, row, { attempts, response: outcome.response, messageId: outcome.messageId });
+          opts.metrics.sent.inc(labels);
+        } else if (outcome.kind === 'permanent') {
           await markFailed(em, row, { attempts, error: outcome.error, response: outcome.response });
-          opts.metrics.failed.inc({ ...labels, reason: 'exhausted' });
+          opts.metrics.failed.inc({ ...labels, reason: 'permanent' });
           opts.logger.error(
-            { notificationId: row.id, template: row.template, attempts, error: outcome.error },
-            'mail failed: no tries left',
+            { notificationId: row.id, template: row.template, error: outcome.error },
+            'mail failed permanently',
           );
         } else {
-          await markRetry(em, row.id, {
-            attempts,
-            retryInMs: next.retryInMs,
-            error: outcome.error,
-            response: outcome.response,
-          });
-          opts.metrics.retried.inc(labels);
-          opts.logger.warn(
-            {
-              notificationId: row.id,
-              template: row.template,
+          const next = afterTransient(attempts, opts.policy);
+          if (next === 'give-up') {
+            await markFailed(em, row, { attempts, error: outcome.error, response: outcome.response });
+            opts.metrics.failed.inc({ ...labels, reason: 'exhausted' });
+            opts.logger.error(
+              { notificationId: row.id, template: row.template, attempts, error: outcome.error },
+              'mail failed: no tries left',
+            );
+          } else {
+            await markRetry(em, row.id, {
               attempts,
               retryInMs: next.retryInMs,
               error: outcome.error,
-            },
-            'mail not sent; retrying later',
-          );
+              response: outcome.response,
+            });
+            opts.metrics.retried.inc(labels);
+            opts.logger.warn(
+              {
+                notificationId: row.id,
+                template: row.template,
+                attempts,
+                retryInMs: next.retryInMs,
+                error: outcome.error,
+              },
+              'mail not sent; retrying later',
+            );
+          }
         }
-      }
-      return true;
-    });
+        return { sent: true, othersDue };
+      });
 
   const drain = async () => {
     // One look first: an idle replica costs one short transaction per poll, not one per loop.
-    if (!(await sendOne())) return;
-    const loop = async () => {
-      while (running && (await sendOne())) {}
+    const first = await sendOne();
+    if (!first.sent) return;
+    // A loop goes on, and more loops start, only while its claim saw other mail due: a look that
+    // finds nothing costs a claim and a commit (with a loop ending on one each, eight round trips
+    // per wake), and a mail queued meanwhile is not missed: its commit wakes the sender, which then
+    // runs another pass, and the poll takes retries that fell due.
+    const loop = async (last: Awaited<ReturnType<typeof sendOne>>) => {
+      while (running && last.sent && last.othersDue > 0) last = await sendOne();
     };
+    const more = Math.min(opts.concurrency - 1, first.othersDue);
     // Every loop ends before the pass does (one that failed stops; the others drain what is due).
-    const results = await Promise.allSettled(Array.from({ length: opts.concurrency }, loop));
+    const results = await Promise.allSettled([
+      loop(first),
+      ...Array.from({ length: more }, () => sendOne().then(loop)),
+    ]);
     const failed = results.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
   };
