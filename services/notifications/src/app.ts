@@ -5,7 +5,7 @@ import type { JSONWebKeySet } from 'jose';
 import { migrations } from '../migrations/index.ts';
 import type { Config } from './config.ts';
 import { registerConsumers } from './consumers/index.ts';
-import { formatter } from './domain/format.ts';
+import { DEFAULT_MAIL_LOCALE, DEFAULT_MAIL_TIME_ZONE, formatter } from './domain/format.ts';
 import { TEMPLATES_DIR, TemplateCatalog } from './domain/templates.ts';
 import { entities } from './persistence/entities.ts';
 import type { NotificationRow } from './persistence/notifications.ts';
@@ -36,10 +36,15 @@ export function mailDomain(from: string): string {
 }
 
 export async function buildApp(config: Config, deps: AppDeps = {}): Promise<App> {
+  const format = formatter(config.MAIL_LOCALE, config.MAIL_TIME_ZONE);
+  // A locale or time zone of the operator's choosing fails the start, not the first dated mail; the
+  // defaults are known good, and a start with them does not load ICU's date data before a mail needs it.
+  if (config.MAIL_LOCALE !== DEFAULT_MAIL_LOCALE || config.MAIL_TIME_ZONE !== DEFAULT_MAIL_TIME_ZONE)
+    format.check();
   const templates = await TemplateCatalog.load({
     dirs: [TEMPLATES_DIR, ...(deps.extraTemplateDirs ?? [])],
     shop: { name: config.SHOP_NAME, url: config.SHOP_URL },
-    format: formatter(config.MAIL_LOCALE, config.MAIL_TIME_ZONE),
+    format,
   });
   return buildService({
     name: 'notifications',

@@ -1,5 +1,6 @@
 import { baseConfigSchema } from '@mercato/kit';
 import { type Static, Type } from 'typebox';
+import { DEFAULT_MAIL_LOCALE, DEFAULT_MAIL_TIME_ZONE } from './domain/format.ts';
 
 export const configSchema = Type.Object({
   ...baseConfigSchema.properties,
@@ -31,8 +32,8 @@ export const configSchema = Type.Object({
   /** The API's public origin (the gateway): the one-click unsubscribe link of marketing mail. */
   PUBLIC_API_URL: Type.String({ minLength: 1, default: 'http://localhost:8080' }),
   /** BCP 47 locale and IANA time zone of amounts and dates in mails. */
-  MAIL_LOCALE: Type.String({ minLength: 2, default: 'en-GB' }),
-  MAIL_TIME_ZONE: Type.String({ minLength: 1, default: 'UTC' }),
+  MAIL_LOCALE: Type.String({ minLength: 2, default: DEFAULT_MAIL_LOCALE }),
+  MAIL_TIME_ZONE: Type.String({ minLength: 1, default: DEFAULT_MAIL_TIME_ZONE }),
   /** Low-stock alerts go here (comma-separated). */
   ADMIN_ALERT_EMAILS: Type.String({ minLength: 3, default: 'admin@mercato.local' }),
 

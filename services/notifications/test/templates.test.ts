@@ -3,8 +3,11 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { loadConfig } from '@mercato/kit';
 import t from 'tap';
+import { buildApp } from '../src/app.ts';
 import { buildAssets } from '../src/build-assets.ts';
+import { configSchema } from '../src/config.ts';
 import { formatter } from '../src/domain/format.ts';
 import { TEMPLATES_DIR, TemplateCatalog } from '../src/domain/templates.ts';
 import { FIXTURE_TEMPLATES } from './helpers.ts';
@@ -81,6 +84,26 @@ t.test("order links open the storefront's order page, never the API's /orders", 
     if (withText.includes(name)) t.match(r.text, page, `${name}: the text names the order page`);
     t.notMatch(r.html + r.text, 'shop.test/base/orders/', `${name}: no link under the API's /orders prefix`);
   }
+});
+
+t.test('dates read in the configured zone; a zone ICU does not know fails the start', async (t) => {
+  t.equal(
+    formatter('en-GB', 'Europe/Berlin').dateTime('2026-12-04T12:00:00Z'),
+    '4 December 2026 at 13:00 CET',
+  );
+  t.throws(() => formatter('en-GB', 'Mars/Olympus_Mons').check(), RangeError);
+  // buildApp checks the configured zone before it opens anything (no database, no broker here).
+  const config = loadConfig(configSchema, {
+    PORT: '0',
+    LOG_LEVEL: 'silent',
+    DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+    DATABASE_SCHEMA: 'none',
+    AMQP_URL: 'amqp://127.0.0.1:1',
+    REDIS_URL: 'redis://127.0.0.1:1',
+    JWKS_URL: 'http://127.0.0.1:1/jwks',
+    MAIL_TIME_ZONE: 'Mars/Olympus_Mons',
+  });
+  await t.rejects(buildApp(config), RangeError);
 });
 
 t.test('money is formatted exactly from the decimal string', async (t) => {

@@ -11,20 +11,33 @@ export interface Money {
 export interface Formatter {
   money(m: Money): string;
   dateTime(iso: string | Date): string;
+  /** Makes the date format now: a locale or time zone ICU does not know throws here (a RangeError). */
+  check(): void;
 }
+
+/** The configuration's defaults, which ICU knows: a start with them need not check them. */
+export const DEFAULT_MAIL_LOCALE = 'en-GB';
+export const DEFAULT_MAIL_TIME_ZONE = 'UTC';
 
 export function formatter(locale: string, timeZone: string): Formatter {
   const moneyFormats = new Map<string, Intl.NumberFormat>();
-  const dates = new Intl.DateTimeFormat(locale, {
-    year: 'numeric',
-    month: 'long',
-    day: 'numeric',
-    hour: '2-digit',
-    minute: '2-digit',
-    timeZone,
-    timeZoneName: 'short',
-  });
+  // Made on first use: a DateTimeFormat brings in ICU's calendar and time-zone data (~8 MB resident),
+  // and most mails (welcome, verification, order updates) print no date.
+  let dates: Intl.DateTimeFormat | undefined;
+  const dateFormat = () =>
+    (dates ??= new Intl.DateTimeFormat(locale, {
+      year: 'numeric',
+      month: 'long',
+      day: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      timeZone,
+      timeZoneName: 'short',
+    }));
   return {
+    check() {
+      dateFormat();
+    },
     money(m) {
       let f = moneyFormats.get(m.currency);
       if (!f) {
@@ -42,7 +55,7 @@ export function formatter(locale: string, timeZone: string): Formatter {
     dateTime(iso) {
       const d = iso instanceof Date ? iso : new Date(iso);
       if (Number.isNaN(d.getTime())) return String(iso);
-      return dates.format(d);
+      return dateFormat().format(d);
     },
   };
 }
