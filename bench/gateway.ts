@@ -22,7 +22,8 @@
 //               /v1/traces, counts the spans and discards them), sampler parentbased_traceidratio N %
 //               (export-100: parentbased_always_on); export-<N>-hooks: with OTEL_FASTIFY_HOOK_SPANS=true
 // e.g. BENCH_TRACING=off,export-10,export-100: the cost of tracing with an exporter, against off.
-// BENCH_ENDPOINTS (auth-me,products); CPU_PROFILE_DIR: a V8 CPU profile of every gateway process.
+// BENCH_ENDPOINTS (auth-me,products); CPU_PROFILE_DIR: a V8 CPU profile of every gateway process
+// (CPU_PROFILE_SERVICES=gateway,identity,catalog: of those).
 // --root DIR (or BENCH_ROOT=DIR): another checkout's own `npm start` (every service as that start
 // runs them, on ports, a database and a RabbitMQ vhost of the run's own: no npm start lock) per
 // tracing configuration, its environment passed to start; direct is identity's or catalog's port of
@@ -55,6 +56,7 @@ const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 20);
 const ENDPOINTS = (process.env.BENCH_ENDPOINTS ?? 'auth-me,products').split(',').map((s) => s.trim());
 const TRACING = (process.env.BENCH_TRACING ?? 'shipped').split(',').map((s) => s.trim());
 const CPU_PROFILE_DIR = process.env.CPU_PROFILE_DIR;
+const CPU_PROFILE_SERVICES = (process.env.CPU_PROFILE_SERVICES ?? 'gateway').split(',').map((s) => s.trim());
 const LOG_DIR = process.env.BENCH_LOG_DIR;
 const TARGET_RATIO = 0.85;
 const ADMIN = { email: 'bench-admin@mercato.test', password: 'Bench-Admin-Password-1!' };
@@ -122,11 +124,11 @@ function inheritedEnv(): Record<string, string | undefined> {
 
 function start(service: string, label: string, env: Record<string, string>): ChildProcess {
   const profile =
-    CPU_PROFILE_DIR && service === 'gateway'
+    CPU_PROFILE_DIR && CPU_PROFILE_SERVICES.includes(service)
       ? [
           '--cpu-prof',
           `--cpu-prof-dir=${CPU_PROFILE_DIR}`,
-          `--cpu-prof-name=gateway-${label}-${process.pid}.cpuprofile`,
+          `--cpu-prof-name=${service}-${label}-${process.pid}.cpuprofile`,
         ]
       : [];
   const launch = launchOf(service, profile);

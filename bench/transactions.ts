@@ -6,7 +6,7 @@
 // To compare two checkouts, copy this file into the other one's bench/ and run it there.
 import { createOrm } from '@mercato/db';
 import { claimInbox, messagingEntities, messagingMigrations } from '@mercato/messaging';
-import { TEST_DATABASE_URL } from '@mercato/testing';
+import { recordStatements, TEST_DATABASE_URL } from '@mercato/testing';
 import { Migration } from '@mikro-orm/migrations';
 import pg from 'pg';
 import { uuidv7 } from 'uuidv7';
@@ -22,15 +22,11 @@ class CreateNote extends Migration {
   }
 }
 
-// Counts what reaches the server: every query of pg's clients, below any deferral (patched before the
-// ORM's clients exist: they take the method as it is when they connect).
-let sent = 0;
-const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
-const original = proto.query;
-proto.query = function (this: unknown, ...args: unknown[]) {
-  sent++;
-  return original.apply(this, args);
-};
+// Counts what reaches the server (patched before the ORM's clients exist).
+const statements = recordStatements(
+  () => {},
+  () => 'any',
+);
 
 const schema = `bench_tx_${process.pid}`;
 const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
@@ -55,7 +51,7 @@ try {
   for (let i = 0; i < 200; i++) await oneTransaction(); // warm-up
   console.log(`bench:transactions — ${TX} transactions (inbox claim + one insert), ${CONCURRENCY} at once`);
   for (let round = 1; round <= ROUNDS; round++) {
-    sent = 0;
+    statements.start();
     const cpu0 = process.cpuUsage();
     const pg0 = infraCpuSeconds().get('postgres')!;
     const t0 = performance.now();
@@ -70,11 +66,11 @@ try {
     const pgCpu = infraCpuSeconds().get('postgres')! - pg0;
     const perTx = (ms: number) => ((ms / TX) * 1000).toFixed(1);
     console.log(
-      `round ${round}: ${(TX / secs).toFixed(0)} transactions/s; CPU per transaction: this process ${perTx((cpu.user + cpu.system) / 1000)} µs, PostgreSQL ${perTx(pgCpu * 1000)} µs; ${(sent / TX).toFixed(2)} round trips each`,
+      `round ${round}: ${(TX / secs).toFixed(0)} transactions/s; CPU per transaction: this process ${perTx((cpu.user + cpu.system) / 1000)} µs, PostgreSQL ${perTx(pgCpu * 1000)} µs; ${(statements.stop().length / TX).toFixed(2)} round trips each`,
     );
   }
 } finally {
-  proto.query = original;
+  statements.restore();
   await orm.close(true);
   await admin.query(`drop schema ${schema} cascade`);
   await admin.end();

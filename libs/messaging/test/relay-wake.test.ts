@@ -1,7 +1,7 @@
 // An idle relay sleeps and is woken by commits: directly by a commit in this process, by NOTIFY from
 // another; its slow safety poll finds whatever no signal announced (a writer that crashed between its
 // commit and its signal, a notification sent while the listener was reconnecting).
-import { eventually, TEST_AMQP_URL, TEST_DATABASE_URL } from '@mercato/testing';
+import { eventually, recordStatements, TEST_AMQP_URL, TEST_DATABASE_URL } from '@mercato/testing';
 import amqp from 'amqplib';
 import pg from 'pg';
 import t from 'tap';
@@ -145,20 +145,12 @@ t.test(
     const { orm } = await setupOrm(t);
     const broker = await setupBroker(t);
     const received = await listen(t, broker.exchange);
-    // Counts what the relay's own connections send (its pool is made after this patch).
-    let relayStatements = 0;
-    const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
-    const original = proto.query;
-    proto.query = function (
-      this: { connectionParameters?: { application_name?: string } },
-      ...args: unknown[]
-    ) {
-      if (this.connectionParameters?.application_name === 'outbox-relay') relayStatements++;
-      return original.apply(this, args);
-    };
-    t.teardown(() => {
-      proto.query = original;
-    });
+    // Counts what the relay's own connections send (its pool is made after this).
+    const statements = recordStatements(
+      (fn) => t.teardown(fn),
+      (params) => (params.application_name === 'outbox-relay' ? 'relay' : 'other'),
+    );
+    const relayStatements = () => statements.stop().filter((x) => x.by === 'relay').length;
     const relay = startOutboxRelay({ orm, broker, pollIntervalMs: 20_000 });
     t.teardown(() => relay.stop());
     await idle();
@@ -172,11 +164,11 @@ t.test(
     };
     const statementsOver = async (e: Envelope, sayDone: boolean) => {
       await idle();
-      relayStatements = 0;
+      statements.start();
       const at = await writeInCte(e, sayDone);
       const ms = await received.after(e.id, at, 5000);
       await new Promise((r) => setTimeout(r, 1200)); // the follow-up window is one second
-      return { ms, statements: relayStatements };
+      return { ms, statements: relayStatements() };
     };
     const told = await statementsOver(ping(200), true);
     const untold = await statementsOver(ping(201), false);

@@ -8,3 +8,4 @@ export * from './private-postgres.ts';
 export * from './private-rabbitmq.ts';
 export * from './private-redis.ts';
 export { type ReceivedMail, type SinkMode, type SmtpSink, startSmtpSink } from './smtp-sink.ts';
+export * from './statements.ts';

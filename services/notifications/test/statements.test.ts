@@ -5,43 +5,23 @@
 // @mercato/db's deferred `begin` (a `begin` queued on its own is counted, one folded into
 // `begin;<statement>` is not). Prints the count per event and per send; fails when a round trip
 // comes back. A second test prints what a burst of events costs.
-import pg from 'pg';
+import { connectedToSchema, recordStatements } from '@mercato/testing';
 import t from 'tap';
 import { orderPlaced, setup } from './helpers.ts';
 
-interface Sent {
-  sql: string;
-  service: boolean;
-}
-
-// Patched before the app's pools exist: their clients take `query` as it is when they connect.
-const sent: Sent[] = [];
-let counting = false;
-let lastSentAt = 0;
+// Patched before the app's pools exist. The service's ORM connects with its schema on the
+// search_path; the rest is this test looking.
 let serviceSchema = '';
-const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
-const original = proto.query;
-proto.query = function (this: { connectionParameters?: Record<string, any> }, ...args: unknown[]) {
-  if (counting) {
-    const sql = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string })?.text ?? '');
-    // The service's ORM connects with its schema on the search_path; the rest is this test looking.
-    const options = String(this.connectionParameters?.options ?? '');
-    const service = serviceSchema !== '' && options.includes(`search_path=${serviceSchema},`);
-    if (service) lastSentAt = performance.now();
-    sent.push({ sql: sql.replace(/\s+/g, ' ').trim(), service });
-  }
-  return original.apply(this, args);
-};
-t.teardown(() => {
-  proto.query = original;
-});
-
-/** Waits until the service has sent nothing for a while. */
-async function quiet(ms = 300) {
-  const deadline = performance.now() + 10_000;
-  while (performance.now() - lastSentAt < ms && performance.now() < deadline)
-    await new Promise((r) => setTimeout(r, 25));
-}
+const statements = recordStatements(
+  (fn) => t.teardown(fn),
+  (params) => (connectedToSchema(params, serviceSchema) ? 'service' : 'other'),
+  (by) => by === 'service',
+);
+const ownStatements = () =>
+  statements
+    .stop()
+    .filter((x) => x.by === 'service')
+    .map((x) => x.sql);
 
 /**
  * Upper bounds, per event's transaction and per mail sent, of the statements notifications sends for
@@ -104,17 +84,15 @@ t.test('statements per order: each event that queues a mail, then its sending', 
     ],
   ] as const;
 
-  await quiet();
+  await statements.quiet();
   const steps: { step: string; event: string[]; send: string[] }[] = [];
   for (const [e, subject] of events) {
-    sent.length = 0;
-    counting = true;
+    statements.start();
     await s.publish(e);
     await s.sink.waitForTo(u.email, 1, subject);
     await s.settled('event_id = $1', [e.id]);
-    await quiet();
-    counting = false;
-    const own = sent.filter((x) => x.service).map((x) => x.sql);
+    await statements.quiet();
+    const own = ownStatements();
     // The consumer's transaction ends with its commit; the sender, woken by that commit, comes after.
     const end = own.indexOf('commit') + 1;
     steps.push({ step: e.type, event: own.slice(0, end), send: own.slice(end) });
@@ -180,15 +158,13 @@ t.test(
         s.event('order.delivered', { orderId, userId: u.id, status: 'DELIVERED', previousStatus: 'SHIPPED' }),
       );
     }
-    await quiet();
-    sent.length = 0;
-    counting = true;
+    await statements.quiet();
+    statements.start();
     await s.publish(...all);
     await s.sink.waitForTo(u.email, all.length);
     await s.settled('user_id = $1', [u.id]);
-    await quiet();
-    counting = false;
-    const own = sent.filter((x) => x.service).map((x) => x.sql);
+    await statements.quiet();
+    const own = ownStatements();
     const commits = own.filter((q) => q === 'commit').length;
     const kinds = new Map<string, number>();
     for (const q of own) {

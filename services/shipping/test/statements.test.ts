@@ -5,49 +5,24 @@
 // `begin` (a `begin` queued on its own is counted, one folded into `begin;<statement>` is not).
 // Prints the count per step; fails when a round trip comes back.
 
-import { eventually, querySchema } from '@mercato/testing';
-import pg from 'pg';
+import { connectedToSchema, eventually, querySchema, recordStatements } from '@mercato/testing';
 import t from 'tap';
 import { setup, uuidv7 } from './shipment-helpers.ts';
 
-interface Sent {
-  sql: string;
-  by: 'service' | 'relay' | 'other';
-}
-
-// Patched before the app's pools exist: their clients take `query` as it is when they connect.
-const sent: Sent[] = [];
-let counting = false;
-let lastSentAt = 0;
+// Patched before the app's pools exist. The service's ORM connects with its schema on the
+// search_path; the outbox relay (libs/messaging) has a pool of its own; the rest is this test looking.
 let serviceSchema = '';
-const proto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
-const original = proto.query;
-proto.query = function (this: { connectionParameters?: Record<string, any> }, ...args: unknown[]) {
-  if (counting) {
-    const params = this.connectionParameters ?? {};
-    const sql = typeof args[0] === 'string' ? args[0] : String((args[0] as { text?: string })?.text ?? '');
-    // The service's ORM connects with its schema on the search_path; the outbox relay (libs/messaging)
-    // has a pool of its own; the rest is this test looking at the database.
-    const by = String(params.options ?? '').includes(`search_path=${serviceSchema},`)
+const statements = recordStatements(
+  (fn) => t.teardown(fn),
+  (params) =>
+    connectedToSchema(params, serviceSchema)
       ? 'service'
       : params.application_name === 'outbox-relay'
         ? 'relay'
-        : 'other';
-    if (by !== 'other') lastSentAt = performance.now();
-    sent.push({ sql: sql.replace(/\s+/g, ' ').trim(), by });
-  }
-  return original.apply(this, args);
-};
-t.teardown(() => {
-  proto.query = original;
-});
-
-/** Waits until neither the service nor its relay has sent anything for a while. */
-async function quiet(ms = 400) {
-  const deadline = performance.now() + 10_000;
-  while (performance.now() - lastSentAt < ms && performance.now() < deadline)
-    await new Promise((r) => setTimeout(r, 50));
-}
+        : 'other',
+  (by) => by !== 'other',
+);
+type Sent = (typeof statements.sent)[number];
 
 // The periodic sweep of old signatures and Idempotency-Keys is no part of an order.
 const background = (sql: string) => /expires_at < now\(\)|return_idempotency_key/.test(sql);
@@ -105,14 +80,13 @@ t.test('statements per confirmed order, step by step', async (t) => {
     return book(parcel);
   };
 
-  await quiet();
+  await statements.quiet(400);
   const steps: { step: string; statements: Sent[] }[] = [];
   const step = async (name: string, run: () => Promise<void>) => {
-    sent.length = 0;
-    counting = true;
+    statements.start();
     await run();
-    await quiet();
-    counting = false;
+    await statements.quiet(400);
+    const sent = statements.stop();
     steps.push({ step: name, statements: sent.filter((x) => x.by !== 'other' && !background(x.sql)) });
   };
 
