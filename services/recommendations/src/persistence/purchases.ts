@@ -21,21 +21,27 @@ export async function insertConfirmed(
     items: ReadonlyMap<string, number>;
   },
 ): Promise<boolean> {
+  // One statement: the items are inserted from the purchase row the CTE inserted, so none when the
+  // order was known already (the foreign key is checked at the statement's end, when both are there).
   const inserted: unknown[] = await em.execute(
-    `insert into ${table(em, 'purchase')} (order_id, user_id, state, at, weight, popular_weight)
-     values (?, ?, 'confirmed', ?, ?::numeric, ?::numeric) on conflict (order_id) do nothing returning order_id`,
-    [order.orderId, order.userId, order.at, order.weight, order.popularWeight],
-  );
-  if (inserted.length === 0) return false;
-  await em.execute(
-    `insert into ${table(em, 'purchase_item')} (order_id, product_id, quantity)
-     select ?, x.product_id, x.quantity from jsonb_to_recordset(?::jsonb) as x(product_id uuid, quantity integer)`,
+    `with fresh as (
+       insert into ${table(em, 'purchase')} (order_id, user_id, state, at, weight, popular_weight)
+       values (?, ?, 'confirmed', ?, ?::numeric, ?::numeric) on conflict (order_id) do nothing
+       returning order_id)
+     insert into ${table(em, 'purchase_item')} (order_id, product_id, quantity)
+     select fresh.order_id, x.product_id, x.quantity
+     from fresh cross join jsonb_to_recordset(?::jsonb) as x(product_id uuid, quantity integer)
+     returning order_id`,
     [
       order.orderId,
+      order.userId,
+      order.at,
+      order.weight,
+      order.popularWeight,
       JSON.stringify([...order.items].map(([product_id, quantity]) => ({ product_id, quantity }))),
     ],
   );
-  return true;
+  return inserted.length > 0;
 }
 
 /** A tombstone for an order cancelled before its confirmation arrived; false when the order is known. */

@@ -43,12 +43,17 @@ export async function learnBasket(
   weight: string,
   popularWeight: string,
 ): Promise<void> {
-  await lockProducts(em, basket);
+  if (basket.length === 0) return;
+  // What lockProducts then an update would do, in one statement: the upsert makes a missing row, locks
+  // each row in id order (the select's order) as it counts the order on it, and stamps it changed.
   await em.execute(
-    `update ${table(em, 'product')} set orders = orders + 1, bought_weight = bought_weight + ?::numeric,
-       popular_weight = popular_weight + ?::numeric
-     where product_id = any(?::uuid[])`,
-    [weight, popularWeight, jsonIds(basket)],
+    `insert into ${table(em, 'product')} as p (product_id, orders, bought_weight, popular_weight, changed_xid)
+     select v, 1, ?::numeric, ?::numeric, pg_current_xact_id() from (${idList}) as x(v) order by v
+     on conflict (product_id) do update set orders = p.orders + 1,
+       bought_weight = p.bought_weight + excluded.bought_weight,
+       popular_weight = p.popular_weight + excluded.popular_weight,
+       changed_xid = excluded.changed_xid`,
+    [weight, popularWeight, jsonIds([...new Set(basket)].sort())],
   );
   if (basket.length < 2) return;
   await em.execute(
