@@ -3,13 +3,17 @@
 
 import type { ShippingCharge } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
-import { type Envelope, outboxInsert, outboxStatementDone } from '@mercato/messaging';
+import { type Envelope, outboxInsert, outboxStatementDone, type SqlFragment } from '@mercato/messaging';
 import { UniqueConstraintViolationException } from '@mikro-orm/core';
 import type { AddressSnapshot, OrderLineSnapshot } from '../domain/invoice-rules.ts';
 import { Invoice } from './entities.ts';
-import { takeNumber } from './numbering.ts';
+import { nextNumberSql } from './numbering.ts';
+import { NO_CAPTURE } from './order-payment.ts';
 
-/** What the decision needs: the order's invoice, its capture and its read model (each may be missing). */
+/**
+ * What the decision needs: the order's invoice, its capture and its read model (each may be missing),
+ * and the invoice's number when the order is to be invoiced now.
+ */
 export interface IssueState {
   invoice_id: string | null;
   payment_id: string | null;
@@ -22,6 +26,11 @@ export interface IssueState {
   billing_address: AddressSnapshot | null;
   billing_address_id: string | null;
   shipping: ShippingCharge | null;
+  /**
+   * The year's next invoice number, taken (its counter row locked until commit, given back by a
+   * rollback) only when the rows say the order is to be invoiced now: see ISSUABLE.
+   */
+  number: number | null;
 }
 
 /**
@@ -32,26 +41,54 @@ export interface IssueState {
  */
 export const ORDER_LOCK_SQL = 'pg_advisory_xact_lock(700701, hashtext(?::text))';
 
-export async function loadIssueState(em: EntityManager, orderId: string): Promise<IssueState> {
-  // The three rows in one round trip; the left joins on a one-row key give exactly one row. The
-  // order's lock is taken by the same statement (its rows are read before it is granted; it matters
-  // for insertInvoice, a later statement).
-  const [state] = await em.execute<IssueState[]>(
-    `select i.id as invoice_id, p.payment_id, p.revision as paid_revision, o.user_id, o.revision, o.lines,
-            o.total_amount, o.currency, o.billing_address, o.billing_address_id, o.shipping
-       from (select ?::uuid as order_id) k
-       cross join (select ${ORDER_LOCK_SQL}) l
-       left join invoice i on i.order_id = k.order_id
-       left join order_payment p on p.order_id = k.order_id
-       left join order_view o on o.order_id = k.order_id`,
-    [orderId, orderId],
-  );
-  return state!;
-}
+/**
+ * The order is to be invoiced now: no invoice yet, a capture, and its read model at least at the paid
+ * revision (issue-invoice.ts decides the same from the row; a null compares as false).
+ */
+const ISSUABLE =
+  'invoice_id is null and payment_id is not null and paid_revision is not null and revision >= paid_revision';
 
-/** The next gapless invoice number of `year` (numbering.ts: held until commit, given back on rollback). */
-export function takeInvoiceNumber(em: EntityManager, year: number): Promise<number> {
-  return takeNumber(em, 'invoice', year);
+/**
+ * Everything issuing reads and locks before it writes, in ONE statement (a round trip each, it was
+ * three): records `capture` (payment.succeeded's; none by default), takes the order's lock, reads the
+ * order's invoice, capture and read model, and, if the order is to be invoiced now, takes the year's
+ * next invoice number. The locks are taken in the order the separate statements took them — the
+ * capture's row, the order's lock, the year's counter — each step reading the previous one's rows, so
+ * no new lock order (no new deadlock) comes with the fold.
+ *
+ * The rows are read in the statement's snapshot: from before any wait for a lock, and without the
+ * capture this statement records (hence the coalesce with `captured`). A second payment.succeeded of
+ * an order whose invoice is being issued waits on the first's capture row, records nothing, and, its
+ * snapshot taken before that commit, sees the order as unpaid: nothing to issue, as before (it saw the
+ * invoice then). Two issuers of one order reading at once both see no invoice; the unique order_id
+ * refuses the second's INSERT (insertInvoice, a later statement) and its number goes back with it.
+ * The order's lock matters for that later statement too (see ORDER_LOCK_SQL), as it did before.
+ */
+export async function loadIssueState(
+  em: EntityManager,
+  orderId: string,
+  year: number,
+  capture: SqlFragment = NO_CAPTURE,
+): Promise<IssueState> {
+  const [state] = await em.execute<IssueState[]>(
+    // `locked` counts the capture's rows: it is recorded to its end before the lock is asked for.
+    `with captured as (${capture.sql}),
+     locked as (select ${ORDER_LOCK_SQL} from (select count(*) from captured) recorded),
+     state as (
+       select i.id as invoice_id, coalesce(p.payment_id, c.payment_id) as payment_id,
+              coalesce(p.revision, c.revision) as paid_revision, o.user_id, o.revision, o.lines,
+              o.total_amount, o.currency, o.billing_address, o.billing_address_id, o.shipping
+         from (select ?::uuid as order_id) k
+         cross join locked
+         left join captured c on true
+         left join invoice i on i.order_id = k.order_id
+         left join order_payment p on p.order_id = k.order_id
+         left join order_view o on o.order_id = k.order_id),
+     numbered as (${nextNumberSql('invoice', `select ?, 1 from state where ${ISSUABLE}`)})
+     select state.*, (select last from numbered) as number from state`,
+    [...capture.params, orderId, orderId, year],
+  );
+  return { ...state!, number: state!.number === null ? null : Number(state!.number) };
 }
 
 export type NewInvoice = { [K in keyof Invoice]: Invoice[K] };

@@ -1,6 +1,6 @@
 // Issuing one invoice: the next gapless number of the year, the order's lines, shipping line and
 // billing address, and invoice.issued in the outbox — all in one transaction, so all or nothing.
-import type { InvoiceIssued } from '@mercato/contracts';
+import type { InvoiceIssued, PaymentSucceeded } from '@mercato/contracts';
 import type { EntityManager, MikroORM } from '@mercato/db';
 import { newOpaqueToken, opaqueTokenDigest, problems } from '@mercato/kit';
 import { envelope } from '@mercato/messaging';
@@ -15,18 +15,22 @@ import {
 } from '../domain/invoice-rules.ts';
 import type { Invoice } from '../persistence/entities.ts';
 import { countInvoiceIssued } from '../persistence/invoice-metrics.ts';
-import {
-  insertInvoice,
-  isDuplicateInvoice,
-  loadIssueState,
-  takeInvoiceNumber,
-} from '../persistence/issuing.ts';
+import { insertInvoice, isDuplicateInvoice, loadIssueState } from '../persistence/issuing.ts';
+import { captureInsert } from '../persistence/order-payment.ts';
 
 export type IssueResult =
   | { kind: 'issued'; invoice: Invoice }
   | { kind: 'exists'; invoiceId: string }
   | { kind: 'not_paid' }
   | { kind: 'order_unknown' };
+
+/** What set the issuing off, for issueInvoice. */
+export interface IssueCause {
+  /** The event's id (invoice.issued's causationId); none for POST /invoices. */
+  causationId?: string;
+  /** payment.succeeded's capture, recorded by the same statement that reads the order's state. */
+  capture?: PaymentSucceeded;
+}
 
 /**
  * Issues the order's invoice, in the caller's transaction, if it is paid, its read model is there (at
@@ -37,21 +41,26 @@ export type IssueResult =
 export async function issueInvoice(
   em: EntityManager,
   orderId: string,
-  causationId?: string,
+  { causationId, capture }: IssueCause = {},
 ): Promise<IssueResult> {
-  const s = await loadIssueState(em, orderId);
+  const issuedAt = new Date();
+  const year = invoiceYear(issuedAt);
+  // The statement that reads the state also takes the number when the order is to be invoiced now
+  // (issuing.ts): one round trip instead of a read and then the counter.
+  const s = await loadIssueState(em, orderId, year, capture && captureInsert(capture));
   if (s.invoice_id) return { kind: 'exists', invoiceId: s.invoice_id };
   if (s.payment_id === null || s.paid_revision === null) return { kind: 'not_paid' };
   if (s.revision === null || s.revision < s.paid_revision) return { kind: 'order_unknown' };
+  // The statement's ISSUABLE is this same decision: a number was taken.
+  const number = s.number;
+  if (number === null) throw new Error(`order ${orderId}: to be invoiced, but no invoice number was taken`);
 
-  const issuedAt = new Date();
-  const year = invoiceYear(issuedAt);
   const currency = s.currency!.trim();
   const lines = invoiceLines(s.lines!, currency);
   const shipping = invoiceShipping(s.shipping, currency);
-  // Lines + shipping must be the order's total (what was charged), or no invoice is issued.
+  // Lines + shipping must be the order's total (what was charged), or no invoice is issued (the
+  // rollback this throw leads to gives the number back).
   const totalAmount = invoiceTotal(lines, shipping, s.total_amount!);
-  const number = await takeInvoiceNumber(em, year);
   const id = uuidv7();
   // A capability for the invoice e-mail's link: the event carries the token, the invoice only its
   // digest (a leaked table hands out no PDFs).

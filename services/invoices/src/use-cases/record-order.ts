@@ -8,5 +8,5 @@ import { issueInvoice } from './issue-invoice.ts';
 /** In the consumer's transaction; `causationId` is the order event's id. */
 export async function recordOrder(em: EntityManager, order: OrderPlaced, causationId: string): Promise<void> {
   const { paid } = await upsertOrderView(em, order);
-  if (paid) await issueInvoice(em, order.orderId, causationId);
+  if (paid) await issueInvoice(em, order.orderId, { causationId });
 }

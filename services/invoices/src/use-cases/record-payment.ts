@@ -1,7 +1,6 @@
 // payment.succeeded → the order's invoice (one per order, whatever is redelivered).
 import type { PaymentSucceeded } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
-import { recordCapture } from '../persistence/order-payment.ts';
 import { issueInvoice } from './issue-invoice.ts';
 
 export class OrderNotKnownYet extends Error {
@@ -14,8 +13,8 @@ export async function recordPayment(
   payment: PaymentSucceeded,
   causationId: string,
 ): Promise<void> {
-  await recordCapture(em, payment);
-  const result = await issueInvoice(em, payment.orderId, causationId);
+  // The capture is recorded by the statement that reads the order's state (issuing.ts).
+  const result = await issueInvoice(em, payment.orderId, { causationId, capture: payment });
   // Events of one order arrive in any order: throwing rolls this back and sends the message down the
   // retry path, by which time order.placed has normally been handled. (Not a second connection to
   // keep the payment meanwhile: with prefetch 20 and a pool of 10, handlers waiting for a second
