@@ -154,6 +154,27 @@ t.test('a cancelled order, a pending one or an unknown one does not move', async
   t.equal(await inOutbox(s, 'order.shipped', pending.id), 0);
 });
 
+t.test(
+  "an event naming another user moves the order all the same; the events name the order's",
+  async (t) => {
+    // The common case runs as one statement with events built from the shipment's userId; one that
+    // names another user is left to the path that loads the order, which builds them from the order.
+    const s = await setup(t);
+    const order = await confirmedOrder(s);
+    const { version } = await getOrder(s, order.id);
+    await deliver(s, delivered({ ...order, userId: uuidv7() }, true));
+    const after = await getOrder(s, order.id);
+    t.equal(after.status, 'DELIVERED');
+    t.equal(after.version, version + 1, 'one version for the event');
+    t.same(await afterConfirmed(s, order.id), [
+      ['SHIPPED', 'shipment.delivered'],
+      ['DELIVERED', 'shipment.delivered'],
+    ]);
+    const [published] = await eventuallyPublished(s, 'order.delivered', order.id);
+    t.match(published!.data, { userId: order.userId, status: 'DELIVERED', previousStatus: 'SHIPPED' });
+  },
+);
+
 function eventuallyPublished(s: Setup, type: string, orderId: string) {
   return eventually(async () => {
     const found = s.events.of(type, orderId);

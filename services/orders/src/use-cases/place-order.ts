@@ -1,7 +1,7 @@
-// Placing an order, the hot path: the Idempotency-Key lookup beside ONE statement that reads the
-// prices and the shipping address (orders' event-fed copy of identity's; identity's API as the caller
-// on a miss), the order priced from the local read model, then ONE statement writes the order with
-// its address snapshot, its items, the first history entry, order.placed and the key's record.
+// Placing an order, the hot path: ONE statement reads the Idempotency-Key's record, the prices and the
+// shipping address (orders' event-fed copy of identity's; identity's API as the caller on a miss),
+// the order is priced from the local read model, then ONE statement writes the order with its address
+// snapshot, its items, the first history entry, order.placed and the key's record.
 // A request naming a shipping option also reads its quote from shipping (in parallel with identity);
 // one without asks nothing more and writes nothing more.
 import type { MikroORM } from '@mercato/db';
@@ -141,17 +141,17 @@ export async function placeOrder<V>(
   // Before any read: the unit cap needs no price.
   assertWithinLimits(lines, '1', deps.limits);
   const em = deps.orm.em.fork();
-  // The key's record and (in one statement) the prices and the copied address, on two connections at
-  // once. identity is asked only after a replay is ruled out, so a replay never depends on it.
-  const [previous, { prices, address }] = await Promise.all([
-    keyed ? deps.keys.lookup(em, keyed) : undefined,
-    placementReads(
-      em,
-      lines.map((l) => l.productId),
-      body.shippingAddressId,
-    ),
-  ]);
+  // ONE statement reads the prices, the copied address and the key's record. identity is asked only
+  // after a replay is ruled out, so a replay never depends on it.
+  const reads = await placementReads(
+    em,
+    lines.map((l) => l.productId),
+    body.shippingAddressId,
+    keyed && { table: deps.keys.qualified(em), userId: keyed.userId, key: keyed.key },
+  );
+  const previous = keyed && deps.keys.answerOf(keyed, reads.key);
   if (previous) return { ...previous, replayed: true };
+  const { prices, address } = reads;
   // The quote is asked for now (a replay never asks) and awaited after the address, so that on a copy
   // miss identity and shipping answer at once. The no-op catch keeps a failure of it from being an
   // unhandled rejection should the address be refused first; awaiting it still throws.
