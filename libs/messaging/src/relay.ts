@@ -147,9 +147,16 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
   let expectUntil = 0; // a statement writing rows was announced: follow-up looks until then
   let expected = 0; // announced statements not settled yet (within the window)
   let followUp = FOLLOW_UP_FIRST_MS;
+  // Rows were committed by this process (not announced by a NOTIFY, a reconnect or a poll): the next
+  // batch claims them without the idle relay's look first (one round trip fewer per wake).
+  let rowsCommittedHere = false;
   const committed = () => {
     pending = true;
     shorten(Math.max(0, lastPublished + batchWindowMs - Date.now()));
+  };
+  const committedHere = () => {
+    rowsCommittedHere = true;
+    committed();
   };
   const expecting = () => {
     expected++;
@@ -160,9 +167,9 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
   const settled = (written: boolean) => {
     // Follow-ups are for statements still running: once none is, the look after this one is the last.
     if (expected > 0 && --expected === 0) expectUntil = 0;
-    if (written) committed();
+    if (written) committedHere();
   };
-  const stopListeningHere = listenForOutbox(schema, { committed, expecting, settled });
+  const stopListeningHere = listenForOutbox(schema, { committed: committedHere, expecting, settled });
 
   let unsubscribe: (() => void) | undefined;
   void broker
@@ -219,7 +226,8 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
   // Whether the last look found nothing to send. An idle relay looks with one plain statement (no
   // BEGIN / COMMIT, no locks taken) and opens the claiming transaction only when a row is there:
   // the empty polls of six services' relays were a seventh of every statement PostgreSQL ran
-  // under bench:orders, each of them three round trips.
+  // under bench:orders, each of them three round trips. Rows this process committed need no look:
+  // another relay may take them first (skip locked), which then costs the claim and a commit.
   let idle = false;
 
   /**
@@ -227,7 +235,9 @@ export function startOutboxRelay(opts: OutboxRelayOptions): { stop(): Promise<vo
    * (BEGIN with the claim, the update with COMMIT): they were four, for every batch of every relay.
    */
   const drainOnce = async (): Promise<number> => {
-    if (idle) {
+    const told = rowsCommittedHere;
+    rowsCommittedHere = false;
+    if (idle && !told) {
       const { rows } = await pool.query(`select 1 from ${table} where sent_at is null limit 1`);
       if (rows.length === 0) return 0;
     }

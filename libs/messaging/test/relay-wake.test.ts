@@ -184,6 +184,36 @@ t.test(
   },
 );
 
+t.test('rows committed in this process are claimed at once, without a look first', async (t) => {
+  const { orm } = await setupOrm(t);
+  const broker = await setupBroker(t);
+  const received = await listen(t, broker.exchange);
+  const statements = recordStatements(
+    (fn) => t.teardown(fn),
+    (params) => (params.application_name === 'outbox-relay' ? 'relay' : 'other'),
+  );
+  const relay = startOutboxRelay({ orm, broker, pollIntervalMs: 20_000 });
+  t.teardown(() => relay.stop());
+  await idle();
+  await new Promise((r) => setTimeout(r, 1200)); // past the start-up's looks
+
+  const e = ping(300);
+  statements.start();
+  await orm.em.fork().transactional(async (em) => addToOutbox(em, e));
+  await received.after(e.id, performance.now(), 5000);
+  await new Promise((r) => setTimeout(r, 300));
+  const sent = statements
+    .stop()
+    .filter((x) => x.by === 'relay')
+    .map((x) => x.sql);
+  // Before: the idle relay's look (`select 1 … limit 1`), then the claim, then the mark.
+  t.same(
+    sent.map((q) => (q.startsWith('begin; select') ? 'claim' : q.startsWith('update') ? 'mark' : q)),
+    ['claim', 'mark'],
+    `the claim and the mark, no look: ${sent.length} statements`,
+  );
+});
+
 t.test('an idle relay sends nothing between its safety polls', async (t) => {
   const { orm, schema } = await setupOrm(t);
   const broker = await setupBroker(t);
