@@ -91,3 +91,53 @@ t.test('the database refuses a reservation beyond what is on hand, whatever the 
   );
   t.same(await h.sql('select reserved from stock where id = $1', [stockId]), [{ reserved: 0 }]);
 });
+
+t.test('two-line orders race for two products, two consumers: all lines or none, no oversell', async (t) => {
+  // Every write locks and checks two product levels (stock-ledger.ts): a partial match must bump none.
+  const h = await setup(t);
+  await h.replica();
+  const b = await bus(t, h.exchange);
+  const [p1, p2] = [uuidv7(), uuidv7()];
+  const { storeId } = await seedStock(h, p1, 15);
+  await seedStock(h, p1, 15);
+  await seedStock(h, p2, 25, { storeId });
+  const orders = Array.from({ length: 100 }, (_, i) =>
+    orderPlaced(
+      // Both orders of the lines, so writers meet the products from either side.
+      i % 2 === 0
+        ? [
+            { productId: p1, quantity: 1 },
+            { productId: p2, quantity: 1 },
+          ]
+        : [
+            { productId: p2, quantity: 1 },
+            { productId: p1, quantity: 1 },
+          ],
+    ),
+  );
+  await b.publish(orders);
+  await eventually(
+    async () => {
+      const answered = b.of('stock.reserved').length + b.of('stock.rejected').length;
+      if (answered < orders.length) throw new Error(`${answered} of ${orders.length} answered`);
+    },
+    { timeoutMs: 120_000, intervalMs: 100 },
+  );
+  t.equal(b.of('stock.reserved').length, 25, 'as many orders as the scarcer product allows');
+  t.equal(b.of('stock.rejected').length, 75);
+  t.same(
+    await h.sql(
+      'select product_id, sum(on_hand)::int as on_hand, sum(reserved)::int as reserved from stock group by product_id order by product_id',
+    ),
+    [
+      { product_id: p1, on_hand: 30, reserved: 25 },
+      { product_id: p2, on_hand: 25, reserved: 25 },
+    ].sort((a, b) => a.product_id.localeCompare(b.product_id)),
+    'the stock rows hold exactly what the reservations hold',
+  );
+  const [lines] = await h.sql<{ units: number }>(
+    `select coalesce(sum(l.quantity), 0)::int as units
+       from reservation r join reservation_line l on l.reservation_id = r.id where r.status = 'HELD'`,
+  );
+  t.equal(lines!.units, 50, 'two units held per reserved order');
+});

@@ -52,6 +52,9 @@ export const NOTHING_READ: StockRead = { rows: [], levelVersions: new Map(), sto
  */
 const pgArray = (values: readonly (string | number)[]): string => `{${values.join(',')}}`;
 
+/** The key of an order's advisory lock (hashed to the lock's number in SQL). */
+const orderLockKey = (orderId: string) => `inventory.order.${orderId}`;
+
 const toLevel = (r: StockRow): StockLevel => ({
   id: r.id,
   productId: r.product_id,
@@ -98,28 +101,12 @@ function toStockRead(rows: StockRow[]): StockRead {
   return { rows: rows.map(toLevel), levelVersions, stores };
 }
 
-/** What an order's state looks like to inventory, read in one round trip. */
+/** What an order's state looks like to inventory (readOrderAndStock). */
 export interface OrderState {
   lastRevision: number | null;
   cancelled: boolean;
   /** lines of the reservations currently held for the order */
   held: { reservationId: string; revision: number; stockId: string; productId: string; quantity: number }[];
-}
-
-export async function readOrderState(em: EntityManager, orderId: string): Promise<OrderState> {
-  const [row] = await em.execute<
-    { last_revision: number | null; cancelled: boolean; held: OrderState['held'] }[]
-  >(
-    `select (select max(revision) from reservation where order_id = ?) as last_revision,
-            exists (select 1 from cancelled_order where order_id = ?) as cancelled,
-            coalesce((select json_agg(json_build_object('reservationId', r.id, 'revision', r.revision,
-                        'stockId', l.stock_id, 'productId', l.product_id, 'quantity', l.quantity))
-                        from reservation r join reservation_line l on l.reservation_id = r.id
-                       where r.order_id = ? and r.status = 'HELD'),
-                     '[]'::json) as held`,
-    [orderId, orderId, orderId],
-  );
-  return { lastRevision: row!.last_revision, cancelled: row!.cancelled, held: row!.held };
 }
 
 type OrderAndStockRow = Partial<StockRow> & {
@@ -129,19 +116,28 @@ type OrderAndStockRow = Partial<StockRow> & {
 };
 
 /**
- * readOrderState and readStock in ONE statement, of one snapshot (call it after lockOrder): the
- * order's state, and every store's row of `productIds` and of the products the order holds. A
- * reservation makes this read on every order, and on this machine each statement's round trip costs
- * more than what the statement does; the rows it reads serve the first decision (a conflict reads
- * the stock again with readStock).
+ * The order's state and readStock in ONE statement, of one snapshot: the order's state, and every
+ * store's row of `productIds` and of the products the order holds. A reservation makes this read on every
+ * order, and on this machine each statement's round trip costs more than what the statement does; the
+ * rows it reads serve the first decision (a conflict reads the stock again with readStock).
+ *
+ * `lock: true` takes the order's lock (lockOrder) in the same statement: a round trip fewer for every
+ * event of an order. But the statement's snapshot is taken before the lock: if it waited for another
+ * handler of the order, that handler's commit is not in what it read. So what is decided on such a
+ * read is written only if the order is still as read (writeIfUnchanged's `orderAsRead`, checked by a
+ * later statement, which sees every commit made before the lock was granted), and a decision that
+ * writes nothing is made again on a fresh read. Without `lock`, call it with the lock held.
  */
 export async function readOrderAndStock(
   em: EntityManager,
   orderId: string,
   productIds: readonly string[],
+  opts: { lock?: boolean } = {},
 ): Promise<{ state: OrderState; stock: StockRead }> {
+  // A CTE with a volatile function is evaluated once, and this one is joined: the lock is taken.
+  const lock = opts.lock ? 'locked as (select pg_advisory_xact_lock(hashtextextended(?, 0))),\n     ' : '';
   const rows = await em.execute<OrderAndStockRow[]>(
-    `with held as (
+    `with ${lock}held as (
        select r.id, r.revision, l.stock_id, l.product_id, l.quantity
          from reservation r join reservation_line l on l.reservation_id = r.id
         where r.order_id = ? and r.status = 'HELD'),
@@ -162,9 +158,9 @@ export async function readOrderAndStock(
               left join product_level l on l.product_id = s.product_id
         where s.product_id = any(array_cat(?::uuid[], (select array_agg(product_id) from held))))
      select state.last_revision, state.cancelled, state.held, r.*
-       from state left join rows r on true
+       from ${opts.lock ? 'locked cross join ' : ''}state left join rows r on true
       order by r.product_id, r.store_id`,
-    [orderId, orderId, orderId, pgArray(productIds)],
+    [...(opts.lock ? [orderLockKey(orderId)] : []), orderId, orderId, orderId, pgArray(productIds)],
   );
   const first = rows[0]!;
   const state: OrderState = {
@@ -186,28 +182,76 @@ export interface NewReservation {
   lines: (Pick & { id: string })[];
 }
 
-let savepoints = 0;
-
 function levelVersionRead(read: StockRead, productId: string): number {
   const version = read.levelVersions.get(productId);
   if (version === undefined) throw new Error(`product ${productId} has stock rows but no product_level row`);
   return version;
 }
 
+/** Reservations whose status changes together with the stock (a hold released or committed). */
+export interface StatusChange {
+  reservationIds: readonly string[];
+  status: 'RELEASED' | 'COMMITTED';
+  /** kept as it was when null */
+  reason: string | null;
+}
+
+/** An order's state as read by the statement that took its lock (readOrderAndStock's `lock`). */
+export interface OrderAsRead {
+  orderId: string;
+  state: OrderState;
+}
+
+/** What a stock write carries besides the stock changes, all in its one statement. */
+export interface StockWrite {
+  reservation?: NewReservation;
+  events?: readonly Envelope[];
+  statusChange?: StatusChange;
+  /** write only if the order is still in this state (else 'order-moved') */
+  orderAsRead?: OrderAsRead;
+}
+
+/** 'conflict': a stock row or level moved since the read; 'order-moved': the order's state did. */
+export type WriteOutcome = 'written' | 'conflict' | 'order-moved';
+
 /**
- * In ONE statement: bumps the level version of every product the changes touch, if still the one
- * read; then applies the stock changes to rows whose version is still the one read and, only if
- * everything matched, records the reservation with its lines and adds the events to the outbox.
- * Returns false when anything had moved on — then nothing is changed and the caller decides again
- * on fresh rows.
+ * The check of `orderAsRead` (one boolean column `ok`): the newest revision, the cancellation and
+ * the set of held reservations are as read. Nothing else a decision reads of the order changes.
+ */
+function orderAsReadCheck(asRead: OrderAsRead | undefined): { sql: string; params: unknown[] } {
+  if (!asRead) return { sql: 'select true as ok', params: [] };
+  const { orderId, state } = asRead;
+  return {
+    sql: `select (select max(revision) from reservation where order_id = ?) is not distinct from ?::int
+             and exists (select 1 from cancelled_order where order_id = ?) = ?
+             and array(select id from reservation where order_id = ? and status = 'HELD' order by id)
+                 = array(select id from unnest(?::uuid[]) as id order by id) as ok`,
+    params: [
+      orderId,
+      state.lastRevision,
+      orderId,
+      state.cancelled,
+      orderId,
+      pgArray([...new Set(state.held.map((l) => l.reservationId))]),
+    ],
+  };
+}
+
+/**
+ * In ONE statement: locks the level of every product the changes touch and, only if every one is
+ * still at the version read (and the order as read, when `orderAsRead` is given), bumps them; then
+ * applies the stock changes to rows whose version is still the one read and, only if everything
+ * matched, records the reservation with its lines, changes the status of `statusChange`'s
+ * reservations and adds the events to the outbox. Returns 'conflict' or 'order-moved' when anything
+ * had moved on — then nothing is changed and the caller decides again on fresh rows.
  */
 export async function writeIfUnchanged(
   em: EntityManager,
   read: StockRead,
   changes: ReadonlyMap<string, StockChange>,
-  reservation?: NewReservation,
-  events: readonly Envelope[] = [],
-): Promise<boolean> {
+  write: StockWrite = {},
+): Promise<WriteOutcome> {
+  const { reservation, events = [], statusChange, orderAsRead } = write;
   const ids: string[] = [];
   const reserved: number[] = [];
   const onHand: number[] = [];
@@ -226,10 +270,14 @@ export async function writeIfUnchanged(
   const productIds = [...products].sort();
   const levelVersions = productIds.map((id) => levelVersionRead(read, id));
   const lines = reservation?.lines ?? [];
+  const check = orderAsReadCheck(orderAsRead);
   const params: unknown[] = [
+    ...check.params,
+    pgArray(productIds),
+    productIds.length,
     pgArray(productIds),
     pgArray(levelVersions),
-    productIds.length,
+    pgArray(productIds),
     pgArray(ids),
     pgArray(reserved),
     pgArray(onHand),
@@ -238,7 +286,7 @@ export async function writeIfUnchanged(
   ];
   let insert = '';
   if (reservation) {
-    insert = `,
+    insert += `,
       saved as (
         insert into reservation (id, order_id, revision, user_id, status, reason, created_at, updated_at)
         select ?, ?, ?, ?, ?, ?, now(), now() from written where written.ok
@@ -262,6 +310,14 @@ export async function writeIfUnchanged(
       pgArray(lines.map((l) => l.quantity)),
     );
   }
+  if (statusChange && statusChange.reservationIds.length > 0) {
+    // The status of other rows than `saved`'s: a statement's CTEs must not change one row twice.
+    insert += `,
+      statuses as (
+        update reservation r set status = ?, reason = coalesce(?, r.reason), updated_at = now()
+          from written where written.ok and r.id = any(?::uuid[]))`;
+    params.push(statusChange.status, statusChange.reason, pgArray(statusChange.reservationIds));
+  }
   if (events.length > 0) {
     const published = outboxInsert(em, events, { from: 'written', where: 'written.ok' });
     insert += `,
@@ -269,14 +325,24 @@ export async function writeIfUnchanged(
     params.push(...published.params);
   }
   // The levels first: a stock row is only written once its product's level matched (and is locked
-  // by this transaction), so no writer of the product can slip in between.
+  // by this transaction), so no writer of the product can slip in between. They are locked (in
+  // product order) and compared before any is bumped, so a partial match bumps none: no savepoint
+  // is needed to undo one. A level locked here stays locked until the transaction ends, even when
+  // it did not match: the next try of the same products then cannot be overtaken.
   const statement = `with
+      order_as_read as (${check.sql}),
+      locked as (
+        select l.product_id, l.version from product_level l
+         where l.product_id = any(?::uuid[]) and (select ok from order_as_read)
+         order by l.product_id for update),
+      matched as (
+        select (select ok from order_as_read) and count(*) = ? as ok, (select ok from order_as_read) as order_ok
+          from locked join unnest(?::uuid[], ?::int8[]) as p(product_id, version)
+                 on p.product_id = locked.product_id and p.version = locked.version),
       levels as (
         update product_level l set version = l.version + 1
-          from unnest(?::uuid[], ?::int8[]) as p(product_id, version)
-         where l.product_id = p.product_id and l.version = p.version
+          from matched where matched.ok and l.product_id = any(?::uuid[])
         returning l.product_id),
-      matched as (select count(*) = ? as ok from levels),
       changed as (
         update stock s
            set reserved = s.reserved + c.reserved, on_hand = s.on_hand + c.on_hand,
@@ -284,39 +350,78 @@ export async function writeIfUnchanged(
           from unnest(?::uuid[], ?::int[], ?::int[], ?::int[]) as c(id, reserved, on_hand, version), matched
          where matched.ok and s.id = c.id and s.version = c.version
         returning s.id),
-      written as (select matched.ok as levels_ok, matched.ok and (select count(*) from changed) = ? as ok
+      written as (select matched.ok as levels_ok, matched.order_ok,
+                         matched.ok and (select count(*) from changed) = ? as ok
                     from matched)${insert}
-    select written.ok, written.levels_ok from written`;
-  // One product is all-or-nothing by itself (its level matches or nothing is written); several
-  // need a savepoint to undo a partial match of their levels.
-  const savepoint = productIds.length > 1 ? `stock_write_${++savepoints}` : undefined;
-  if (savepoint) await em.execute(`savepoint ${savepoint}`);
-  const [result] = await em.execute<{ ok: boolean; levels_ok: boolean }[]>(statement, params);
-  if (result!.ok) {
-    if (savepoint) await em.execute(`release savepoint ${savepoint}`);
-    return true;
-  }
+    select written.ok, written.levels_ok, written.order_ok from written`;
+  const [result] = await em.execute<{ ok: boolean; levels_ok: boolean; order_ok: boolean }[]>(
+    statement,
+    params,
+  );
+  if (result!.ok) return 'written';
   // Every writer of a stock row bumps its product's level in the same transaction: a row that moved
   // under a level that did not is a bug, and the transaction (levels bumped, rows not) must not commit.
   if (result!.levels_ok)
     throw new Error('stock rows changed without their product_level: refusing the write');
-  if (savepoint) await em.execute(`rollback to savepoint ${savepoint}`);
-  return false;
+  return result!.order_ok ? 'conflict' : 'order-moved';
 }
 
-/** In SQL rather than on entities, alongside the stock write it belongs to. */
-export async function setReservationStatus(
-  em: EntityManager,
-  reservationIds: readonly string[],
-  status: 'RELEASED' | 'COMMITTED',
-  reason: string | null,
-): Promise<void> {
-  if (reservationIds.length === 0) return;
-  await em.execute(
-    `update reservation set status = ?, reason = coalesce(?, reason), updated_at = now()
-      where id = any(?::uuid[])`,
-    [status, reason, pgArray(reservationIds)],
+/**
+ * order.shipped in ONE statement: takes the order's lock, marks its held reservation COMMITTED and
+ * takes the hold's units off its stock rows (on hand and reserved both), each product's level bumped
+ * before its rows. Returns the products changed: none when nothing was held.
+ *
+ * No read-decide-write: the change does not depend on what the rows hold (both columns drop by the
+ * units held, which the rows' checks allow whatever else happened), so it is applied to the rows as
+ * they are, under their row locks; a reservation racing it sees the versions moved and decides again.
+ *
+ * The statement's snapshot predates the lock. A hold another handler released while this waited is
+ * seen, but the update re-checks the row once it has it and no longer finds it HELD; a hold another
+ * handler wrote meanwhile is not seen at all: then nothing is committed, and the caller asks again
+ * (now holding the lock, the answer is current). An order holds at most one reservation (a newer
+ * revision releases the older in the same write), so a hold committed here is the whole hold.
+ */
+export async function commitHold(em: EntityManager, orderId: string): Promise<string[]> {
+  const [result] = await em.execute<{ lines: number; changed: number; products: string[] }[]>(
+    `with locked as (select pg_advisory_xact_lock(hashtextextended(?, 0)), ?::uuid as order_id),
+     -- The order id is taken from \`locked\`, so the lock is taken before the hold is looked for
+     -- (and the result is read from \`locked\`: it is taken even if no row is looked at).
+     committed as (
+       update reservation r set status = 'COMMITTED', updated_at = now()
+        where r.order_id = (select order_id from locked) and r.status = 'HELD'
+       returning r.id),
+     lines as (
+       select l.stock_id, l.product_id, sum(l.quantity)::int as quantity
+         from reservation_line l join committed c on c.id = l.reservation_id
+        group by l.stock_id, l.product_id),
+     -- Locked in product order, as writeIfUnchanged locks them: two writers of the same products
+     -- queue behind each other instead of deadlocking.
+     level_locks as (
+       select pl.product_id from product_level pl
+        where pl.product_id in (select product_id from lines)
+        order by pl.product_id for update),
+     levels as (
+       update product_level pl set version = pl.version + 1
+         from level_locks k where pl.product_id = k.product_id
+       returning pl.product_id),
+     -- Joined to the bumped levels: a row is written only once its product's level is locked, as
+     -- every writer of stock does (writeIfUnchanged).
+     changed as (
+       update stock s
+          set on_hand = s.on_hand - x.quantity, reserved = s.reserved - x.quantity,
+              version = s.version + 1, updated_at = now()
+         from lines x join levels on levels.product_id = x.product_id
+        where s.id = x.stock_id
+       returning s.product_id)
+     select (select count(*) from lines)::int as lines, (select count(*) from changed)::int as changed,
+            coalesce((select json_agg(distinct product_id) from changed), '[]'::json) as products
+       from locked`,
+    [orderLockKey(orderId), orderId],
   );
+  // A stock row without its product's level would be left as it was under a committed hold.
+  if (result!.changed !== result!.lines)
+    throw new Error(`order ${orderId}: ${result!.lines} held rows, ${result!.changed} changed: refusing`);
+  return result!.products;
 }
 
 /**
@@ -324,7 +429,7 @@ export async function setReservationStatus(
  * could look for a hold that a concurrent reservation has not committed yet, and miss it.
  */
 export async function lockOrder(em: EntityManager, orderId: string): Promise<void> {
-  await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [`inventory.order.${orderId}`]);
+  await em.execute('select pg_advisory_xact_lock(hashtextextended(?, 0))', [orderLockKey(orderId)]);
 }
 
 /**
@@ -334,7 +439,7 @@ export async function lockOrder(em: EntityManager, orderId: string): Promise<voi
 export async function tryLockOrder(em: EntityManager, orderId: string): Promise<boolean> {
   const [row] = await em.execute<{ locked: boolean }[]>(
     'select pg_try_advisory_xact_lock(hashtextextended(?, 0)) as locked',
-    [`inventory.order.${orderId}`],
+    [orderLockKey(orderId)],
   );
   return row!.locked;
 }

@@ -11,7 +11,9 @@ import type { StockLevel } from '../domain/allocation.ts';
 import { type StockChanges, touchedProducts } from '../domain/stock-changes.ts';
 import {
   type NewReservation,
+  type OrderAsRead,
   readStock,
+  type StatusChange,
   type StockRead,
   writeIfUnchanged,
 } from '../persistence/stock-ledger.ts';
@@ -32,7 +34,19 @@ export type Decision<T> = {
   outcome: T;
   reservation?: NewReservation;
   events?: Envelope[];
+  /** reservations whose status changes with this write (a hold released, committed) */
+  statusChange?: StatusChange;
 };
+
+/**
+ * The order's state changed since the read that took its lock (readOrderAndStock's `lock`: that read
+ * may predate the commit the lock waited for). Nothing was written: decide again on a fresh read.
+ */
+export class OrderMoved extends Error {
+  constructor() {
+    super('the order changed since it was read');
+  }
+}
 
 /**
  * Read, decide, write-if-unchanged; on a version conflict read again after a short random pause so
@@ -46,28 +60,54 @@ export async function optimistically<T>(
   deps: LedgerDeps,
   productIds: Iterable<string>,
   decide: (rows: StockLevel[], stores: ReadonlyMap<string, AllocatedStore>) => Decision<T>,
-  /** rows of these products already read in this transaction (readOrderAndStock): the first try's */
-  firstRead?: StockRead,
+  opts: {
+    /** rows of these products already read in this transaction (readOrderAndStock): the first try's */
+    firstRead?: StockRead;
+    /** the write happens only if the order is still so; else OrderMoved is thrown */
+    orderAsRead?: OrderAsRead;
+  } = {},
 ): Promise<Decision<T> & { rows: StockLevel[] }> {
   const ids = [...new Set(productIds)];
   const maxAttempts = deps.maxAttempts ?? DEFAULT_MAX_ATTEMPTS;
   for (let attempt = 1; ; attempt++) {
-    const read = attempt === 1 && firstRead ? firstRead : await readStock(em, ids);
+    const read = attempt === 1 && opts.firstRead ? opts.firstRead : await readStock(em, ids);
     const { rows } = read;
     const decision = decide(rows, read.stores);
     // Nothing to write (a decision deferred by its caller): no round trip.
-    const nothing = decision.changes.size === 0 && !decision.reservation && !decision.events?.length;
+    const nothing =
+      decision.changes.size === 0 &&
+      !decision.reservation &&
+      !decision.events?.length &&
+      !decision.statusChange?.reservationIds.length;
     const touched = touchedProducts(rows, decision.changes);
     // The write happens only if none of the products' rows moved since they were read (their level
     // versions are checked, and bumped, in the same statement); deps.touched has the new levels
     // announced after the commit (coalesced: workers/level-publisher.ts).
-    const events = decision.events ?? [];
-    if (nothing || (await writeIfUnchanged(em, read, decision.changes, decision.reservation, events))) {
+    const outcome = nothing
+      ? 'written'
+      : await writeIfUnchanged(em, read, decision.changes, {
+          reservation: decision.reservation,
+          events: decision.events,
+          statusChange: decision.statusChange,
+          orderAsRead: opts.orderAsRead,
+        });
+    if (outcome === 'written') {
       deps.touched(em, touched);
       return { rows, ...decision };
     }
+    if (outcome === 'order-moved') throw new OrderMoved();
     if (attempt >= maxAttempts) throw OptimisticLockError.lockFailed('Stock');
     await sleep(Math.random() * Math.min(attempt, 10));
+  }
+}
+
+/** What `write` returns, or undefined when it threw OrderMoved (nothing was written). */
+export async function unlessOrderMoved<T>(write: Promise<T>): Promise<T | undefined> {
+  try {
+    return await write;
+  } catch (err) {
+    if (err instanceof OrderMoved) return undefined;
+    throw err;
   }
 }
 

@@ -10,7 +10,7 @@ import { type Envelope, envelope } from '@mercato/messaging';
 import { reservedDeltas, type ShortLine } from '../domain/allocation.ts';
 import { reservedOnly } from '../domain/stock-changes.ts';
 import { type DeclinedHold, declinedHoldsOf, stillDeclined } from '../persistence/declined-holds.ts';
-import { setReservationStatus, tryLockOrder } from '../persistence/stock-ledger.ts';
+import { tryLockOrder } from '../persistence/stock-ledger.ts';
 import { SOURCE, stockReleased } from './events.ts';
 import { type LedgerDeps, optimistically } from './ledger.ts';
 
@@ -73,13 +73,16 @@ export async function reclaimDeclinedHolds(
     em,
     deps,
     lines.map((l) => l.productId),
-    () => ({ changes: reservedOnly(reservedDeltas(lines, [])), outcome: null, events }),
-  );
-  await setReservationStatus(
-    em,
-    victims.map((v) => v.reservationId),
-    'RELEASED',
-    RECLAIMED,
+    () => ({
+      changes: reservedOnly(reservedDeltas(lines, [])),
+      outcome: null,
+      events,
+      statusChange: {
+        reservationIds: victims.map((v) => v.reservationId),
+        status: 'RELEASED',
+        reason: RECLAIMED,
+      },
+    }),
   );
   return victims.length;
 }

@@ -3,15 +3,9 @@
 // declined payment alone releases nothing: the order may still be paid within orders' retry window.
 import type { OrderCancelled } from '@mercato/contracts';
 import type { EntityManager } from '@mercato/db';
-import { addToOutbox } from '@mercato/messaging';
 import { reservedDeltas } from '../domain/allocation.ts';
 import { reservedOnly } from '../domain/stock-changes.ts';
-import {
-  lockOrder,
-  readOrderState,
-  rememberCancelled,
-  setReservationStatus,
-} from '../persistence/stock-ledger.ts';
+import { lockOrder, readOrderAndStock, rememberCancelled } from '../persistence/stock-ledger.ts';
 import { stockReleased } from './events.ts';
 import { type LedgerDeps, optimistically, reservationIds } from './ledger.ts';
 
@@ -25,15 +19,22 @@ export async function releaseStock(
   await lockOrder(em, orderId);
   // Remembered first, so an order.placed still on its way is answered by a release (see reserveStock).
   await rememberCancelled(em, orderId, reason);
-  const { held } = await readOrderState(em, orderId);
+  // The hold and its stock rows in one read (the lock is held: it is current).
+  const { state, stock } = await readOrderAndStock(em, orderId, []);
+  const { held } = state;
   if (held.length === 0) return;
   const released = `order_cancelled:${reason}`;
+  // The hold's status and stock.released go in the stock write's statement.
   await optimistically(
     em,
     deps,
     held.map((l) => l.productId),
-    () => ({ changes: reservedOnly(reservedDeltas(held, [])), outcome: null }),
+    () => ({
+      changes: reservedOnly(reservedDeltas(held, [])),
+      outcome: null,
+      events: [stockReleased(orderId, released, input.causationId)],
+      statusChange: { reservationIds: reservationIds(held), status: 'RELEASED', reason: released },
+    }),
+    { firstRead: stock },
   );
-  await setReservationStatus(em, reservationIds(held), 'RELEASED', released);
-  addToOutbox(em, stockReleased(orderId, released, input.causationId));
 }
