@@ -330,7 +330,11 @@ async function openLoopRate(shop: Shop, rate: number): Promise<RateResult> {
   );
   console.log(
     `  PostgreSQL per order: ${perOrder(dbAfter.xacts - dbBefore.xacts).toFixed(1)} transactions, ` +
-      `${perOrder(dbAfter.walBytes - dbBefore.walBytes).toFixed(0)} WAL bytes (autovacuum ${dbAfter.autovacuum})`,
+      `${perOrder(dbAfter.walBytes - dbBefore.walBytes).toFixed(0)} WAL bytes` +
+      (dbAfter.statements === undefined || dbBefore.statements === undefined
+        ? ''
+        : `, ${perOrder(dbAfter.statements - dbBefore.statements).toFixed(1)} statements`) +
+      ` (autovacuum ${dbAfter.autovacuum})`,
   );
   return {
     rate,

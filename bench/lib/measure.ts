@@ -74,6 +74,12 @@ export interface DatabaseWork {
   walRecords: number;
   walBytes: number;
   autovacuum: string;
+  /**
+   * Statements run in this database so far (`begin` and `commit` included, each statement of a
+   * multi-statement query apart), where the server preloads pg_stat_statements — not the default:
+   * `alter system set shared_preload_libraries = 'pg_stat_statements'` and a restart.
+   */
+  statements?: number;
 }
 
 async function withClient<T>(databaseUrl: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -98,7 +104,9 @@ export function databaseWork(databaseUrl = TEST_DATABASE_URL): Promise<DatabaseW
          from pg_stat_database d, pg_stat_wal w where d.datname = current_database()`,
     );
     const r = rows[0];
+    const statements = await statementCalls(client);
     return {
+      ...(statements === undefined ? {} : { statements }),
       xacts: Number(r.xacts),
       written: Number(r.written),
       read: Number(r.read),
@@ -107,6 +115,20 @@ export function databaseWork(databaseUrl = TEST_DATABASE_URL): Promise<DatabaseW
       autovacuum: r.autovacuum,
     };
   });
+}
+
+/** pg_stat_statements' calls in the client's database; undefined where the server does not preload it. */
+async function statementCalls(client: pg.Client): Promise<number | undefined> {
+  const { rows } = await client.query(
+    `select current_setting('shared_preload_libraries') like '%pg_stat_statements%' as preloaded`,
+  );
+  if (!rows[0].preloaded) return undefined;
+  await client.query('create extension if not exists pg_stat_statements');
+  const { rows: calls } = await client.query(
+    `select coalesce(sum(calls), 0)::bigint as calls from pg_stat_statements
+      where dbid = (select oid from pg_database where datname = current_database())`,
+  );
+  return Number(calls[0].calls);
 }
 
 export type TableWork = Map<string, { written: number; read: number; statements: number }>;
