@@ -100,3 +100,74 @@ export function recordStatements<By extends string>(
 /** A service's ORM connection: its schema is first on the search_path (@mercato/db). */
 export const connectedToSchema = (params: ConnectionParameters, schema: string) =>
   schema !== '' && String(params.options ?? '').includes(`search_path=${schema},`);
+
+/** Who sent a statement, for one service under test. */
+export type ServiceSender = 'service' | 'relay' | 'other';
+
+/**
+ * `recordStatements` for one service: its ORM's connections ('service': its schema first on the
+ * search_path), its outbox relay's ('relay', libs/messaging's own pool) and anything else ('other':
+ * the test looking); `quiet()` waits for the first two. `schema()` is asked at every statement, so it
+ * may be set once the service's schema is known (after the recorder, which must come before its pools).
+ */
+export function recordServiceStatements(
+  teardown: (fn: () => void) => void,
+  schema: () => string,
+): StatementRecorder<ServiceSender> {
+  return recordStatements<ServiceSender>(
+    teardown,
+    (params) =>
+      connectedToSchema(params, schema())
+        ? 'service'
+        : params.application_name === 'outbox-relay'
+          ? 'relay'
+          : 'other',
+    (by) => by !== 'other',
+  );
+}
+
+export interface StatementStep {
+  step: string;
+  /** the service's and its relay's statements */
+  statements: SentStatement<ServiceSender>[];
+}
+
+/**
+ * An order's life step by step: `step(name, run)` records from `run`'s start until the service and
+ * its relay have been quiet for `quietMs`, keeping their statements but those `ignore` matches (a
+ * periodic sweep that is no part of the order). `summary()` counts them and lays them out, one line a
+ * step (`SHOW_STATEMENTS=1`: each statement under its step).
+ */
+export function statementSteps(
+  recorder: StatementRecorder<ServiceSender>,
+  opts: { ignore?: (s: SentStatement<ServiceSender>) => boolean; quietMs?: number } = {},
+) {
+  const quietMs = opts.quietMs ?? 400;
+  const steps: StatementStep[] = [];
+  const count = (x: StatementStep, by: ServiceSender) => x.statements.filter((s) => s.by === by).length;
+  return {
+    steps,
+    async step(name: string, run: () => Promise<void>): Promise<void> {
+      recorder.start();
+      await run();
+      await recorder.quiet(quietMs);
+      const sent = recorder.stop();
+      steps.push({ step: name, statements: sent.filter((s) => s.by !== 'other' && !opts.ignore?.(s)) });
+    },
+    /** Statements of the service and of its relay over every step, and one line per step. */
+    summary(): { service: number; relay: number; table: string } {
+      const width = Math.max(0, ...steps.map((x) => x.step.length)) + 2;
+      const table = steps
+        .map(
+          (x) =>
+            `  ${x.step.padEnd(width)} ${String(count(x, 'service')).padStart(3)} (relay ${count(x, 'relay')})` +
+            (process.env.SHOW_STATEMENTS
+              ? `\n${x.statements.map((s) => `      ${s.by === 'relay' ? '[relay] ' : ''}${s.sql.slice(0, 160)}`).join('\n')}`
+              : ''),
+        )
+        .join('\n');
+      const total = (by: ServiceSender) => steps.reduce((n, x) => n + count(x, by), 0);
+      return { service: total('service'), relay: total('relay'), table };
+    },
+  };
+}

@@ -6,7 +6,7 @@
 // `begin;<statement>` is not). Prints the count per step (SHOW_STATEMENTS=1: the SQL too); fails when
 // a round trip comes back.
 import type { Envelope } from '@mercato/messaging';
-import { connectedToSchema, eventually, querySchema, recordStatements } from '@mercato/testing';
+import { eventually, querySchema, recordServiceStatements, statementSteps } from '@mercato/testing';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { orderPlaced, paymentSucceeded, startInvoices } from './helpers.ts';
@@ -14,17 +14,10 @@ import { orderPlaced, paymentSucceeded, startInvoices } from './helpers.ts';
 // Patched before the app's pools exist. The service's ORM connects with its schema on the
 // search_path; the outbox relay (libs/messaging) has a pool of its own; the rest is this test looking.
 let serviceSchema = '';
-const statements = recordStatements(
+const statements = recordServiceStatements(
   (fn) => t.teardown(fn),
-  (params) =>
-    connectedToSchema(params, serviceSchema)
-      ? 'service'
-      : params.application_name === 'outbox-relay'
-        ? 'relay'
-        : 'other',
-  (by) => by !== 'other',
+  () => serviceSchema,
 );
-type Sent = (typeof statements.sent)[number];
 
 /**
  * Upper bound of the statements invoices' own code sends per paid order (the relay's are
@@ -58,14 +51,7 @@ t.test('statements per paid order, step by step', async (t) => {
     });
 
   await statements.quiet(400);
-  const steps: { step: string; statements: Sent[] }[] = [];
-  const step = async (name: string, run: () => Promise<void>) => {
-    statements.start();
-    await run();
-    await statements.quiet(400);
-    const sent = statements.stop();
-    steps.push({ step: name, statements: sent.filter((x) => x.by !== 'other') });
-  };
+  const { step, summary } = statementSteps(statements);
 
   await step('order.placed', async () => {
     const e = s.event('order.placed', order, order.orderId);
@@ -89,18 +75,8 @@ t.test('statements per paid order, step by step', async (t) => {
     t.equal(res.headers['content-type'], 'application/pdf');
   });
 
-  const own = (x: Sent[]) => x.filter((y) => y.by === 'service').length;
-  const relay = (x: Sent[]) => x.filter((y) => y.by === 'relay').length;
-  const total = steps.reduce((n, x) => n + own(x.statements), 0);
-  const relayed = steps.reduce((n, x) => n + relay(x.statements), 0);
-  const lines = steps.map(
-    (x) =>
-      `  ${x.step.padEnd(30)} ${String(own(x.statements)).padStart(3)} (relay ${relay(x.statements)})` +
-      (process.env.SHOW_STATEMENTS
-        ? `\n${x.statements.map((y) => `      ${y.by === 'relay' ? '[relay] ' : ''}${y.sql.slice(0, 160)}`).join('\n')}`
-        : ''),
-  );
-  t.comment(`statements per paid order: invoices ${total}, its outbox relay ${relayed}\n${lines.join('\n')}`);
+  const { service: total, relay: relayed, table } = summary();
+  t.comment(`statements per paid order: invoices ${total}, its outbox relay ${relayed}\n${table}`);
 
   // What the order did: the effects these statements are for.
   t.equal(s.events.of('invoice.issued', order.orderId).length, 1, 'invoice.issued once');

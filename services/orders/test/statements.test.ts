@@ -7,7 +7,7 @@
 // round trip comes back.
 import type { PaymentSucceeded, ShipmentDelivered, ShipmentShipped } from '@mercato/contracts';
 import { type Envelope, envelope } from '@mercato/messaging';
-import { connectedToSchema, eventually, querySchema, recordStatements } from '@mercato/testing';
+import { eventually, querySchema, recordServiceStatements, statementSteps } from '@mercato/testing';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
 import { setup } from './helpers.ts';
@@ -15,15 +15,9 @@ import { setup } from './helpers.ts';
 // Patched before the app's pools exist. The service's ORM connects with its schema on the
 // search_path; the outbox relay (libs/messaging) has a pool of its own; the rest is this test looking.
 let serviceSchema = '';
-const statements = recordStatements(
+const statements = recordServiceStatements(
   (fn) => t.teardown(fn),
-  (params) =>
-    connectedToSchema(params, serviceSchema)
-      ? 'service'
-      : params.application_name === 'outbox-relay'
-        ? 'relay'
-        : 'other',
-  (by) => by !== 'other',
+  () => serviceSchema,
 );
 type Sent = (typeof statements.sent)[number];
 
@@ -64,14 +58,7 @@ t.test('statements per delivered order, step by step', async (t) => {
     });
 
   await statements.quiet(400);
-  const steps: { step: string; statements: Sent[] }[] = [];
-  const step = async (name: string, run: () => Promise<void>) => {
-    statements.start();
-    await run();
-    await statements.quiet(400);
-    const sent = statements.stop();
-    steps.push({ step: name, statements: sent.filter((x) => x.by !== 'other' && !background(x)) });
-  };
+  const { step, summary } = statementSteps(statements, { ignore: background });
   const consumed = (name: string, event: Envelope) =>
     step(name, async () => {
       await s.publish(event);
@@ -139,20 +126,8 @@ t.test('statements per delivered order, step by step', async (t) => {
     ),
   );
 
-  const own = (x: Sent[]) => x.filter((y) => y.by === 'service').length;
-  const relay = (x: Sent[]) => x.filter((y) => y.by === 'relay').length;
-  const total = steps.reduce((n, x) => n + own(x.statements), 0);
-  const relayed = steps.reduce((n, x) => n + relay(x.statements), 0);
-  const lines = steps.map(
-    (x) =>
-      `  ${x.step.padEnd(20)} ${String(own(x.statements)).padStart(3)} (relay ${relay(x.statements)})` +
-      (process.env.SHOW_STATEMENTS
-        ? `\n${x.statements.map((y) => `      ${y.by === 'relay' ? '[relay] ' : ''}${y.sql.slice(0, 160)}`).join('\n')}`
-        : ''),
-  );
-  t.comment(
-    `statements per delivered order: orders ${total}, its outbox relay ${relayed}\n${lines.join('\n')}`,
-  );
+  const { service: total, relay: relayed, table } = summary();
+  t.comment(`statements per delivered order: orders ${total}, its outbox relay ${relayed}\n${table}`);
 
   // What the order did: the effects these statements are for.
   const history = await querySchema(

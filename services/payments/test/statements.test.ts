@@ -7,7 +7,7 @@
 // (SHOW_STATEMENTS=1: the SQL too); fails when a round trip comes back.
 import type { StockReserved } from '@mercato/contracts';
 import type { Envelope } from '@mercato/messaging';
-import { connectedToSchema, eventually, querySchema, recordStatements } from '@mercato/testing';
+import { eventually, querySchema, recordServiceStatements, statementSteps } from '@mercato/testing';
 import nock from 'nock';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
@@ -16,17 +16,10 @@ import { PROVIDER, startPayments } from './helpers.ts';
 // Patched before the app's pools exist. The service's ORM connects with its schema on the
 // search_path; the outbox relay (libs/messaging) has a pool of its own; the rest is this test looking.
 let serviceSchema = '';
-const statements = recordStatements(
+const statements = recordServiceStatements(
   (fn) => t.teardown(fn),
-  (params) =>
-    connectedToSchema(params, serviceSchema)
-      ? 'service'
-      : params.application_name === 'outbox-relay'
-        ? 'relay'
-        : 'other',
-  (by) => by !== 'other',
+  () => serviceSchema,
 );
-type Sent = (typeof statements.sent)[number];
 
 t.before(() => nock.disableNetConnect());
 t.teardown(() => {
@@ -86,14 +79,7 @@ t.test('statements per paid order, step by step', async (t) => {
     });
 
   await statements.quiet(400);
-  const steps: { step: string; statements: Sent[] }[] = [];
-  const step = async (name: string, run: () => Promise<void>) => {
-    statements.start();
-    await run();
-    await statements.quiet(400);
-    const sent = statements.stop();
-    steps.push({ step: name, statements: sent.filter((x) => x.by !== 'other') });
-  };
+  const { step, summary } = statementSteps(statements);
 
   const reserved = s.event('stock.reserved', data, data.orderId);
   await step('stock.reserved', async () => {
@@ -108,18 +94,8 @@ t.test('statements per paid order, step by step', async (t) => {
     await s.events.waitFor('payment.succeeded', data.orderId);
   });
 
-  const own = (x: Sent[]) => x.filter((y) => y.by === 'service').length;
-  const relay = (x: Sent[]) => x.filter((y) => y.by === 'relay').length;
-  const total = steps.reduce((n, x) => n + own(x.statements), 0);
-  const relayed = steps.reduce((n, x) => n + relay(x.statements), 0);
-  const lines = steps.map(
-    (x) =>
-      `  ${x.step.padEnd(28)} ${String(own(x.statements)).padStart(3)} (relay ${relay(x.statements)})` +
-      (process.env.SHOW_STATEMENTS
-        ? `\n${x.statements.map((y) => `      ${y.by === 'relay' ? '[relay] ' : ''}${y.sql.slice(0, 160)}`).join('\n')}`
-        : ''),
-  );
-  t.comment(`statements per paid order: payments ${total}, its outbox relay ${relayed}\n${lines.join('\n')}`);
+  const { service: total, relay: relayed, table } = summary();
+  t.comment(`statements per paid order: payments ${total}, its outbox relay ${relayed}\n${table}`);
 
   // What the order did: the effects these statements are for.
   t.ok(provider.isDone(), 'the provider charged once');

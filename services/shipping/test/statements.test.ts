@@ -5,24 +5,17 @@
 // `begin` (a `begin` queued on its own is counted, one folded into `begin;<statement>` is not).
 // Prints the count per step; fails when a round trip comes back.
 
-import { connectedToSchema, eventually, querySchema, recordStatements } from '@mercato/testing';
+import { eventually, querySchema, recordServiceStatements, statementSteps } from '@mercato/testing';
 import t from 'tap';
 import { setup, uuidv7 } from './shipment-helpers.ts';
 
 // Patched before the app's pools exist. The service's ORM connects with its schema on the
 // search_path; the outbox relay (libs/messaging) has a pool of its own; the rest is this test looking.
 let serviceSchema = '';
-const statements = recordStatements(
+const statements = recordServiceStatements(
   (fn) => t.teardown(fn),
-  (params) =>
-    connectedToSchema(params, serviceSchema)
-      ? 'service'
-      : params.application_name === 'outbox-relay'
-        ? 'relay'
-        : 'other',
-  (by) => by !== 'other',
+  () => serviceSchema,
 );
-type Sent = (typeof statements.sent)[number];
 
 // The periodic sweep of old signatures and Idempotency-Keys is no part of an order.
 const background = (sql: string) => /expires_at < now\(\)|return_idempotency_key/.test(sql);
@@ -82,14 +75,7 @@ t.test('statements per confirmed order, step by step', async (t) => {
   };
 
   await statements.quiet(400);
-  const steps: { step: string; statements: Sent[] }[] = [];
-  const step = async (name: string, run: () => Promise<void>) => {
-    statements.start();
-    await run();
-    await statements.quiet(400);
-    const sent = statements.stop();
-    steps.push({ step: name, statements: sent.filter((x) => x.by !== 'other' && !background(x.sql)) });
-  };
+  const { steps, step, summary } = statementSteps(statements, { ignore: (x) => background(x.sql) });
 
   await step('stock.reserved', async () => {
     const e = o.stockReserved();
@@ -133,20 +119,8 @@ t.test('statements per confirmed order, step by step', async (t) => {
     });
   }
 
-  const own = (x: Sent[]) => x.filter((y) => y.by === 'service').length;
-  const relay = (x: Sent[]) => x.filter((y) => y.by === 'relay').length;
-  const total = steps.reduce((n, x) => n + own(x.statements), 0);
-  const relayed = steps.reduce((n, x) => n + relay(x.statements), 0);
-  const lines = steps.map(
-    (x) =>
-      `  ${x.step.padEnd(26)} ${String(own(x.statements)).padStart(3)} (relay ${relay(x.statements)})` +
-      (process.env.SHOW_STATEMENTS
-        ? `\n${x.statements.map((y) => `      ${y.by === 'relay' ? '[relay] ' : ''}${y.sql.slice(0, 140)}`).join('\n')}`
-        : ''),
-  );
-  t.comment(
-    `statements per one-parcel order: shipping ${total}, its outbox relay ${relayed}\n${lines.join('\n')}`,
-  );
+  const { service: total, relay: relayed, table } = summary();
+  t.comment(`statements per one-parcel order: shipping ${total}, its outbox relay ${relayed}\n${table}`);
 
   // What the order did: the effects these statements are for.
   const shipped = await s.outbox('shipment.shipped', o.orderId);
