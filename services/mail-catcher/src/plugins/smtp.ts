@@ -1,10 +1,10 @@
-// The SMTP side: accepts every message (any AUTH or none, no TLS), parses it with mailparser and
-// keeps it in the app's inbox. Started with the app, closed with it.
+// The SMTP side: accepts every message (any AUTH or none, no TLS) and keeps its bytes in the app's
+// inbox, which parses it (mailparser) when it is first read. Started with the app, closed with it.
+import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
-import { fromParsed, Inbox } from '../domain/inbox.ts';
+import { Inbox } from '../domain/inbox.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -35,22 +35,20 @@ export default fp(
         callback(null, { user: auth.username ?? 'anonymous' });
       },
       onData(stream, session, callback) {
-        let size = 0;
-        stream.on('data', (chunk: Buffer) => {
-          size += chunk.length;
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('error', (err: Error) => callback(err));
+        stream.on('end', () => {
+          const envelope = {
+            from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+            to: session.envelope.rcptTo.map((r) => r.address),
+          };
+          const raw = Buffer.concat(chunks);
+          const id = randomUUID();
+          inbox.add({ id, receivedAt: new Date().toISOString(), envelope, raw });
+          app.log.info({ id, to: envelope.to, size: raw.length }, 'mail caught');
+          callback();
         });
-        simpleParser(stream)
-          .then((mail) => {
-            const envelope = {
-              from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-              to: session.envelope.rcptTo.map((r) => r.address),
-            };
-            const message = fromParsed(mail, envelope, size);
-            inbox.add(message);
-            app.log.info({ id: message.id, to: envelope.to, subject: message.subject }, 'mail caught');
-            callback();
-          })
-          .catch((err: Error) => callback(err));
       },
       logger: false,
     });

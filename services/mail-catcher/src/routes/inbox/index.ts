@@ -13,7 +13,7 @@ export default async function inboxRoutes(app: App) {
       },
     },
     async (_request, reply) =>
-      reply.type('text/html; charset=utf-8').send(inboxPage(app.inbox.list(), app.inbox.capacity)),
+      reply.type('text/html; charset=utf-8').send(inboxPage(await app.inbox.list(), app.inbox.capacity)),
   );
 
   app.get(
@@ -27,7 +27,7 @@ export default async function inboxRoutes(app: App) {
       },
     },
     async (request, reply) => {
-      const message = app.inbox.get(request.params.id);
+      const message = await app.inbox.get(request.params.id);
       if (!message) throw problems.notFound(`No message ${request.params.id}`);
       return reply.type('text/html; charset=utf-8').send(messagePage(message));
     },

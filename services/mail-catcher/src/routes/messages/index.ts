@@ -4,8 +4,8 @@ import { AttachmentParams, MessageDetail, MessageList, MessagesQuery } from './s
 import { detail, sentTo, summary } from './view.ts';
 
 export default async function messagesRoutes(app: App) {
-  const find = (id: string) => {
-    const message = app.inbox.get(id);
+  const find = async (id: string) => {
+    const message = await app.inbox.get(id);
     if (!message) throw problems.notFound(`No message ${id} (it may have been cleared or pushed out)`);
     return message;
   };
@@ -21,7 +21,7 @@ export default async function messagesRoutes(app: App) {
     },
     async (request) => {
       const { to } = request.query;
-      const items = app.inbox.list().filter((m) => to === undefined || sentTo(m, to));
+      const items = (await app.inbox.list()).filter((m) => to === undefined || sentTo(m, to));
       return { total: items.length, items: items.map(summary) };
     },
   );
@@ -44,7 +44,7 @@ export default async function messagesRoutes(app: App) {
         response: { 200: MessageDetail, ...errorResponses(400, 404) },
       },
     },
-    async (request) => detail(find(request.params.id)),
+    async (request) => detail(await find(request.params.id)),
   );
 
   app.get(
@@ -58,7 +58,7 @@ export default async function messagesRoutes(app: App) {
       },
     },
     async (request, reply) => {
-      const message = find(request.params.id);
+      const message = await find(request.params.id);
       return (
         reply
           .type('text/html; charset=utf-8')
@@ -90,7 +90,7 @@ export default async function messagesRoutes(app: App) {
       },
     },
     async (request, reply) => {
-      const attachment = find(request.params.id).attachments[request.params.index];
+      const attachment = (await find(request.params.id)).attachments[request.params.index];
       if (!attachment) throw problems.notFound(`The message has no attachment ${request.params.index}`);
       return (
         reply
