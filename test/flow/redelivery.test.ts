@@ -38,8 +38,18 @@ t.test('duplicated events have no second effect', async (t) => {
   t.equal(confirmed.status, 'CONFIRMED');
 
   const ofOrder = (msg: amqp.ConsumeMessage) => JSON.parse(msg.content.toString()).data?.orderId === order.id;
-  const expected = ['invoice.issued', 'order.confirmed', 'order.placed', 'payment.succeeded', 'stock.reserved'];
-  const typesSeen = () => seen.filter(ofOrder).map((m) => m.fields.routingKey).sort();
+  const expected = [
+    'invoice.issued',
+    'order.confirmed',
+    'order.placed',
+    'payment.succeeded',
+    'stock.reserved',
+  ];
+  const typesSeen = () =>
+    seen
+      .filter(ofOrder)
+      .map((m) => m.fields.routingKey)
+      .sort();
   // Wait for every event of the flow before replaying them all. No one of them is reliably the last:
   // orders (order.confirmed) and invoices (invoice.issued) both answer payment.succeeded, each with
   // its own relay, so either may reach the exchange second.
