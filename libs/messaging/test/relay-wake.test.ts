@@ -43,6 +43,21 @@ async function listen(t: Tap, exchange: string) {
 }
 type Tap = { teardown(fn: () => unknown): void };
 
+/**
+ * Records what the relay's own connections send (a pool made after this call); `stop()` returns the
+ * relay's statements only.
+ */
+function recordRelayStatements(t: Tap) {
+  const statements = recordStatements(
+    (fn) => t.teardown(fn),
+    (params) => (params.application_name === 'outbox-relay' ? 'relay' : 'other'),
+  );
+  return {
+    start: () => statements.start(),
+    stop: () => statements.stop().filter((x) => x.by === 'relay'),
+  };
+}
+
 async function admin(t: Tap) {
   const client = new pg.Client({ connectionString: TEST_DATABASE_URL });
   await client.connect();
@@ -145,12 +160,8 @@ t.test(
     const { orm } = await setupOrm(t);
     const broker = await setupBroker(t);
     const received = await listen(t, broker.exchange);
-    // Counts what the relay's own connections send (its pool is made after this).
-    const statements = recordStatements(
-      (fn) => t.teardown(fn),
-      (params) => (params.application_name === 'outbox-relay' ? 'relay' : 'other'),
-    );
-    const relayStatements = () => statements.stop().filter((x) => x.by === 'relay').length;
+    const statements = recordRelayStatements(t);
+    const relayStatements = () => statements.stop().length;
     const relay = startOutboxRelay({ orm, broker, pollIntervalMs: 20_000 });
     t.teardown(() => relay.stop());
     await idle();
@@ -188,10 +199,7 @@ t.test('rows committed in this process are claimed at once, without a look first
   const { orm } = await setupOrm(t);
   const broker = await setupBroker(t);
   const received = await listen(t, broker.exchange);
-  const statements = recordStatements(
-    (fn) => t.teardown(fn),
-    (params) => (params.application_name === 'outbox-relay' ? 'relay' : 'other'),
-  );
+  const statements = recordRelayStatements(t);
   const relay = startOutboxRelay({ orm, broker, pollIntervalMs: 20_000 });
   t.teardown(() => relay.stop());
   await idle();
@@ -202,10 +210,7 @@ t.test('rows committed in this process are claimed at once, without a look first
   await orm.em.fork().transactional(async (em) => addToOutbox(em, e));
   await received.after(e.id, performance.now(), 5000);
   await new Promise((r) => setTimeout(r, 300));
-  const sent = statements
-    .stop()
-    .filter((x) => x.by === 'relay')
-    .map((x) => x.sql);
+  const sent = statements.stop().map((x) => x.sql);
   // Before: the idle relay's look (`select 1 … limit 1`), then the claim, then the mark.
   t.same(
     sent.map((q) => (q.startsWith('begin; select') ? 'claim' : q.startsWith('update') ? 'mark' : q)),

@@ -1,11 +1,20 @@
 // The service's reactions to other services' events, published to the test exchange as they would be.
 import { setTimeout } from 'node:timers/promises';
-import type { PaymentFailed, PaymentSucceeded, ProductSnapshot, StockRejected } from '@mercato/contracts';
+import type { PaymentFailed, ProductSnapshot, StockRejected } from '@mercato/contracts';
 import { envelope } from '@mercato/messaging';
 import { publishEvents } from '@mercato/testing';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { eventually, getOrder, handled, placeOrder, type Setup, setup, TEST_ADDRESS } from './helpers.ts';
+import {
+  eventually,
+  getOrder,
+  handled,
+  paymentSucceeded,
+  placeOrder,
+  type Setup,
+  setup,
+  TEST_ADDRESS,
+} from './helpers.ts';
 
 const stockRejected = (order: any, revision = order.revision) =>
   envelope<StockRejected>(
@@ -31,20 +40,6 @@ const paymentFailed = (order: any, revision = order.revision) =>
     },
     { source: 'payments', correlationId: order.id },
   );
-const paymentSucceeded = (order: any, revision = order.revision) =>
-  envelope<PaymentSucceeded>(
-    'payment.succeeded',
-    {
-      paymentId: uuidv7(),
-      orderId: order.id,
-      userId: order.userId,
-      revision,
-      amount: order.total,
-      providerRef: 'ch_1',
-    },
-    { source: 'payments', correlationId: order.id },
-  );
-
 t.test('the price read model follows catalog events and ignores stale snapshots', async (t) => {
   const s = await setup(t);
   const productId = uuidv7();

@@ -1,9 +1,9 @@
 // Shared set-up for the orders tests: the real app on an isolated schema and a unique exchange, a
 // local token signer, a queue that records every order.* event the service emits, and helpers to
 // publish the events of other services.
-import type { ProductSnapshot } from '@mercato/contracts';
+import type { PaymentSucceeded, ProductSnapshot } from '@mercato/contracts';
 import { HttpProblem } from '@mercato/kit';
-import type { Envelope } from '@mercato/messaging';
+import { type Envelope, envelope } from '@mercato/messaging';
 import {
   deleteConsumerTopology,
   eventually,
@@ -222,3 +222,18 @@ export async function placeOrder(
 }
 
 export const PROBLEM = 'application/problem+json; charset=utf-8';
+
+/** payments' payment.succeeded for `order` (a placed order's body), at its revision unless told. */
+export const paymentSucceeded = (order: any, revision: number = order.revision) =>
+  envelope<PaymentSucceeded>(
+    'payment.succeeded',
+    {
+      paymentId: uuidv7(),
+      orderId: order.id,
+      userId: order.userId,
+      revision,
+      amount: order.total,
+      providerRef: 'ch_1',
+    },
+    { source: 'payments', correlationId: order.id },
+  );

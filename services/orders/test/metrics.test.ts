@@ -2,13 +2,12 @@
 // every status change by from/to, cancellations by reason, placement-to-confirmation latency, the
 // PENDING backlog; and a change that rolls back is not counted.
 
-import type { PaymentSucceeded, StockRejected } from '@mercato/contracts';
+import type { StockRejected } from '@mercato/contracts';
 import { envelope } from '@mercato/messaging';
 import { metricSample } from '@mercato/testing';
 import t from 'tap';
-import { uuidv7 } from 'uuidv7';
 import { findOrderForUpdate, transition } from '../src/persistence/orders.ts';
-import { deliver, placeOrder, type Setup, setup } from './helpers.ts';
+import { deliver, paymentSucceeded, placeOrder, type Setup, setup } from './helpers.ts';
 
 const scrape = async (s: Setup) => {
   const res = await s.app.inject({ url: '/metrics' });
@@ -16,19 +15,6 @@ const scrape = async (s: Setup) => {
   return res.body;
 };
 
-const paymentSucceeded = (order: any) =>
-  envelope<PaymentSucceeded>(
-    'payment.succeeded',
-    {
-      paymentId: uuidv7(),
-      orderId: order.id,
-      userId: order.userId,
-      revision: order.revision,
-      amount: order.total,
-      providerRef: 'ch_1',
-    },
-    { source: 'payments', correlationId: order.id },
-  );
 const stockRejected = (order: any) =>
   envelope<StockRejected>(
     'stock.rejected',

@@ -2,31 +2,17 @@
 // delivered → DELIVERED (through SHIPPED when delivered comes first), each transition recorded and
 // announced once, whatever the order of arrival and however often an event is delivered; a cancelled
 // order does not move.
-import type { PaymentSucceeded, ShipmentDelivered, ShipmentShipped } from '@mercato/contracts';
+import type { ShipmentDelivered, ShipmentShipped } from '@mercato/contracts';
 import { type Envelope, envelope } from '@mercato/messaging';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { deliver, eventually, getOrder, placeOrder, type Setup, setup } from './helpers.ts';
+import { deliver, eventually, getOrder, paymentSucceeded, placeOrder, type Setup, setup } from './helpers.ts';
 
 /** A CONFIRMED order of the customer (placed, then paid). */
 async function confirmedOrder(s: Setup) {
   const book = await s.seedProduct({ price: { amount: '9.00', currency: 'EUR' } });
   const order = await placeOrder(s, s.customer.token, [{ productId: book.productId, quantity: 2 }]);
-  await deliver(
-    s,
-    envelope<PaymentSucceeded>(
-      'payment.succeeded',
-      {
-        paymentId: uuidv7(),
-        orderId: order.id,
-        userId: order.userId,
-        revision: order.revision,
-        amount: order.total,
-        providerRef: 'ch_1',
-      },
-      { source: 'payments', correlationId: order.id },
-    ),
-  );
+  await deliver(s, paymentSucceeded(order));
   return order;
 }
 

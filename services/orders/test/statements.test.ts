@@ -5,12 +5,12 @@
 // below @mercato/db's deferred `begin` (a `begin` queued on its own is counted, one folded into
 // `begin;<statement>` is not). Prints the count per step (SHOW_STATEMENTS=1: the SQL too); fails when a
 // round trip comes back.
-import type { PaymentSucceeded, ShipmentDelivered, ShipmentShipped } from '@mercato/contracts';
+import type { ShipmentDelivered, ShipmentShipped } from '@mercato/contracts';
 import { type Envelope, envelope } from '@mercato/messaging';
 import { eventually, querySchema, recordServiceStatements, statementSteps } from '@mercato/testing';
 import t from 'tap';
 import { uuidv7 } from 'uuidv7';
-import { setup } from './helpers.ts';
+import { paymentSucceeded, setup } from './helpers.ts';
 
 // Patched before the app's pools exist. The service's ORM connects with its schema on the
 // search_path; the outbox relay (libs/messaging) has a pool of its own; the rest is this test looking.
@@ -85,21 +85,7 @@ t.test('statements per delivered order, step by step', async (t) => {
   });
 
   const meta = { correlationId: order.id };
-  await consumed(
-    'payment.succeeded',
-    envelope<PaymentSucceeded>(
-      'payment.succeeded',
-      {
-        paymentId: uuidv7(),
-        orderId: order.id,
-        userId: order.userId,
-        revision: order.revision,
-        amount: order.total,
-        providerRef: 'ch_1',
-      },
-      { source: 'payments', ...meta },
-    ),
-  );
+  await consumed('payment.succeeded', paymentSucceeded(order));
   const parcel = {
     shipmentId: uuidv7(),
     orderId: order.id,
