@@ -22,6 +22,9 @@
 //               /v1/traces, counts the spans and discards them), sampler parentbased_traceidratio N %
 //               (export-100: parentbased_always_on); export-<N>-hooks: with OTEL_FASTIFY_HOOK_SPANS=true
 // e.g. BENCH_TRACING=off,export-10,export-100: the cost of tracing with an exporter, against off.
+// BENCH_FLOOR=1: a third side, the same endpoints through bench/lib/floor-proxy.mjs (Node's own HTTP
+// server and client and nothing else) in front of the same upstreams: what any proxy written in Node
+// costs on this machine, the floor under the gateway's ratio.
 // BENCH_ENDPOINTS (auth-me,products); CPU_PROFILE_DIR: a V8 CPU profile of every gateway process
 // (CPU_PROFILE_SERVICES=gateway,identity,catalog: of those).
 // --root DIR (or BENCH_ROOT=DIR): another checkout's own `npm start` (every service as that start
@@ -59,6 +62,8 @@ const CPU_PROFILE_DIR = process.env.CPU_PROFILE_DIR;
 const CPU_PROFILE_SERVICES = (process.env.CPU_PROFILE_SERVICES ?? 'gateway').split(',').map((s) => s.trim());
 const LOG_DIR = process.env.BENCH_LOG_DIR;
 const TARGET_RATIO = 0.85;
+const FLOOR = process.env.BENCH_FLOOR === '1';
+const FLOOR_PROXY = resolve(import.meta.dirname, 'lib/floor-proxy.mjs');
 const ADMIN = { email: 'bench-admin@mercato.test', password: 'Bench-Admin-Password-1!' };
 
 const rootArg = parseArgs({ options: { root: { type: 'string' } } }).values.root ?? process.env.BENCH_ROOT;
@@ -265,7 +270,30 @@ interface Stack {
   gatewayUrl: string;
   sink?: SpanSink;
   token: string;
-  pids: { identity: number; catalog: number; gateway: number };
+  pids: { identity: number; catalog: number; gateway: number; floor?: number };
+  /** BENCH_FLOOR: the floor proxy in front of this stack's identity and catalog */
+  floorUrl?: string;
+}
+
+/** BENCH_FLOOR: the floor proxy in front of `identityUrl` and `catalogUrl` (auth-me's and products' paths). */
+async function startFloor(config: string, identityUrl: string, catalogUrl: string) {
+  if (!FLOOR) return {};
+  const port = await freePort();
+  const child = spawn(
+    process.execPath,
+    [FLOOR_PROXY, String(port), `auth=${identityUrl}`, `products=${catalogUrl}`],
+    { stdio: ['ignore', 'ignore', 'inherit'], detached: true },
+  );
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`floor proxy (${config}) exited (${code ?? signal}) during the benchmark`);
+      void cleanup().then(() => process.exit(1));
+    }
+  });
+  children.push({ name: `floor proxy (${config})`, child });
+  const floorUrl = `http://127.0.0.1:${port}`;
+  await waitReady(floorUrl);
+  return { floorUrl, floorPid: child.pid! };
 }
 
 async function startStack(config: string, index: number): Promise<Stack> {
@@ -308,6 +336,7 @@ async function startStack(config: string, index: number): Promise<Stack> {
   });
   await waitReady(gatewayUrl);
   const token = await seed(gatewayUrl, ADMIN, index);
+  const { floorUrl, floorPid } = await startFloor(config, identityUrl, catalogUrl);
   return {
     config,
     identityUrl,
@@ -315,7 +344,8 @@ async function startStack(config: string, index: number): Promise<Stack> {
     gatewayUrl,
     sink,
     token,
-    pids: { identity: identity.pid!, catalog: catalog.pid!, gateway: gateway.pid! },
+    pids: { identity: identity.pid!, catalog: catalog.pid!, gateway: gateway.pid!, floor: floorPid },
+    floorUrl,
   };
 }
 
@@ -340,14 +370,22 @@ async function startRootStack(root: string, config: string, index: number): Prom
     if (pid === undefined) throw new Error(`npm start of ${root} runs no ${name}`);
     return pid;
   };
+  const token = await seed(run.gatewayUrl, START_ADMIN, index);
+  const { floorUrl, floorPid } = await startFloor(config, run.urls.identity!, run.urls.catalog!);
   return {
     config,
     identityUrl: run.urls.identity!,
     catalogUrl: run.urls.catalog!,
     gatewayUrl: run.gatewayUrl,
     sink,
-    token: await seed(run.gatewayUrl, START_ADMIN, index),
-    pids: { identity: pidOf('identity'), catalog: pidOf('catalog'), gateway: pidOf('gateway') },
+    token,
+    pids: {
+      identity: pidOf('identity'),
+      catalog: pidOf('catalog'),
+      gateway: pidOf('gateway'),
+      floor: floorPid,
+    },
+    floorUrl,
   };
 }
 
@@ -398,7 +436,9 @@ async function seed(gatewayUrl: string, adminUser: { email: string; password: st
 }
 
 /** Requests sent to each stack so far, warm-ups included (to set against the spans its sink got). */
-const sent = new Map<string, { direct: number; gateway: number }>();
+const sent = new Map<string, { direct: number; gateway: number; floor: number }>();
+
+type Side = 'direct' | 'gateway' | 'floor';
 
 /** One load run: autocannon's result and the CPU milliseconds per request of each process. */
 interface Measured {
@@ -408,7 +448,7 @@ interface Measured {
 
 async function load(
   stack: Stack,
-  side: 'direct' | 'gateway',
+  side: Side,
   upstream: 'identity' | 'catalog',
   url: string,
   token: string | undefined,
@@ -418,7 +458,8 @@ async function load(
   const warmUp = await autocannon({ ...opts, connections: CONNECTIONS, duration: 2 }); // JIT, pools, caches
   // CPU time of the processes (/proc): on a machine shared with other work it varies far less than req/s.
   const processes = [
-    { name: 'gateway', pid: stack.pids.gateway },
+    // The proxy in front: the gateway, or the floor proxy on the floor side.
+    { name: 'gateway', pid: side === 'floor' ? stack.pids.floor! : stack.pids.gateway },
     { name: 'upstream', pid: stack.pids[upstream] },
   ];
   const before = serviceCpuSeconds(processes);
@@ -426,7 +467,7 @@ async function load(
   const result = await autocannon({ ...opts, connections: CONNECTIONS, duration: DURATION_S });
   const generator = process.cpuUsage(generatorBefore);
   const after = serviceCpuSeconds(processes);
-  const counts = sent.get(stack.config) ?? { direct: 0, gateway: 0 };
+  const counts = sent.get(stack.config) ?? { direct: 0, gateway: 0, floor: 0 };
   counts[side] += warmUp.requests.total + result.requests.total;
   sent.set(stack.config, counts);
   const requests = Math.max(1, result.requests.total);
@@ -465,15 +506,15 @@ async function main(): Promise<void> {
   // The servers and the load generator share this machine: other work on it skews the figures.
   console.log(`machine: ${cpus().length} cores, load average ${loadavg()[0]!.toFixed(1)} at start`);
   const header = `${'target'.padEnd(40)} ${'req/s'.padStart(7)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'failed'.padStart(6)}   CPU ms/request: gateway, upstream, load generator`;
-  const row = (name: string, { result: r, cpuMsPerRequest: cpu }: Measured, side: 'direct' | 'gateway') =>
+  const row = (name: string, { result: r, cpuMsPerRequest: cpu }: Measured, side: Side) =>
     `${name.padEnd(40)} ${r.requests.average.toFixed(0).padStart(7)} ${String(r.latency.p50).padStart(7)} ${String(
       r.latency.p99,
     ).padStart(7)} ${String(r.non2xx + r.errors + r.timeouts).padStart(6)}   ${
-      side === 'gateway' ? cpu.gateway.toFixed(3) : '-'
+      side === 'direct' ? '-' : cpu.gateway.toFixed(3)
     }, ${cpu.upstream.toFixed(3)}, ${cpu.generator.toFixed(3)}`;
 
   // results[endpoint][config]: one entry per round
-  const results = new Map<string, Map<string, { direct: Measured; gateway: Measured }[]>>();
+  const results = new Map<string, Map<string, { direct: Measured; gateway: Measured; floor?: Measured }[]>>();
   let failed = 0;
   for (let round = 1; round <= ROUNDS; round++) {
     console.log(`\nround ${round}\n${header}`);
@@ -484,20 +525,21 @@ async function main(): Promise<void> {
         const token = auth ? stack.token : undefined;
         // Odd rounds direct first, even rounds the gateway first: a drift of the machine does not
         // land on one side only.
-        const order = round % 2 === 1 ? (['direct', 'gateway'] as const) : (['gateway', 'direct'] as const);
-        const measured: Partial<Record<'direct' | 'gateway', Measured>> = {};
-        for (const side of order)
-          measured[side] = await load(
-            stack,
-            side,
-            service,
-            side === 'direct' ? directUrl : stack.gatewayUrl + path,
-            token,
-          );
-        const both = { direct: measured.direct!, gateway: measured.gateway! };
-        for (const { result: r } of [both.direct, both.gateway]) failed += r.non2xx + r.errors + r.timeouts;
+        const sides: Side[] = stack.floorUrl ? ['direct', 'gateway', 'floor'] : ['direct', 'gateway'];
+        const order = round % 2 === 1 ? sides : [...sides].reverse();
+        const urlOf = {
+          direct: directUrl,
+          gateway: stack.gatewayUrl + path,
+          floor: `${stack.floorUrl}${path}`,
+        };
+        const measured: Partial<Record<Side, Measured>> = {};
+        for (const side of order) measured[side] = await load(stack, side, service, urlOf[side], token);
+        const both = { direct: measured.direct!, gateway: measured.gateway!, floor: measured.floor };
+        for (const m of [both.direct, both.gateway, both.floor])
+          if (m) failed += m.result.non2xx + m.result.errors + m.result.timeouts;
         console.log(row(`${endpoint} ${stack.config} direct (${service})`, both.direct, 'direct'));
         console.log(row(`${endpoint} ${stack.config} via gateway`, both.gateway, 'gateway'));
+        if (both.floor) console.log(row(`${endpoint} ${stack.config} via floor proxy`, both.floor, 'floor'));
         const perConfig = results.get(endpoint) ?? new Map();
         results.set(endpoint, perConfig);
         const rounds = perConfig.get(stack.config) ?? [];
@@ -521,6 +563,13 @@ async function main(): Promise<void> {
         `via gateway ${median(rounds.map((r) => rps(r.gateway))).toFixed(0)} req/s; gateway / direct ${pct(ratio)} ` +
         `(target ≥ ${TARGET_RATIO * 100}%: ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}); CPU ms/request: ` +
         `gateway ${cpu('gateway', 'gateway')}, upstream ${cpu('direct', 'upstream')} direct / ${cpu('gateway', 'upstream')} via gateway`;
+      const floors = rounds.flatMap((r) => (r.floor ? [{ ...r, floor: r.floor }] : []));
+      if (floors.length > 0) {
+        const floorRatio = median(floors.map((r) => rps(r.floor) / rps(r.direct)));
+        const gatewayOfFloor = median(floors.map((r) => rps(r.gateway) / rps(r.floor)));
+        const floorCpu = median(floors.map((r) => r.floor.cpuMsPerRequest.gateway)).toFixed(3);
+        line += `; floor proxy / direct ${pct(floorRatio)} (${floorCpu} ms CPU a request), gateway / floor ${pct(gatewayOfFloor)}`;
+      }
       // Tracing's cost: this configuration's throughput against `off` in the same round.
       if (off && config !== 'off') {
         const viaGateway = median(rounds.map((r, i) => rps(r.gateway) / rps(off[i]!.gateway)));

@@ -27,6 +27,8 @@
 //   itself, which relays every service's log lines, as `start`), then PostgreSQL, RabbitMQ, Redis. For
 //   a before/after, run both checkouts this way (--root /tmp/before, --root .): npm start runs more
 //   services than startSystem does (shipping's quotes, notifications' mails, recommendations, web).
+//   BENCH_START_SERVICES=gateway,identity,… : only those (START_SERVICES of that start), e.g. the order
+//   path of startSystem in both trees of a before/after.
 import { execFileSync } from 'node:child_process';
 import { Agent, request } from 'node:http';
 import path from 'node:path';
@@ -57,6 +59,9 @@ const CUSTOMERS = Number(process.env.BENCH_CUSTOMERS ?? 50);
 const PGBENCH_SECONDS = Number(process.env.PGBENCH_SECONDS ?? 10);
 const LOG_LEVEL = process.env.BENCH_LOG_LEVEL ?? 'info';
 const TRACING = process.env.BENCH_TRACING ?? 'shipped';
+// --root only: start that checkout's `npm start` with START_SERVICES, e.g. the order path alone in two
+// trees, so that a before/after compares the same services as each tree's own start runs them.
+const START_SERVICES = process.env.BENCH_START_SERVICES;
 if (!['shipped', 'off'].includes(TRACING) && !exportEnv(TRACING, 'http://sink'))
   throw new Error(`BENCH_TRACING: unknown ${TRACING} (shipped, off, export, export-<percent>)`);
 const rootArg = parseArgs({ options: { root: { type: 'string' } } }).values.root ?? process.env.BENCH_ROOT;
@@ -99,7 +104,11 @@ async function startServices(sink: SpanSink | undefined) {
         : exportEnv(TRACING, sink!.url)!;
   if (ROOT) {
     const run = await startCheckout(ROOT, {
-      env: { ...tracing, ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: LOG_LEVEL } : {}) },
+      env: {
+        ...tracing,
+        ...(process.env.BENCH_LOG_LEVEL ? { LOG_LEVEL: LOG_LEVEL } : {}),
+        ...(START_SERVICES ? { START_SERVICES } : {}),
+      },
       label: path.basename(ROOT).replace(/[^a-z0-9]/gi, '_'),
     });
     return {
