@@ -149,13 +149,18 @@ function start(service: string, label: string, env: Record<string, string>): Chi
     detached: true,
   });
   if (typeof out === 'number') closeSync(out);
+  return watched(`${service} (${label})`, child);
+}
+
+/** A child of the benchmark: stopped by cleanup; if it exits before that, the run ends. */
+function watched(name: string, child: ChildProcess): ChildProcess {
   child.once('exit', (code, signal) => {
     if (!stopping) {
-      console.error(`${service} (${label}) exited (${code ?? signal}) during the benchmark`);
+      console.error(`${name} exited (${code ?? signal}) during the benchmark`);
       void cleanup().then(() => process.exit(1));
     }
   });
-  children.push({ name: `${service} (${label})`, child });
+  children.push({ name, child });
   return child;
 }
 
@@ -279,18 +284,13 @@ interface Stack {
 async function startFloor(config: string, identityUrl: string, catalogUrl: string) {
   if (!FLOOR) return {};
   const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [FLOOR_PROXY, String(port), `auth=${identityUrl}`, `products=${catalogUrl}`],
-    { stdio: ['ignore', 'ignore', 'inherit'], detached: true },
+  const child = watched(
+    `floor proxy (${config})`,
+    spawn(process.execPath, [FLOOR_PROXY, String(port), `auth=${identityUrl}`, `products=${catalogUrl}`], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      detached: true,
+    }),
   );
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      console.error(`floor proxy (${config}) exited (${code ?? signal}) during the benchmark`);
-      void cleanup().then(() => process.exit(1));
-    }
-  });
-  children.push({ name: `floor proxy (${config})`, child });
   const floorUrl = `http://127.0.0.1:${port}`;
   await waitReady(floorUrl);
   return { floorUrl, floorPid: child.pid! };
